@@ -1,0 +1,236 @@
+/**
+ * Train the builtin spam/scam model and write its weights as a module.
+ *
+ *   npm run train -- <csv>... --text <col> --label <col> --positive <value> [options]
+ *
+ * Column flags take comma-separated candidates, the first present in each file wins, so files
+ * with different headers train together:
+ *   npm run train -- ig.csv yt1.csv yt2.csv --text text,CONTENT --label label_spam,CLASS --positive 1 \
+ *     --group account,@file
+ *
+ * Options:
+ *   --group <cols>     what to hold out together in cross-validation (default @file = the file name)
+ *   --folds <k>        grouped k-fold report and calibration (default 5; 0 = no report, Platt a=1 b=0)
+ *   --augment <n>      evasion-rewritten copies of each training row (default 1)
+ *   --hide <p>         suggested hide threshold on the calibrated score (default 0.9)
+ *   --review <p>       suggested review threshold (default 0.5)
+ *   --epochs, --l2, --lr, --min-df, --seed   optimiser settings (see scripts/lib/logreg.ts)
+ *   --out <file>       default src/classify/builtin/weights.generated.ts; "-" = do not write
+ *   --json             print the report as one JSON object on the last line
+ *
+ * Deterministic: the same files and flags produce the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { extractFeatures, FEATURE_VERSION } from '../src/classify/builtin/features.js';
+import { type BuiltinModelData, sigmoid } from '../src/classify/builtin/model.js';
+import { parseCsvRecords, readLabelledCsv } from '../src/classify/labelled-csv.js';
+import { EVASION_KINDS, type EvasionKind, evade, evadeMixed } from './lib/evasion.js';
+import { DEFAULT_LOGREG, fitPlatt, indexOf, type LogRegOptions, marginOf, trainLogReg } from './lib/logreg.js';
+import { normalise } from './lib/normalise.js';
+
+interface Row {
+  readonly file: string;
+  readonly group: string;
+  readonly text: string;
+  readonly positive: boolean;
+  readonly features: string[];
+}
+
+interface Counts {
+  n: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  review: number;
+}
+
+function pickColumn(candidates: string, columns: readonly string[], file: string, flag: string): string {
+  for (const c of candidates.split(',')) if (c === '@file' || columns.includes(c)) return c;
+  throw new Error(`${file}: none of --${flag} ${candidates} is a column (columns: ${columns.join(', ')})`);
+}
+
+export function loadRows(files: readonly string[], text: string, label: string, positive: string, group: string): Row[] {
+  const rows: Row[] = [];
+  for (const file of files) {
+    // Resolve candidate columns against this file's header.
+    const probe = Object.keys(parseCsvRecords(readFileSync(file, 'utf8'))[0] ?? {});
+    const t = pickColumn(text, probe, file, 'text');
+    const l = pickColumn(label, probe, file, 'label');
+    const g = pickColumn(group, probe, file, 'group');
+    for (const r of readLabelledCsv(file, { text: t, label: l, positive: positive.split(',') })) {
+      const groupValue = g === '@file' ? basename(file) : `${basename(file)}:${r.columns[g] ?? ''}`;
+      rows.push({ file: basename(file), group: groupValue, text: r.text, positive: r.positive, features: extractFeatures(normalise(r.text)) });
+    }
+  }
+  return rows;
+}
+
+/** Groups to folds: largest first, each to the currently smallest fold (deterministic, balanced). */
+function assignFolds(rows: readonly Row[], k: number): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const r of rows) sizes.set(r.group, (sizes.get(r.group) ?? 0) + 1);
+  const groups = [...sizes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const load = new Array<number>(k).fill(0);
+  const out = new Map<string, number>();
+  for (const [g, n] of groups) {
+    let best = 0;
+    for (let i = 1; i < k; i++) if (load[i]! < load[best]!) best = i;
+    out.set(g, best);
+    load[best] = load[best]! + n;
+  }
+  return out;
+}
+
+function augmented(rows: readonly Row[], copies: number): { docs: string[][]; labels: boolean[] } {
+  const docs: string[][] = [];
+  const labels: boolean[] = [];
+  rows.forEach((r, i) => {
+    docs.push(r.features);
+    labels.push(r.positive);
+    for (let c = 0; c < copies; c++) {
+      docs.push(extractFeatures(normalise(evadeMixed(r.text, i * 31 + c + 1))));
+      labels.push(r.positive);
+    }
+  });
+  return { docs, labels };
+}
+
+function metrics(c: Counts) {
+  const precision = c.tp + c.fp === 0 ? 1 : c.tp / (c.tp + c.fp);
+  const recall = c.tp + c.fn === 0 ? 1 : c.tp / (c.tp + c.fn);
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return { ...c, precision: r3(precision), recall: r3(recall), f1: r3(f1) };
+}
+
+function count(scores: readonly number[], labels: readonly boolean[], hide: number, review: number): Counts {
+  const c: Counts = { n: 0, tp: 0, fp: 0, fn: 0, tn: 0, review: 0 };
+  scores.forEach((s, i) => {
+    const y = labels[i]!;
+    c.n++;
+    const hidden = s >= hide;
+    if (!hidden && s >= review) c.review++;
+    if (hidden && y) c.tp++;
+    else if (hidden) c.fp++;
+    else if (y) c.fn++;
+    else c.tn++;
+  });
+  return c;
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      text: { type: 'string' },
+      label: { type: 'string' },
+      positive: { type: 'string' },
+      group: { type: 'string', default: '@file' },
+      folds: { type: 'string', default: '5' },
+      augment: { type: 'string', default: '1' },
+      hide: { type: 'string', default: '0.9' },
+      review: { type: 'string', default: '0.5' },
+      epochs: { type: 'string' },
+      l2: { type: 'string' },
+      lr: { type: 'string' },
+      'min-df': { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string', default: 'src/classify/builtin/weights.generated.ts' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length === 0 || !values.text || !values.label || !values.positive) {
+    console.error('usage: npm run train -- <csv>... --text <col> --label <col> --positive <value> [--group <col>] [--folds k]');
+    process.exit(2);
+  }
+  const opts: LogRegOptions = {
+    ...DEFAULT_LOGREG,
+    ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
+    ...(values.l2 ? { l2: Number(values.l2) } : {}),
+    ...(values.lr ? { learningRate: Number(values.lr) } : {}),
+    ...(values['min-df'] ? { minDf: Number(values['min-df']) } : {}),
+    ...(values.seed ? { seed: Number(values.seed) } : {}),
+  };
+  const copies = Number(values.augment);
+  const hide = Number(values.hide);
+  const review = Number(values.review);
+  const started = performance.now();
+  const rows = loadRows(positionals, values.text, values.label, values.positive, values.group);
+  const log = (s: string) => console.error(s);
+  log(`${rows.length} rows (${rows.filter((r) => r.positive).length} positive) from ${positionals.length} file(s)`);
+
+  const k = Number(values.folds);
+  let calibration = { a: 1, b: 0 };
+  const report: Record<string, unknown> = {};
+  if (k > 1) {
+    const folds = assignFolds(rows, k);
+    const oof = new Array<number>(rows.length).fill(0);
+    const evaded = new Map<EvasionKind | 'mixed', number[]>();
+    for (let f = 0; f < k; f++) {
+      const train = rows.filter((r) => folds.get(r.group) !== f);
+      const { docs, labels } = augmented(train, copies);
+      const model = trainLogReg(docs, labels, opts);
+      const index = indexOf(model);
+      rows.forEach((r, i) => {
+        if (folds.get(r.group) !== f) return;
+        oof[i] = marginOf(model, index, r.features);
+        if (!r.positive) return;
+        for (const kind of [...EVASION_KINDS, 'mixed'] as const) {
+          const text = kind === 'mixed' ? evadeMixed(r.text, i + 1) : evade(r.text, kind, i + 1);
+          const list = evaded.get(kind) ?? new Array<number>(rows.length).fill(Number.NaN);
+          list[i] = marginOf(model, index, extractFeatures(normalise(text)));
+          evaded.set(kind, list);
+        }
+      });
+      log(`fold ${f + 1}/${k}: trained on ${train.length} rows, ${model.features.length} features`);
+    }
+    calibration = fitPlatt(oof, rows.map((r) => r.positive));
+    const cal = (m: number) => sigmoid(calibration.a * m + calibration.b);
+    for (const file of [...new Set(rows.map((r) => r.file))]) {
+      const ids = rows.map((r, i) => (r.file === file ? i : -1)).filter((i) => i >= 0);
+      const plain = metrics(count(ids.map((i) => cal(oof[i]!)), ids.map((i) => rows[i]!.positive), hide, review));
+      const evasion: Record<string, number> = {};
+      for (const [kind, list] of evaded) {
+        const pos = ids.filter((i) => rows[i]!.positive);
+        const hit = pos.filter((i) => cal(list[i]!) >= hide).length;
+        evasion[kind] = Math.round((hit / Math.max(1, pos.length)) * 1000) / 1000;
+      }
+      report[file] = { heldOut: 'grouped k-fold', ...plain, evasionRecall: evasion };
+      log(`${file}: ${JSON.stringify(report[file])}`);
+    }
+  }
+
+  const { docs, labels } = augmented(rows, copies);
+  const model = trainLogReg(docs, labels, opts);
+  // Keep only features that carry weight: smaller module, same scores to float32 precision.
+  const keep = model.features.map((_, i) => i).filter((i) => Math.abs(model.weights[i]!) >= 1e-4);
+  const features = keep.map((i) => model.features[i]!);
+  const weights = Float32Array.from(keep.map((i) => model.weights[i]!));
+  const buf = Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength);
+  const version = createHash('sha256').update(features.join('\n')).update(buf).update(JSON.stringify(calibration)).digest('hex').slice(0, 12);
+  const data: BuiltinModelData = {
+    format: 'modbot-linear-v1',
+    featureVersion: FEATURE_VERSION,
+    version,
+    trainedOn: `${positionals.map((p) => basename(p)).join(', ')}: ${rows.length} rows, ${rows.filter((r) => r.positive).length} positive; augment ${copies}; ${JSON.stringify(opts)}`,
+    bias: model.bias,
+    calibration,
+    thresholds: { hide, review },
+    features: features.join('\n'),
+    weights: buf.toString('base64'),
+  };
+  if (values.out !== '-') {
+    const body = `// Generated by scripts/train.ts: do not edit. Retrain with the command in docs/classifiers.md.\nimport type { BuiltinModelData } from './model.js';\n\nexport const BUILTIN_MODEL: BuiltinModelData = ${JSON.stringify(data, null, 1)};\n`;
+    writeFileSync(values.out, body);
+    log(`wrote ${values.out}: ${features.length} features, ${(body.length / 1024).toFixed(0)} KiB, version ${version}`);
+  }
+  const summary = { version, features: features.length, calibration, thresholds: { hide, review }, seconds: Math.round((performance.now() - started) / 100) / 10, report };
+  if (values.json) console.log(JSON.stringify(summary));
+  else console.log(JSON.stringify(summary, null, 2));
+}
+
+main();

@@ -1,0 +1,96 @@
+/**
+ * Feature extraction for the builtin spam/scam model. Pure and runtime-neutral (Node and
+ * Workers): no node: imports, no I/O.
+ *
+ * The input is the text AFTER modbot's evasion-resistant normalisation (src/moderation/normalise.ts),
+ * the same string the rules match on, so look-alike letters, zero-width characters, fancy fonts,
+ * spaced-out letters and leetspeak reach the model already folded. Training (scripts/train.ts)
+ * calls the same normaliser, so the two sides can never drift apart.
+ *
+ * What generalises across accounts (campaigns differ per account; measured by holding out whole
+ * accounts, see docs/classifiers.md): character n-grams inside words (they survive misspellings
+ * and handle names such as "..._fx__"), word unigrams/bigrams with digits collapsed, and a few
+ * structural signals (an @handle or #tag at the end, money amounts, phone numbers, links, "dm").
+ */
+
+/** Bump when the feature set changes: a model trained on another version is rejected at load. */
+export const FEATURE_VERSION = 3;
+
+const HANDLE = /[@#][\p{L}\p{N}_.]+/gu;
+const URL = /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|co|me|ly|xyz|info|biz|gl|tk|ru)(?:\/\S*)?/giu;
+const MONEY = /[$€£₿]\s?\d|\d\s?(?:usd|usdt|dollars?|btc|eth|k\b|grand)|\busd\s?\d/iu;
+const PHONE = /\+?\d[\d\s-]{8,}\d/u;
+const EMOJI = /\p{Extended_Pictographic}/gu;
+const LETTER = /\p{L}/u;
+const TOKEN = /[\p{L}\p{N}_']+|[$€£₿%!?]|\p{Extended_Pictographic}/gu;
+
+function lengthBucket(n: number): string {
+  if (n < 10) return '0';
+  if (n < 30) return '1';
+  if (n < 80) return '2';
+  if (n < 200) return '3';
+  return '4';
+}
+
+/** Collapse digit runs so "$5,000" and "$72,500" share features; keep the shape, not the value. */
+function foldDigits(s: string): string {
+  return s.replace(/\d+(?:[.,\s]\d+)*/gu, '0');
+}
+
+/**
+ * The deduplicated feature names of one (already normalised) comment. Order is stable (first
+ * occurrence), which keeps training deterministic.
+ */
+export function extractFeatures(normalisedText: string): string[] {
+  const text = normalisedText.toLowerCase().replace(/\s+/gu, ' ').trim();
+  const out = new Set<string>();
+
+  // Structural signals, computed before digits are folded.
+  const handles = text.match(HANDLE) ?? [];
+  const mentions = handles.filter((h) => h.startsWith('@'));
+  const tags = handles.filter((h) => h.startsWith('#'));
+  if (mentions.length > 0) out.add('s:mention');
+  if (mentions.length > 1) out.add('s:mention2');
+  if (tags.length > 0) out.add('s:tag');
+  if (tags.length > 2) out.add('s:tag3');
+  if (handles.some((h) => h.includes('_'))) out.add('s:handle_underscore');
+  if (handles.some((h) => /_{2,}|_$/u.test(h))) out.add('s:handle_trailing_underscore');
+  const last = text.split(' ').at(-1) ?? '';
+  const first = text.split(' ')[0] ?? '';
+  if (/^[@#]/u.test(last)) out.add('s:ends_with_handle');
+  if (/^[@#]/u.test(first)) out.add('s:starts_with_handle');
+  if (/^@/u.test(first) && text.split(' ').length <= 6) out.add('s:short_reply_to_handle');
+  if (URL.test(text)) out.add('s:url');
+  URL.lastIndex = 0;
+  if (MONEY.test(text)) out.add('s:money');
+  if (PHONE.test(text)) out.add('s:phone');
+  const emoji = text.match(EMOJI)?.length ?? 0;
+  if (emoji > 0) out.add('s:emoji');
+  if (emoji > 3) out.add('s:emoji4');
+  if (!LETTER.test(text)) out.add('s:no_letters');
+  out.add(`s:len${lengthBucket(text.length)}`);
+
+  // Words: handles become a placeholder so a campaign's one account name is not memorised;
+  // the name's characters still reach the character n-grams below.
+  const masked = foldDigits(text.replace(HANDLE, (h) => (h.startsWith('@') ? ' xmention ' : ' xtag ')).replace(URL, ' xurl '));
+  const tokens = masked.match(TOKEN) ?? [];
+  let prev = '^';
+  for (const tok of tokens) {
+    out.add(`w:${tok}`);
+    out.add(`b:${prev} ${tok}`);
+    prev = tok;
+  }
+  if (tokens.length > 0) out.add(`b:${prev} $`);
+
+  // Character n-grams (3..5) within word boundaries, on the digit-folded text with handles kept.
+  const chars = foldDigits(text);
+  for (const word of chars.split(' ')) {
+    if (word.length === 0) continue;
+    // Code points, not UTF-16 units, so an emoji is never split into lone surrogates.
+    const cps = Array.from(` ${word} `);
+    for (let n = 3; n <= 5; n++) {
+      for (let i = 0; i + n <= cps.length; i++) out.add(`c:${cps.slice(i, i + n).join('')}`);
+    }
+  }
+  return [...out];
+}

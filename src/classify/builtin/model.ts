@@ -1,0 +1,115 @@
+/**
+ * The builtin model at run time: a linear (logistic) model over named features
+ * (see features.ts), with Platt calibration. Runtime-neutral: the weights arrive as a module
+ * (weights.generated.ts), never read from disk, so the same code runs on Node and Workers.
+ */
+import { extractFeatures, FEATURE_VERSION } from './features.js';
+
+/** The serialised model, as written by scripts/train.ts. */
+export interface BuiltinModelData {
+  readonly format: 'modbot-linear-v1';
+  readonly featureVersion: number;
+  /** Content hash of the weights: recorded on every decision as the model version. */
+  readonly version: string;
+  /** What the model was trained on (files, columns, row counts), for the audit trail. */
+  readonly trainedOn: string;
+  readonly bias: number;
+  /** Platt scaling fitted on out-of-fold margins: p = 1 / (1 + exp(-(a * margin + b))). */
+  readonly calibration: { readonly a: number; readonly b: number };
+  /** Suggested thresholds on the calibrated score, chosen on held-out folds (see docs/classifiers.md). */
+  readonly thresholds: { readonly hide: number; readonly review: number };
+  /** Feature names joined by "\n" (one string keeps the module small and fast to type-check). */
+  readonly features: string;
+  /** Little-endian float32 weights, base64, aligned with `features`. */
+  readonly weights: string;
+}
+
+export interface FeatureContribution {
+  readonly feature: string;
+  readonly weight: number;
+}
+
+export interface ModelScore {
+  /** Calibrated probability of spam/scam, 0..1. */
+  readonly score: number;
+  /** The raw linear margin before calibration. */
+  readonly margin: number;
+}
+
+function decodeFloat32(base64: string): Float32Array {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const view = new DataView(bytes.buffer);
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/**
+ * Feature value for a comment with `count` features: binary features scaled to unit length,
+ * so long comments do not win by volume. Training uses the same function.
+ */
+export function featureValue(count: number): number {
+  return count > 0 ? 1 / Math.sqrt(count) : 0;
+}
+
+export class LinearModel {
+  private constructor(
+    readonly data: BuiltinModelData,
+    private readonly index: Map<string, number>,
+  ) {}
+
+  static fromData(data: BuiltinModelData): LinearModel {
+    if (data.format !== 'modbot-linear-v1' || data.featureVersion !== FEATURE_VERSION) {
+      throw new Error(
+        `builtin model has format ${data.format} v${data.featureVersion}, this code expects modbot-linear-v1 v${FEATURE_VERSION}: retrain with npm run train`,
+      );
+    }
+    const names = data.features.length > 0 ? data.features.split('\n') : [];
+    const weights = decodeFloat32(data.weights);
+    if (names.length !== weights.length) {
+      throw new Error(`builtin model is corrupt: ${names.length} features but ${weights.length} weights`);
+    }
+    const index = new Map<string, number>();
+    names.forEach((name, i) => {
+      index.set(name, weights[i] ?? 0);
+    });
+    return new LinearModel(data, index);
+  }
+
+  marginOf(features: readonly string[]): number {
+    const v = featureValue(features.length);
+    let m = this.data.bias;
+    for (const f of features) {
+      const w = this.index.get(f);
+      if (w !== undefined) m += w * v;
+    }
+    return m;
+  }
+
+  calibrate(margin: number): number {
+    return sigmoid(this.data.calibration.a * margin + this.data.calibration.b);
+  }
+
+  score(normalisedText: string): ModelScore {
+    const margin = this.marginOf(extractFeatures(normalisedText));
+    return { margin, score: this.calibrate(margin) };
+  }
+
+  /** The features that pushed this comment's score most, for `modbot explain`. */
+  explain(normalisedText: string, top = 8): FeatureContribution[] {
+    const features = extractFeatures(normalisedText);
+    const v = featureValue(features.length);
+    const out: FeatureContribution[] = [];
+    for (const f of features) {
+      const w = this.index.get(f);
+      if (w !== undefined) out.push({ feature: f, weight: w * v });
+    }
+    return out.sort((x, y) => Math.abs(y.weight) - Math.abs(x.weight)).slice(0, top);
+  }
+}
