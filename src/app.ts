@@ -1,0 +1,39 @@
+/**
+ * createApp(deps): the Hono application shared by Node and Workers. Routes are transport only;
+ * everything they need arrives in `deps` (wired in deps.ts or the Workers entry).
+ */
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import type { Readiness } from './db/readiness.js';
+import type { AppEnv } from './http/context.js';
+import { type WebhookDeps, webhookRoutes } from './http/webhooks.js';
+import type { Logger } from './log.js';
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly webhooks: WebhookDeps;
+  readonly readiness: () => Promise<Readiness>;
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ limitLength: 128 }));
+  app.use(async (c, next) => {
+    c.set('log', deps.logger.child({ requestId: c.get('requestId') }));
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const ready = await deps.readiness();
+    return ready.ok ? c.json({ ok: true }) : c.json({ ok: false, reason: ready.reason }, 503);
+  });
+  app.route('/webhooks/instagram', webhookRoutes(deps.webhooks));
+
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    c.get('log')?.error('unhandled error', { error, path: c.req.path });
+    return c.json({ error: 'internal', message: 'internal error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,72 @@
+/**
+ * Node entry (`npm start`): parse configuration → open and migrate the database → serve the
+ * webhook endpoint and run the inbox workers in this process.
+ */
+import { serve } from '@hono/node-server';
+import { openDatabase } from '../db/open.js';
+import { applyMigrations } from '../db/migrate.js';
+import { buildNodeRuntime } from '../deps.js';
+import { loadOrCreateDevSecrets, devSecretsPath } from '../dev-secrets.js';
+import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';
+import { createLogger } from '../log.js';
+import { recordOnlyHandler } from '../pipeline/record-only.js';
+import { signingSecrets } from '../webhook/verify.js';
+
+async function main() {
+  let env: ReturnType<typeof parseEnv>;
+  try {
+    env = parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`modbot cannot start.\n${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  // In dry run without a Meta app, sign with generated local secrets (never accept unsigned input).
+  const useDevSecrets = env.DRY_RUN && !env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET;
+  const dev = useDevSecrets ? loadOrCreateDevSecrets(env.MODBOT_DATA_DIR) : null;
+  const logger = createLogger({ level: env.LOG_LEVEL, secrets: [...secretsOf(env), ...(dev ? [dev.appSecret, dev.verifyToken] : [])] });
+
+  const database = await openDatabase(env);
+  await applyMigrations(database);
+  const runtime = buildNodeRuntime({
+    env,
+    database,
+    logger,
+    handler: recordOnlyHandler(logger),
+    ...(dev ? { secrets: signingSecrets(dev.appSecret), verifyToken: env.META_VERIFY_TOKEN ?? dev.verifyToken } : {}),
+  });
+
+  const server = serve({ fetch: runtime.app.fetch, hostname: env.HOST, port: env.PORT }, (info) => {
+    const url = `http://${env.HOST}:${info.port}`;
+    const lines = [
+      `modbot listening on ${url}`,
+      `  webhook:  ${url}/webhooks/instagram`,
+      `  database: ${database.kind} (${database.location})`,
+      `  mode:     ${env.DRY_RUN ? 'dry run (nothing is done on Instagram; DRY_RUN=false to act)' : 'live'}`,
+    ];
+    const missing = missingForLive(env);
+    if (missing.length > 0) lines.push(`  missing for live use: ${missing.join(', ')}`);
+    if (dev) lines.push(`  using generated development secrets from ${devSecretsPath(env.MODBOT_DATA_DIR)}`);
+    lines.push('  try:      npm run modbot -- simulate --text "DM me on @cash.flow_ava"');
+    console.log(lines.join('\n'));
+    logger.info('started', { url, database: database.kind, dryRun: env.DRY_RUN });
+  });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info('shutting down', { signal });
+    server.close();
+    await runtime.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,138 @@
+/**
+ * Configuration: one zod schema, parsed once at start. The only module that knows variable names.
+ * A wrong or missing value stops start-up with the variable's name and how to fix it.
+ */
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const postgresUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    if (!/^postgres(ql)?:\/\//.test(v)) {
+      ctx.addIssue({ code: 'custom', message: 'expected a URL starting with postgres:// or postgresql://' });
+      return z.NEVER;
+    }
+    return v.trim();
+  });
+
+export const envSchema = z
+  .object({
+    HOST: z.string().default('127.0.0.1'),
+    PORT: int(8787, 1, 65535),
+    DATABASE_URL: postgresUrl,
+    MODBOT_DATA_DIR: z.string().default('.modbot'),
+    META_APP_SECRET: optionalSecret,
+    INSTAGRAM_APP_SECRET: optionalSecret,
+    META_VERIFY_TOKEN: optionalSecret,
+    DRY_RUN: bool(true),
+    WEBHOOK_MAX_BODY_BYTES: int(5 * MiB, 1024, 100 * MiB),
+    INBOX_WORKERS: int(2, 0, 64),
+    INBOX_MAX_ATTEMPTS: int(8, 1, 100),
+    INBOX_LEASE_SECONDS: int(60, 1, 3600),
+    INBOX_POLL_MS: int(1000, 10, 60_000),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'expected debug, info, warn, error or silent' }).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    // Live mode acts on real comments: it must be able to prove deliveries come from Meta.
+    if (!env.DRY_RUN) {
+      if (!env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['META_APP_SECRET'], message: 'required when DRY_RUN=false' });
+      }
+      if (!env.META_VERIFY_TOKEN) {
+        ctx.addIssue({ code: 'custom', path: ['META_VERIFY_TOKEN'], message: 'required when DRY_RUN=false' });
+      }
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+/** What to do about each variable, shown next to the error. */
+const hints: Record<string, string> = {
+  HOST: 'the interface to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+  PORT: 'e.g. PORT=8787',
+  DATABASE_URL: 'e.g. DATABASE_URL=postgres://user:password@127.0.0.1:5432/modbot, or unset it to use the embedded database',
+  MODBOT_DATA_DIR: 'a writable folder for the embedded database, e.g. .modbot',
+  META_APP_SECRET: 'copy it from the Meta app dashboard: App settings > Basic > App secret',
+  INSTAGRAM_APP_SECRET: 'copy it from Instagram > API setup with Instagram login > Business login settings',
+  META_VERIFY_TOKEN: 'any random string; enter the same one as the webhook "Verify token" in the Meta dashboard',
+  DRY_RUN: 'DRY_RUN=true records what would be done without calling Instagram; false acts for real',
+  WEBHOOK_MAX_BODY_BYTES: 'the largest webhook body accepted, in bytes (default 5242880 = 5 MiB)',
+  INBOX_WORKERS: 'how many events the Node process moderates at once (0 disables processing)',
+  INBOX_MAX_ATTEMPTS: 'attempts before an event is dead-lettered',
+  INBOX_LEASE_SECONDS: 'how long a worker may hold an event before another may reclaim it',
+  INBOX_POLL_MS: 'how often idle workers look for new events',
+  LOG_LEVEL: 'one of debug, info, warn, error, silent',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable and how to fix it. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'configuration');
+    const hint = hints[name];
+    return `${name}: ${issue.message}${hint ? ` (${hint})` : ''}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** The secrets in a configuration, so the logger can make sure they never appear in output. */
+export function secretsOf(env: Env): string[] {
+  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, passwordOf(env.DATABASE_URL)].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  );
+}
+
+function passwordOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const password = new URL(url).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Settings a live deployment needs that are not set: printed at start in dry run. */
+export function missingForLive(env: Env): string[] {
+  const missing: string[] = [];
+  if (!env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET) missing.push('META_APP_SECRET (or INSTAGRAM_APP_SECRET)');
+  if (!env.META_VERIFY_TOKEN) missing.push('META_VERIFY_TOKEN');
+  if (!env.DATABASE_URL) missing.push('DATABASE_URL (optional: the embedded database suits a single small instance)');
+  return missing;
+}

@@ -1,0 +1,131 @@
+/**
+ * Turns every documented webhook shape into typed events (see ../shared/platform/
+ * meta-webhooks-and-graph-api.md §4):
+ * - `entry[].changes[]` (Facebook Login, and Instagram Login in practice) and the flat
+ *   `entry.field` / `entry.value` form (Instagram Login as documented);
+ * - `value.id` or `value.comment_id` for the comment id;
+ * - `entry.time` in seconds or milliseconds;
+ * - dashboard test events (entry.id "0") marked as tests.
+ * Anything else (DMs in `messaging[]`, fields we do not moderate, changes missing ids) becomes an
+ * "unhandled" change: stored with the delivery, acknowledged, never acted on.
+ */
+import type { Envelope } from './payload.js';
+import type { EventKind, InstagramEvent, MediaProductType } from './events.js';
+
+export type NormalisedChange =
+  | { readonly type: 'event'; readonly dedupeKey: string; readonly event: InstagramEvent }
+  | { readonly type: 'unhandled'; readonly object: string; readonly field: string | null; readonly reason: string };
+
+const productTypes = new Set<MediaProductType>(['FEED', 'REELS', 'STORY', 'AD']);
+
+export function normaliseEnvelopes(envelopes: readonly Envelope[], receivedAt: Date): NormalisedChange[] {
+  const out: NormalisedChange[] = [];
+  for (const envelope of envelopes) {
+    for (const entry of envelope.entry) out.push(...normaliseEntry(envelope.object, entry, receivedAt));
+  }
+  return out;
+}
+
+function normaliseEntry(object: string, entry: unknown, receivedAt: Date): NormalisedChange[] {
+  const unhandled = (field: string | null, reason: string): NormalisedChange => ({ type: 'unhandled', object, field, reason });
+  if (!isRecord(entry)) return [unhandled(null, 'entry is not an object')];
+  if (object !== 'instagram') return [unhandled(null, `object "${object}" is not moderated`)];
+  const accountId = idOf(entry.id);
+  if (!accountId) return [unhandled(null, 'entry has no id')];
+  const sentAt = timeOf(entry.time) ?? receivedAt;
+
+  const changes: unknown[] = [];
+  if (Array.isArray(entry.changes)) changes.push(...entry.changes);
+  if (typeof entry.field === 'string') changes.push({ field: entry.field, value: entry.value });
+  const results = changes.map((change) => normaliseChange(object, accountId, sentAt, change));
+  if (Array.isArray(entry.messaging)) {
+    for (const _ of entry.messaging) results.push(unhandled('messaging', 'direct messages are not moderated'));
+  }
+  if (results.length === 0) results.push(unhandled(null, 'entry has no changes'));
+  return results;
+}
+
+function normaliseChange(object: string, accountId: string, sentAt: Date, change: unknown): NormalisedChange {
+  if (!isRecord(change) || typeof change.field !== 'string') {
+    return { type: 'unhandled', object, field: null, reason: 'change has no field' };
+  }
+  const field = change.field;
+  const value = isRecord(change.value) ? change.value : null;
+  const unhandled = (reason: string): NormalisedChange => ({ type: 'unhandled', object, field, reason });
+  if (!value) return unhandled('change has no value object');
+  const isTest = accountId === '0';
+
+  if (field === 'comments' || field === 'live_comments') {
+    const commentId = idOf(value.id) ?? idOf(value.comment_id);
+    if (!commentId) return unhandled('comment change has no id');
+    const from = isRecord(value.from) ? value.from : null;
+    const media = isRecord(value.media) ? value.media : null;
+    const parentId = idOf(value.parent_id);
+    const authorId = from ? idOf(from.id) : null;
+    const kind: EventKind = field === 'live_comments' ? 'live_comment' : parentId ? 'reply' : 'comment';
+    const productType = media && typeof media.media_product_type === 'string' ? media.media_product_type.toUpperCase() : null;
+    const event: InstagramEvent = {
+      kind,
+      accountId,
+      field,
+      commentId,
+      mediaId: media ? idOf(media.id) : idOf(value.media_id),
+      parentId,
+      text: typeof value.text === 'string' ? value.text : null,
+      author: from ? { id: authorId, username: typeof from.username === 'string' ? from.username : null } : null,
+      fromSelf: (authorId !== null && authorId === accountId) || (from !== null && from.self_ig_scoped_id !== undefined),
+      mediaProductType: productType && productTypes.has(productType as MediaProductType) ? (productType as MediaProductType) : null,
+      adId: media ? idOf(media.ad_id) : null,
+      sentAt,
+      isTest,
+    };
+    return { type: 'event', dedupeKey: dedupeKey(accountId, field, commentId), event };
+  }
+
+  if (field === 'mentions') {
+    const mediaId = idOf(value.media_id);
+    const commentId = idOf(value.comment_id);
+    if (!mediaId && !commentId) return unhandled('mention change has neither media_id nor comment_id');
+    const event: InstagramEvent = {
+      kind: commentId ? 'mention_comment' : 'mention_caption',
+      accountId,
+      field,
+      commentId,
+      mediaId,
+      parentId: null,
+      text: null,
+      author: null,
+      fromSelf: false,
+      mediaProductType: null,
+      adId: null,
+      sentAt,
+      isTest,
+    };
+    return { type: 'event', dedupeKey: dedupeKey(accountId, field, commentId ?? (mediaId as string)), event };
+  }
+
+  return unhandled(`field "${field}" is not moderated`);
+}
+
+/** One row per (account, field, comment or media id): Meta's retries and duplicates collapse onto it. */
+export function dedupeKey(accountId: string, field: string, objectId: string): string {
+  return `${accountId}:${field}:${objectId}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Ids arrive as strings; test events and some tools send numbers. */
+function idOf(v: unknown): string | null {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+/** `entry.time` is seconds in comment examples and milliseconds in messaging ones: accept both. */
+function timeOf(v: unknown): Date | null {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return null;
+  return new Date(n >= 1e12 ? n : n * 1000);
+}
