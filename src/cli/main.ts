@@ -3,6 +3,8 @@
  * `modbot` command line. Each command group lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import { registerDb } from './db.js';
+import { registerSimulate } from './simulate.js';
 
 const program = new Command()
   .name('modbot')
@@ -11,5 +13,7 @@ const program = new Command()
   .enablePositionalOptions();
 
 // Command modules register themselves below (one import per group).
+registerDb(program);
+registerSimulate(program);
 
 await program.parseAsync(process.argv);

@@ -9,10 +9,14 @@ import * as schema from './schema/index.js';
  * time, which is fine for one small instance; use DATABASE_URL for more.
  * `dataDir` undefined means in memory; `loadDataDir` starts from a snapshot (tests).
  */
-export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle> {
+export async function openPglite(
+  dataDir: string | undefined,
+  loadDataDir?: Blob,
+  onQuery?: (query: string) => void,
+): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
-  const db = drizzle({ client, schema });
+  const db = drizzle({ client, schema, ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}) });
   return {
     db,
     kind: 'pglite',

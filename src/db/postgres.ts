@@ -8,6 +8,8 @@ export interface PostgresOptions {
   max?: number;
   /** Workers: never call sql.end() (postgres.js #1202 in workerd); the runtime closes sockets. */
   endOnClose?: boolean;
+  /** Called with every SQL statement drizzle sends (tests count round trips with it). */
+  onQuery?: (query: string) => void;
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
@@ -17,7 +19,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     // Type lookups cost a round trip per connection and we use no custom types.
     fetch_types: false,
   });
-  const db = drizzle({ client, schema });
+  const onQuery = options.onQuery;
+  const db = drizzle({ client, schema, ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}) });
   return {
     db,
     kind: 'postgres',

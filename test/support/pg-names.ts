@@ -1,0 +1,21 @@
+/** Database names for tests on a real server: one template per run, one clone per test file. */
+export function templateName(): string {
+  return `modbot_tpl_${process.pid}`;
+}
+
+export function cloneName(): string {
+  return `modbot_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Same server, the maintenance database, for CREATE/DROP DATABASE. */
+export function adminUrl(url: string): string {
+  const u = new URL(url);
+  u.pathname = '/postgres';
+  return u.toString();
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

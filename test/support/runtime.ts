@@ -1,0 +1,92 @@
+/** A whole Node runtime (app + inbox + workers) on a fresh test database, driven in-process. */
+import { count } from 'drizzle-orm';
+import { deliveries } from '../../src/db/schema/deliveries.js';
+import { inbox } from '../../src/db/schema/inbox.js';
+import { buildNodeRuntime } from '../../src/deps.js';
+import { parseEnv } from '../../src/env.js';
+import { type Logger, silentLogger } from '../../src/log.js';
+import type { InboxHandler } from '../../src/queue/process.js';
+import { signBody } from '../../src/webhook/verify.js';
+import { openTestDatabase } from './db.js';
+
+export const META_SECRET = 'test_app_secret';
+export const IG_SECRET = 'ig_secret';
+export const VERIFY_TOKEN = 'verify-me-please';
+
+export async function startTestRuntime(
+  options: {
+    handler?: InboxHandler;
+    env?: Record<string, string>;
+    logger?: Logger;
+    onQuery?: (q: string) => void;
+    backoff?: (attempt: number) => number;
+  } = {},
+) {
+  const database = await openTestDatabase(options.onQuery ? { onQuery: options.onQuery } : {});
+  const env = parseEnv({
+    META_APP_SECRET: META_SECRET,
+    INSTAGRAM_APP_SECRET: IG_SECRET,
+    META_VERIFY_TOKEN: VERIFY_TOKEN,
+    INBOX_WORKERS: '0',
+    INBOX_POLL_MS: '20',
+    ...options.env,
+  });
+  const handler: InboxHandler = options.handler ?? (async () => ({ outcome: 'done' }));
+  const runtime = buildNodeRuntime({
+    env,
+    database,
+    logger: options.logger ?? silentLogger,
+    handler,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+  });
+
+  const post = async (body: string | Uint8Array<ArrayBuffer>, init: { secret?: string | null; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+    const secret = init.secret === undefined ? META_SECRET : init.secret;
+    if (secret !== null && headers['x-hub-signature-256'] === undefined) headers['x-hub-signature-256'] = await signBody(body, secret);
+    return runtime.app.request('/webhooks/instagram', { method: 'POST', headers, body });
+  };
+
+  const counts = async () => {
+    const [d] = await database.db.select({ n: count() }).from(deliveries);
+    const [i] = await database.db.select({ n: count() }).from(inbox);
+    return { deliveries: Number(d?.n ?? 0), inbox: Number(i?.n ?? 0) };
+  };
+
+  return {
+    ...runtime,
+    env,
+    database,
+    post,
+    counts,
+    close: async () => {
+      await runtime.stop();
+      await database.close();
+    },
+  };
+}
+
+/** A comment webhook body the way Meta sends it (one entry, one change per comment id). */
+export function commentPayload(
+  commentIds: string[],
+  options: { account?: string; text?: string; time?: number; field?: string } = {},
+): string {
+  return JSON.stringify({
+    object: 'instagram',
+    entry: [
+      {
+        id: options.account ?? '17841400000000001',
+        time: options.time ?? 1767225600,
+        changes: commentIds.map((id) => ({
+          field: options.field ?? 'comments',
+          value: {
+            id,
+            text: options.text ?? 'great post',
+            from: { id: '6000000000000003', username: 'some_user' },
+            media: { id: '18000000000000004', media_product_type: 'FEED' },
+          },
+        })),
+      },
+    ],
+  });
+}
