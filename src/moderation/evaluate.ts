@@ -1,0 +1,653 @@
+/**
+ * Runs a compiled rule set over one comment and decides what to do (issue 3, Must 2).
+ *
+ * Cost order: every rule is first evaluated with only its cheap conditions (text, links, counts,
+ * author, where, kind) in three-valued logic: a database or classifier condition not yet asked
+ * is "unknown". Only rules whose cheap part leaves them undecided ask the dearer conditions, one
+ * tier at a time (repetition counts, then the builtin model, then remote models), so no model is
+ * paid for when cheap conditions decide. An enforce rule that could no longer change the
+ * decision is not asked at all; shadow rules always are (recording them is their purpose).
+ *
+ * Conflicts: the highest priority wins; at equal priority the most severe action wins
+ * (delete > hide > review > reply > allow); then the rule that comes first (files by path, rules
+ * in file order). So an allow rule of higher priority exempts a comment from lower rules.
+ * A reply is posted before hiding (Meta refuses replies under hidden comments).
+ * Pure apart from the ports it is given.
+ */
+import type { ClassifierResult } from '../classify/port.js';
+import type { InstagramEvent } from '../webhook/events.js';
+import { domainMatches, SHORTENERS, TextFeatures } from './features.js';
+import { textHash as hashText } from './hash.js';
+import { type CNode, type CompiledRule, type Leaf, type RuleSet, ruleSeverity, SEVERITY, type Tier } from './model.js';
+import { isWordChar, type Normalised, normaliseDetailed, rawForm } from './normalise.js';
+import { type EvaluatePorts, getClassifier } from './ports.js';
+import type { Fallback, RuleAction } from './schema.js';
+import { expandTemplate } from './template.js';
+
+export interface ModerationInput {
+  readonly event: InstagramEvent;
+  /** The text to judge. Defaults to event.text; for mentions the pipeline passes the fetched text. */
+  readonly text?: string | null;
+}
+
+export interface EvaluateOptions {
+  /** Record every rule's conditions, matched or not (for `rules explain`). */
+  readonly explain?: boolean;
+}
+
+export type ConditionResult = 'matched' | 'not matched' | 'not evaluated';
+
+export interface ConditionTrace {
+  /** The condition as written, e.g. "text contains any". */
+  readonly condition: string;
+  readonly result: ConditionResult;
+  /** What was found, e.g. `found "dm me"`, `2 mentions (at least 1)`. */
+  readonly detail: string;
+  /** Nesting depth under any/all/not, for display. */
+  readonly depth: number;
+}
+
+export interface FallbackApplied {
+  readonly ruleId: string;
+  readonly classifier: string;
+  readonly fallback: Fallback;
+  readonly error: string;
+}
+
+export interface ClassifierCall {
+  readonly classifier: string;
+  readonly question: string | null;
+  readonly result: ClassifierResult | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+export interface RuleOutcome {
+  readonly ruleId: string;
+  readonly mode: 'enforce' | 'shadow';
+  readonly priority: number;
+  readonly reason: string | null;
+  /** true: fired; false: did not; null: not evaluated (it could not change the decision). */
+  readonly matched: boolean | null;
+  /** The rule's actions, or its classifier fallback when one applied. */
+  readonly actions: readonly RuleAction[];
+  readonly conditions: readonly ConditionTrace[];
+  /** Terms, domains, handles or regex matches that matched. */
+  readonly matchedTerms: readonly string[];
+  readonly fallback: FallbackApplied | null;
+}
+
+export type PlannedStep =
+  | { readonly type: 'reply'; readonly text: string; readonly to: 'comment' | 'mention' }
+  | { readonly type: 'hide' }
+  | { readonly type: 'delete' }
+  | { readonly type: 'review' };
+
+export type FinalAction = 'allow' | 'reply' | 'review' | 'hide' | 'delete';
+
+interface DecisionBase {
+  readonly ruleSetHash: string;
+  readonly normalisedText: string;
+  /** `textHash(normalisedText)`: repetition and classifier-cache key. */
+  readonly textHash: string;
+  /** Every rule that fired, enforce and shadow, in decision order. */
+  readonly fired: readonly RuleOutcome[];
+  /** What the shadow rules would have done had they been enforced (recorded, never acted on). */
+  readonly shadow: { readonly ruleId: string; readonly action: FinalAction; readonly steps: readonly PlannedStep[] } | null;
+  readonly classifierCalls: readonly ClassifierCall[];
+  readonly fallbacks: readonly FallbackApplied[];
+  /** Non-fatal problems (a repetition counter failure...). */
+  readonly notes: readonly string[];
+  /** With `explain: true`: every rule applicable to the account, in evaluation order. */
+  readonly rules?: readonly RuleOutcome[];
+}
+
+export type Decision =
+  | (DecisionBase & { readonly outcome: 'skipped'; readonly reason: 'own_comment' | 'test_event'; readonly action: 'allow'; readonly decidingRule: null; readonly steps: readonly [] })
+  | (DecisionBase & { readonly outcome: 'no_match'; readonly action: 'allow'; readonly decidingRule: null; readonly steps: readonly [] })
+  | (DecisionBase & { readonly outcome: 'matched'; readonly action: FinalAction; readonly decidingRule: string; readonly steps: readonly PlannedStep[] });
+
+// ---------------------------------------------------------------------------------------------
+
+const F_ANY = 1;
+const F_WORD = 2;
+const F_START = 4;
+const F_END = 8;
+
+interface HitTable {
+  readonly text: string;
+  readonly flags: Map<number, number>;
+}
+
+interface Resolved {
+  readonly value: boolean;
+  readonly detail: string;
+  readonly fallback: { classifier: string; fallback: Fallback; error: string } | null;
+}
+
+interface Pending {
+  readonly node: Extract<CNode, { t: 'leaf' }>;
+}
+
+class Context {
+  readonly features: TextFeatures;
+  private normalisedCache: Normalised | undefined;
+  private rawLower: string | undefined;
+  private normalHits: HitTable | undefined;
+  private rawHits: HitTable | undefined;
+  private hashCache: string | undefined;
+  readonly resolved = new Map<number, Resolved>();
+  readonly classifierCalls = new Map<string, Promise<{ result: ClassifierResult } | { error: { code: string; message: string } }>>();
+  readonly classifierLog: ClassifierCall[] = [];
+  readonly notes: string[] = [];
+  /** Leaves of the current tier that a rule needs; filled during collection passes. */
+  pending: Map<number, Pending> | null = null;
+
+  constructor(
+    readonly ruleSet: RuleSet,
+    readonly event: InstagramEvent,
+    readonly text: string,
+    readonly ports: EvaluatePorts,
+  ) {
+    this.features = new TextFeatures(text);
+  }
+
+  get normalised(): Normalised {
+    if (this.normalisedCache === undefined) this.normalisedCache = normaliseDetailed(this.text);
+    return this.normalisedCache;
+  }
+
+  get textHash(): string {
+    if (this.hashCache === undefined) this.hashCache = hashText(this.normalised.text);
+    return this.hashCache;
+  }
+
+  rawText(): string {
+    if (this.rawLower === undefined) this.rawLower = rawForm(this.text).toLowerCase();
+    return this.rawLower;
+  }
+
+  hits(raw: boolean): HitTable {
+    if (raw) {
+      if (this.rawHits === undefined) this.rawHits = this.search(this.rawText(), [], true);
+      return this.rawHits;
+    }
+    if (this.normalHits === undefined) this.normalHits = this.search(this.normalised.text, this.normalised.joinedSpans, false);
+    return this.normalHits;
+  }
+
+  private search(text: string, spans: Normalised['joinedSpans'], raw: boolean): HitTable {
+    const flags = new Map<number, number>();
+    const automaton = raw ? this.ruleSet.rawAutomaton : this.ruleSet.automaton;
+    const info = raw ? this.ruleSet.patternInfo.raw : this.ruleSet.patternInfo.normal;
+    const len = text.length;
+    automaton.search(text, (p, start, end) => {
+      let inJoined = false;
+      for (const [s, e] of spans) {
+        if (start >= s && end <= e) {
+          inJoined = true;
+          break;
+        }
+      }
+      if (info.joinedOnly[p] && !inJoined) return;
+      let f = F_ANY;
+      if (start === 0) f |= F_START;
+      if (end === len) f |= F_END;
+      if (
+        inJoined ||
+        ((!info.leftBoundary[p] || start === 0 || !isWordChar(text[start - 1] as string)) &&
+          (!info.rightBoundary[p] || end === len || !isWordChar(text[end] as string)))
+      ) {
+        f |= F_WORD;
+      }
+      flags.set(p, (flags.get(p) ?? 0) | f);
+    });
+    return { text, flags };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// leaves
+
+type LeafResult = { value: boolean | undefined; detail: string; matched?: string[] };
+
+function quote(items: readonly string[], max = 5): string {
+  const shown = items.slice(0, max).map((s) => JSON.stringify(s));
+  return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ');
+}
+
+function bounds(min: number | null, max: number | null): string {
+  if (min !== null && max !== null) return `between ${min} and ${max}`;
+  return min !== null ? `at least ${min}` : `at most ${String(max)}`;
+}
+
+function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }>, ctx: Context): LeafResult {
+  const f = ctx.features;
+  const ev = ctx.event;
+  switch (leaf.kind) {
+    case 'terms': {
+      if (leaf.mode === 'exact') {
+        const text = leaf.raw ? ctx.rawText() : ctx.normalised.text;
+        const hit = leaf.terms.find((t) => t.form === text);
+        return hit ? { value: true, detail: `the text is ${JSON.stringify(hit.display)}`, matched: [hit.display] } : { value: false, detail: 'the text is none of them' };
+      }
+      const table = ctx.hits(leaf.raw);
+      const need = leaf.mode === 'word' ? F_WORD : leaf.mode === 'substring' ? F_ANY : leaf.mode === 'start' ? F_START : F_END;
+      const matched: string[] = [];
+      const missing: string[] = [];
+      for (const term of leaf.terms) {
+        let found = false;
+        for (const p of term.patterns) {
+          if (((table.flags.get(p) ?? 0) & need) !== 0) {
+            found = true;
+            break;
+          }
+        }
+        if (found) matched.push(term.display);
+        else missing.push(term.display);
+        if (!leaf.all && found) break;
+        if (leaf.all && !found) break;
+      }
+      if (leaf.all) {
+        return missing.length === 0
+          ? { value: true, detail: `found all: ${quote(matched)}`, matched }
+          : { value: false, detail: `missing ${quote(missing)}` };
+      }
+      return matched.length > 0
+        ? { value: true, detail: `found ${quote(matched)}`, matched }
+        : { value: false, detail: `none of ${leaf.terms.length} term${leaf.terms.length === 1 ? '' : 's'} found` };
+    }
+    case 'regex': {
+      const text = leaf.raw ? ctx.rawText() : ctx.normalised.text;
+      for (const re of leaf.regexes) {
+        const m = re.exec(text);
+        if (m) return { value: true, detail: `/${re.source}/ matched ${JSON.stringify(m[0])}`, matched: [m[0]] };
+      }
+      return { value: false, detail: 'no match' };
+    }
+    case 'has-link': {
+      const links = f.links;
+      return { value: links.length > 0 === leaf.value, detail: links.length > 0 ? `links: ${quote(links.map((l) => l.domain))}` : 'no links', matched: links.map((l) => l.domain) };
+    }
+    case 'has-shortened-link': {
+      const short = f.links.filter((l) => SHORTENERS.some((s) => domainMatches(l.domain, s)));
+      return { value: short.length > 0 === leaf.value, detail: short.length > 0 ? `shortened: ${quote(short.map((l) => l.url))}` : 'no shortened links', matched: short.map((l) => l.domain) };
+    }
+    case 'link-domain': {
+      const domains = f.links.map((l) => l.domain);
+      const hits = domains.filter((d) => leaf.domains.some((x) => domainMatches(d, x)) !== leaf.negate);
+      if (domains.length === 0) return { value: false, detail: 'no links' };
+      return hits.length > 0
+        ? { value: true, detail: `${leaf.negate ? 'not allowed' : 'listed'}: ${quote(hits)}`, matched: hits }
+        : { value: false, detail: `links: ${quote(domains)}` };
+    }
+    case 'count': {
+      const n =
+        leaf.what === 'links' ? f.links.length
+        : leaf.what === 'mentions' ? f.mentions.length
+        : leaf.what === 'hashtags' ? f.hashtags.length
+        : leaf.what === 'emoji' ? f.emojiCount
+        : f.length;
+      const ok = (leaf.min === null || n >= leaf.min) && (leaf.max === null || n <= leaf.max);
+      const noun = leaf.what === 'length' ? 'characters' : leaf.what;
+      const matched = leaf.what === 'mentions' ? f.mentions.map((m) => `@${m}`) : leaf.what === 'hashtags' ? f.hashtags.map((h) => `#${h}`) : undefined;
+      return { value: ok, detail: `${n} ${noun} (${bounds(leaf.min, leaf.max)})`, ...(ok && matched ? { matched } : {}) };
+    }
+    case 'share': {
+      const share = leaf.what === 'emoji' ? f.emojiShare : f.capitalsShare;
+      return { value: share >= leaf.min, detail: `${Math.round(share * 100)}% ${leaf.what} (at least ${Math.round(leaf.min * 100)}%)` };
+    }
+    case 'mentions-any':
+    case 'hashtags-any': {
+      const have = leaf.kind === 'mentions-any' ? f.mentions : f.hashtags;
+      const hits = have.filter((h) => leaf.values.has(h));
+      const sigil = leaf.kind === 'mentions-any' ? '@' : '#';
+      return hits.length > 0
+        ? { value: true, detail: `found ${quote(hits.map((h) => sigil + h))}`, matched: hits.map((h) => sigil + h) }
+        : { value: false, detail: have.length > 0 ? `has ${quote(have.map((h) => sigil + h))}` : `no ${leaf.kind === 'mentions-any' ? 'mentions' : 'hashtags'}` };
+    }
+    case 'author': {
+      const name = ev.author?.username?.toLowerCase() ?? null;
+      const id = ev.author?.id ?? null;
+      const listed = (name !== null && leaf.values.has(name)) || (id !== null && leaf.values.has(id));
+      const who = name !== null ? `@${name}` : id !== null ? `id ${id}` : 'unknown author';
+      return { value: listed !== leaf.negate, detail: `${who} ${listed ? 'is' : 'is not'} listed`, ...(listed ? { matched: [who] } : {}) };
+    }
+    case 'media':
+      return { value: ev.mediaId !== null && leaf.values.has(ev.mediaId), detail: `media ${ev.mediaId ?? 'unknown'}` };
+    case 'media-type': {
+      const type = ev.adId !== null ? 'AD' : ev.mediaProductType;
+      return { value: type !== null && leaf.values.has(type), detail: `media type ${type ?? 'unknown'}` };
+    }
+    case 'is-live':
+      return { value: (ev.kind === 'live_comment') === leaf.value, detail: ev.kind === 'live_comment' ? 'a live comment' : 'not live' };
+    case 'event-kind':
+      return { value: leaf.values.has(ev.kind), detail: `kind ${ev.kind}` };
+  }
+}
+
+function evalLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): LeafResult {
+  const leaf = node.leaf;
+  if (leaf.kind === 'repetition' || leaf.kind === 'classifier') {
+    const r = ctx.resolved.get(node.id);
+    if (r) return { value: r.value, detail: r.detail };
+    if (ctx.pending) ctx.pending.set(node.id, { node });
+    return { value: undefined, detail: 'not evaluated' };
+  }
+  return evalCheapLeaf(leaf, ctx);
+}
+
+interface Trace {
+  readonly conditions: ConditionTrace[];
+  readonly matched: string[];
+  readonly fallbacks: Array<{ classifier: string; fallback: Fallback; error: string }>;
+}
+
+/** Three-valued: true, false, or undefined (depends on a dearer condition not asked yet). */
+function evalNode(node: CNode, ctx: Context, trace: Trace | null, depth: number): boolean | undefined {
+  switch (node.t) {
+    case 'leaf': {
+      const r = evalLeaf(node, ctx);
+      if (trace) {
+        trace.conditions.push({
+          condition: node.key,
+          result: r.value === undefined ? 'not evaluated' : r.value ? 'matched' : 'not matched',
+          detail: r.value === undefined ? notEvaluatedReason(node) : r.detail,
+          depth,
+        });
+        if (r.value === true && r.matched) trace.matched.push(...r.matched);
+        const fb = ctx.resolved.get(node.id)?.fallback;
+        if (fb && r.value === true) trace.fallbacks.push(fb);
+      }
+      return r.value;
+    }
+    case 'all': {
+      if (trace && depth > 0) trace.conditions.push({ condition: 'all', result: 'not evaluated', detail: '', depth });
+      const at = trace ? trace.conditions.length - 1 : -1;
+      let unknown = false;
+      let result: boolean | undefined = true;
+      for (const child of node.children) {
+        const v = evalNode(child, ctx, trace, depth === 0 ? 0 : depth + 1);
+        if (v === false) {
+          result = false;
+          if (!trace) break;
+        } else if (v === undefined) unknown = true;
+      }
+      if (result !== false && unknown) result = undefined;
+      if (trace && depth > 0) setGroupResult(trace, at, result);
+      return result;
+    }
+    case 'any': {
+      if (trace) trace.conditions.push({ condition: 'any', result: 'not evaluated', detail: '', depth });
+      const at = trace ? trace.conditions.length - 1 : -1;
+      let unknown = false;
+      let result: boolean | undefined = false;
+      for (const child of node.children) {
+        const v = evalNode(child, ctx, trace, depth + 1);
+        if (v === true) {
+          result = true;
+          if (!trace) break;
+        } else if (v === undefined) unknown = true;
+      }
+      if (result !== true && unknown) result = undefined;
+      if (trace) setGroupResult(trace, at, result);
+      return result;
+    }
+    case 'not': {
+      if (trace) trace.conditions.push({ condition: 'not', result: 'not evaluated', detail: '', depth });
+      const at = trace ? trace.conditions.length - 1 : -1;
+      // Terms found under "not" are not what made the rule fire.
+      const inner: Trace | null = trace ? { conditions: trace.conditions, matched: [], fallbacks: trace.fallbacks } : null;
+      const v = evalNode(node.child, ctx, inner, depth + 1);
+      const result = v === undefined ? undefined : !v;
+      if (trace) setGroupResult(trace, at, result);
+      return result;
+    }
+  }
+}
+
+function setGroupResult(trace: Trace, at: number, result: boolean | undefined): void {
+  const entry = trace.conditions[at];
+  if (entry) trace.conditions[at] = { ...entry, result: result === undefined ? 'not evaluated' : result ? 'matched' : 'not matched' };
+}
+
+function notEvaluatedReason(node: Extract<CNode, { t: 'leaf' }>): string {
+  return node.leaf.kind === 'classifier'
+    ? 'not evaluated (cheaper conditions decided, or the rule could not change the decision)'
+    : 'not evaluated (cheaper conditions decided)';
+}
+
+// ---------------------------------------------------------------------------------------------
+// dear leaves
+
+function callKey(use: string, question: string | null): string {
+  return `${use}\u0000${question ?? ''}`;
+}
+
+async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<void> {
+  const leaf = node.leaf;
+  if (leaf.kind === 'repetition') {
+    const counter = ctx.ports.repetition;
+    if (!counter) {
+      ctx.resolved.set(node.id, { value: false, detail: 'not evaluated (no repetition counter configured)', fallback: null });
+      return;
+    }
+    const authorId = leaf.scope === 'author' ? (ctx.event.author?.id ?? ctx.event.author?.username ?? null) : null;
+    if (leaf.scope === 'author' && authorId === null) {
+      ctx.resolved.set(node.id, { value: false, detail: 'unknown author', fallback: null });
+      return;
+    }
+    try {
+      const previous = await counter.count({
+        accountId: ctx.event.accountId,
+        authorId,
+        textHash: ctx.textHash,
+        windowSeconds: leaf.windowSeconds,
+        now: ctx.ports.now ? ctx.ports.now() : new Date(),
+      });
+      const times = previous + 1;
+      ctx.resolved.set(node.id, {
+        value: times >= leaf.times,
+        detail: `seen ${times} time${times === 1 ? '' : 's'} ${leaf.scope === 'author' ? 'from this author' : 'on this account'} within ${leaf.windowSeconds}s (at least ${leaf.times})`,
+        fallback: null,
+      });
+    } catch (e) {
+      ctx.notes.push(`repetition count failed: ${(e as Error).message}`);
+      ctx.resolved.set(node.id, { value: false, detail: `repetition count failed: ${(e as Error).message}`, fallback: null });
+    }
+    return;
+  }
+  if (leaf.kind !== 'classifier') return;
+  const key = callKey(leaf.use, leaf.question);
+  let call = ctx.classifierCalls.get(key);
+  if (!call) {
+    const classifier = getClassifier(ctx.ports, leaf.use);
+    if (!classifier) {
+      call = Promise.resolve({ error: { code: 'not_configured', message: `no classifier configured for "${leaf.use}"` } });
+    } else {
+      call = classifier
+        .classify({ text: ctx.text, normalisedText: ctx.normalised.text, ...(leaf.question ? { question: leaf.question } : {}) })
+        .then(
+          (result) => ({ result }),
+          (e: unknown) => ({
+            error: {
+              code: typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'error',
+              message: e instanceof Error ? e.message : String(e),
+            },
+          }),
+        );
+    }
+    ctx.classifierCalls.set(key, call);
+    void call.then((r) =>
+      ctx.classifierLog.push({ classifier: leaf.use, question: leaf.question, result: 'result' in r ? r.result : null, error: 'error' in r ? r.error : null }),
+    );
+  }
+  const outcome = await call;
+  if ('error' in outcome) {
+    const value = leaf.fallback !== 'allow';
+    const reason = outcome.error.code === 'not_configured' ? 'not evaluated (no classifier configured)' : `${leaf.use} failed: ${outcome.error.message}`;
+    ctx.resolved.set(node.id, {
+      value,
+      detail: `${reason}; fallback ${leaf.fallback}`,
+      fallback: { classifier: leaf.use, fallback: leaf.fallback, error: `${outcome.error.code}: ${outcome.error.message}` },
+    });
+    return;
+  }
+  const score = outcome.result.scores[leaf.score] ?? 0;
+  ctx.resolved.set(node.id, {
+    value: score >= leaf.atLeast,
+    detail: `${leaf.use} ${leaf.score} ${score.toFixed(2)} (at least ${leaf.atLeast})${outcome.result.reason ? `: ${outcome.result.reason}` : ''}`,
+    fallback: null,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// deciding
+
+function effectiveActions(rule: CompiledRule, fallbacks: Trace['fallbacks']): RuleAction[] {
+  if (fallbacks.length === 0) return [...rule.actions];
+  // A failed classifier with fallback review/hide replaces the rule's action.
+  const worst = fallbacks.reduce<Fallback>((a, f) => (SEVERITY[f.fallback] > SEVERITY[a] ? f.fallback : a), 'allow');
+  return [worst];
+}
+
+function outrank(a: { priority: number; severity: number; order: number }, b: { priority: number; severity: number; order: number }): boolean {
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  if (a.severity !== b.severity) return a.severity > b.severity;
+  return a.order < b.order;
+}
+
+function plan(rule: CompiledRule, actions: readonly RuleAction[], outcome: RuleOutcome, event: InstagramEvent, notes: string[]): { action: FinalAction; steps: PlannedStep[] } {
+  const mention = event.kind === 'mention_comment' || event.kind === 'mention_caption';
+  const steps: PlannedStep[] = [];
+  // Reply first: Meta refuses replies under a hidden comment.
+  if (actions.includes('reply') && rule.reply) {
+    const text = expandTemplate(rule.reply, { author: event.author?.username ?? null, matched: outcome.matchedTerms[0] ?? null });
+    steps.push({ type: 'reply', text, to: mention ? 'mention' : 'comment' });
+  }
+  let action: FinalAction = actions.includes('reply') ? 'reply' : 'allow';
+  for (const a of actions) {
+    if (a === 'reply' || a === 'allow') continue;
+    if (mention && (a === 'hide' || a === 'delete')) {
+      notes.push(`rule "${rule.id}": a mention cannot be ${a === 'hide' ? 'hidden' : 'deleted'}; held for review instead`);
+      steps.push({ type: 'review' });
+      action = 'review';
+      continue;
+    }
+    steps.push({ type: a });
+    action = a;
+  }
+  return { action, steps };
+}
+
+/** Decides what to do with one comment. */
+export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: EvaluatePorts = {}, options: EvaluateOptions = {}): Promise<Decision> {
+  const event = input.event;
+  const text = input.text ?? event.text ?? '';
+  const ctx = new Context(ruleSet, event, text, ports);
+
+  if (event.fromSelf || event.isTest) {
+    // Our own comments (and our replies coming back as webhooks) are never acted on.
+    return {
+      outcome: 'skipped',
+      reason: event.fromSelf ? 'own_comment' : 'test_event',
+      action: 'allow',
+      decidingRule: null,
+      steps: [],
+      ruleSetHash: ruleSet.hash,
+      normalisedText: ctx.normalised.text,
+      textHash: ctx.textHash,
+      fired: [],
+      shadow: null,
+      classifierCalls: [],
+      fallbacks: [],
+      notes: [],
+    };
+  }
+
+  const rules = ruleSet.rules.filter((r) => r.accounts === null || r.accounts.has(event.accountId));
+  const status = new Map<CompiledRule, boolean | undefined>();
+  for (const rule of rules) status.set(rule, evalNode(rule.when, ctx, null, 0));
+
+  // Ask dearer conditions tier by tier, only for rules that are still undecided and could matter.
+  for (const tier of [1, 2, 3] as Tier[]) {
+    const undecided = rules.filter((r) => status.get(r) === undefined);
+    if (undecided.length === 0) break;
+    let best: { priority: number; severity: number; order: number } | null = null;
+    for (const r of rules) {
+      if (r.mode !== 'enforce' || status.get(r) !== true) continue;
+      const cand = { priority: r.priority, severity: ruleSeverity(r.actions), order: r.order };
+      if (!best || outrank(cand, best)) best = cand;
+    }
+    const worth = undecided.filter((r) => {
+      if (r.mode === 'shadow' || best === null) return true;
+      const sev = Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks));
+      return outrank({ priority: r.priority, severity: sev, order: r.order }, best);
+    });
+    const pending = new Map<number, Pending>();
+    ctx.pending = pending;
+    for (const r of worth) evalNode(r.when, ctx, null, 0);
+    ctx.pending = null;
+    const thisTier = [...pending.values()].filter((p) => p.node.tier === tier);
+    if (thisTier.length > 0) {
+      await Promise.all(thisTier.map((p) => resolveLeaf(p.node, ctx)));
+    }
+    for (const r of worth) status.set(r, evalNode(r.when, ctx, null, 0));
+  }
+
+  // Outcomes: full traces for fired rules (and for every rule when explaining).
+  const outcomes: RuleOutcome[] = [];
+  const fired: Array<{ rule: CompiledRule; outcome: RuleOutcome }> = [];
+  const fallbacks: FallbackApplied[] = [];
+  for (const rule of rules) {
+    const st = status.get(rule);
+    if (st !== true && !options.explain) continue;
+    const trace: Trace = { conditions: [], matched: [], fallbacks: [] };
+    evalNode(rule.when, ctx, trace, 0);
+    const fb = st === true ? (trace.fallbacks[0] ?? null) : null;
+    const outcome: RuleOutcome = {
+      ruleId: rule.id,
+      mode: rule.mode,
+      priority: rule.priority,
+      reason: rule.reason,
+      matched: st === undefined ? null : st,
+      actions: st === true ? effectiveActions(rule, trace.fallbacks) : rule.actions,
+      conditions: trace.conditions,
+      matchedTerms: [...new Set(trace.matched)],
+      fallback: fb ? { ruleId: rule.id, ...fb } : null,
+    };
+    if (outcome.fallback) fallbacks.push(outcome.fallback);
+    outcomes.push(outcome);
+    if (st === true) fired.push({ rule, outcome });
+  }
+
+  const rank = (f: { rule: CompiledRule; outcome: RuleOutcome }) => ({ priority: f.rule.priority, severity: ruleSeverity(f.outcome.actions), order: f.rule.order });
+  fired.sort((a, b) => (outrank(rank(a), rank(b)) ? -1 : outrank(rank(b), rank(a)) ? 1 : 0));
+  const enforce = fired.filter((f) => f.rule.mode === 'enforce');
+  const notes = ctx.notes;
+
+  let shadow: DecisionBase['shadow'] = null;
+  const topShadow = fired.find((f) => f.rule.mode === 'shadow');
+  if (topShadow) {
+    // What would happen if shadow rules were enforced: the top of all fired rules.
+    const top = fired[0] ?? topShadow;
+    const shadowNotes: string[] = [];
+    const p = plan(top.rule, top.outcome.actions, top.outcome, event, shadowNotes);
+    if (top.rule.mode === 'shadow') shadow = { ruleId: top.rule.id, action: p.action, steps: p.steps };
+  }
+
+  const base = {
+    ruleSetHash: ruleSet.hash,
+    normalisedText: ctx.normalised.text,
+    textHash: ctx.textHash,
+    fired: fired.map((f) => f.outcome),
+    shadow,
+    classifierCalls: ctx.classifierLog,
+    fallbacks,
+    notes,
+    ...(options.explain ? { rules: outcomes } : {}),
+  };
+  const winner = enforce[0];
+  if (!winner) return { ...base, outcome: 'no_match', action: 'allow', decidingRule: null, steps: [] };
+  const p = plan(winner.rule, winner.outcome.actions, winner.outcome, event, notes);
+  return { ...base, outcome: 'matched', action: p.action, decidingRule: winner.rule.id, steps: p.steps };
+}

@@ -1,0 +1,301 @@
+/**
+ * Evasion-resistant text normalisation (issue 3, Must 3). Spammers write `𝐝𝐦 𝐦𝐞`, `d​m me`
+ * (zero-width space), `dм мe` (Cyrillic), `d m  m e`, `dm m3`, `freeeee`. Rules match on the
+ * normalised form; each step is a small pure function, applied in the order of NORMALISE_STEPS.
+ * Rule terms go through the same pipeline, so matching is symmetric: whatever a step does to the
+ * comment it also does to the term. Pure: no I/O, runs on Node and Workers.
+ */
+import { confusablesMap } from 'confusables';
+
+/** 1. Unicode compatibility composition: 𝐃𝐌 → DM, ｆｕｌｌ → full, ⓓ → d, ﬁ → fi. */
+export function nfkc(text: string): string {
+  return text.normalize('NFKC');
+}
+
+/**
+ * Zero-width characters, bidi controls, soft hyphen, word joiners, invisible operators,
+ * variation selectors and Unicode tag characters: invisible in the app, used to split words.
+ */
+const INVISIBLE =
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDDEF]/g;
+
+/** 2. Remove zero-width and bidi control characters. */
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, '');
+}
+
+/**
+ * Fixes where the confusables table is cruder than Unicode TR39 (it maps ß to B and ı to l),
+ * applied before the table.
+ */
+const SKELETON_OVERRIDES: ReadonlyMap<string, string> = new Map([
+  ['ß', 'ss'],
+  ['ẞ', 'ss'],
+  ['ı', 'i'],
+  ['ι', 'i'],
+  ['|', '|'],
+]);
+
+/**
+ * 3. Confusable skeleton: look-alike letters from other scripts become the Latin letter they
+ * imitate (Cyrillic м → m, Greek ο → o), using the maintained `confusables` package's table.
+ * Non-Latin text is mapped too (symmetrically for rule terms); rules that must see the
+ * original script opt out with `normalise: false`.
+ */
+export function confusableSkeleton(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x80) {
+      out += ch;
+      continue;
+    }
+    out += SKELETON_OVERRIDES.get(ch) ?? confusablesMap.get(ch) ?? ch;
+  }
+  return out;
+}
+const NON_ASCII = /[^\x00-\x7F]/;
+
+/** 4. Lower case (locale independent). */
+export function lowerCase(text: string): string {
+  return text.toLowerCase();
+}
+
+/** Combining diacritical marks (Latin/Greek/Cyrillic accents), not Indic vowel signs. */
+const DIACRITICS = /[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]/g;
+
+/** 5. Diacritic folding: café → cafe, fück → fuck, ẹ̀ → e. */
+export function foldDiacritics(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  return text.normalize('NFD').replace(DIACRITICS, '').normalize('NFC');
+}
+
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+};
+const HAS_LEET = /[0134578@$!]/;
+const LETTER = /\p{L}/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const letterCache = new Map<string, boolean>();
+const wordCache = new Map<string, boolean>();
+
+/** Is this one character (code point) a letter? ASCII fast path, cached for the rest. */
+export function isLetter(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+  let v = letterCache.get(ch);
+  if (v === undefined) {
+    v = LETTER.test(ch);
+    if (letterCache.size < 50_000) letterCache.set(ch, v);
+  }
+  return v;
+}
+
+/** Is this one character a letter or a digit (a word character for whole-word matching)? */
+export function isWordChar(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+  let v = wordCache.get(ch);
+  if (v === undefined) {
+    v = LETTER_OR_DIGIT.test(ch) || /\p{M}/u.test(ch);
+    if (wordCache.size < 50_000) wordCache.set(ch, v);
+  }
+  return v;
+}
+
+function isLeetChar(ch: string): boolean {
+  return LEET[ch] !== undefined;
+}
+
+/**
+ * 6. Leetspeak folding inside words that contain a letter: `m3` → `me`, `fr33` → `free`,
+ * `b1tc0in` → `bitcoin`, `c@sh` → `cash`. Numbers (`$3,000`, `2024`) stay as they are, and a
+ * leading `@` `$` `!` (a mention, a price) or trailing `!` `@` `$` (punctuation) is kept.
+ */
+export function foldLeet(text: string): string {
+  if (!HAS_LEET.test(text)) return text;
+  let out = '';
+  let last = 0;
+  const n = text.length;
+  const isTokenChar = (c: string): boolean => isLeetChar(c) || isWordChar(c);
+  LEET_GLOBAL.lastIndex = 0;
+  for (let m = LEET_GLOBAL.exec(text); m !== null; m = LEET_GLOBAL.exec(text)) {
+    if (m.index < last) continue;
+    // Expand the leet character to its token: a run of letters, digits and leet symbols.
+    let start = m.index;
+    while (start > last && isTokenChar(text[start - 1] as string)) start--;
+    let end = m.index + 1;
+    while (end < n && isTokenChar(text[end] as string)) end++;
+    LEET_GLOBAL.lastIndex = end;
+    let coreStart = start;
+    while (coreStart < end && EDGE_SYMBOL.has(text[coreStart] as string)) coreStart++;
+    let coreEnd = end;
+    while (coreEnd > coreStart && EDGE_SYMBOL.has(text[coreEnd - 1] as string)) coreEnd--;
+    let hasLetter = false;
+    let hasLeet = false;
+    for (let j = coreStart; j < coreEnd; j++) {
+      const c = text[j] as string;
+      if (isLeetChar(c)) hasLeet = true;
+      else if (isLetter(c)) hasLetter = true;
+    }
+    if (!hasLetter || !hasLeet) continue;
+    out += text.slice(last, coreStart);
+    for (let j = coreStart; j < coreEnd; j++) {
+      const c = text[j] as string;
+      out += LEET[c] ?? c;
+    }
+    last = coreEnd;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+const LEET_GLOBAL = /[0134578@$!]/g;
+const EDGE_SYMBOL = new Set(['@', '$', '!']);
+
+/** A single letter standing alone, separated by spaces, dots, dashes, underscores or stars. */
+const SPACED_RUN = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*]{1,3}\p{L}(?![\p{L}\p{N}])){2,}/gu;
+const SPACED_SEP = /[ .\-_*]+/g;
+/** Cheap pre-check (no Unicode tables): two single characters in a row between separators. */
+const MAYBE_SPACED = /(?:^|[ .\-_*])[^ .\-_*][ .\-_*]{1,3}[^ .\-_*](?:[ .\-_*]|$)/;
+
+/** 7. Repeated-letter squeezing: `freeeee` → `fre`, `moneyyyy` → `money` (letters only). */
+export function squeezeRepeats(text: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 1; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === text[i - 1] && isLetter(ch)) {
+      out += text.slice(last, i);
+      while (i + 1 < text.length && text[i + 1] === ch) i++;
+      last = i + 1;
+    }
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+const NEEDS_COLLAPSE = /[^\S ]| {2}|^ | $/;
+
+/** 8. Whitespace collapsing: runs of spaces, tabs and newlines become one space; trimmed. */
+export function collapseWhitespace(text: string): string {
+  if (!NEEDS_COLLAPSE.test(text)) return text;
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * 9. Spaced-letter joining: three or more single letters separated by spaces or punctuation
+ * become one word: `d m  m e` → `dme` (joined, then squeezed like every word), `f.r.e.e` →
+ * `fre`. Inside a joined word rule terms match anywhere, because the spacing destroyed the word
+ * boundaries; `spans` are the [start, end) offsets of joined words in the returned text.
+ */
+export function joinSpacedLettersWithSpans(text: string): { text: string; spans: Array<[number, number]> } {
+  const spans: Array<[number, number]> = [];
+  if (!MAYBE_SPACED.test(text)) return { text, spans };
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(SPACED_RUN)) {
+    const index = m.index ?? 0;
+    out += text.slice(last, index);
+    const joined = squeezeRepeats(m[0].replace(SPACED_SEP, ''));
+    spans.push([out.length, out.length + joined.length]);
+    out += joined;
+    last = index + m[0].length;
+  }
+  if (last === 0) return { text, spans };
+  out += text.slice(last);
+  return { text: out, spans };
+}
+
+export function joinSpacedLetters(text: string): string {
+  return joinSpacedLettersWithSpans(text).text;
+}
+
+export type NormaliseStep =
+  | 'nfkc'
+  | 'strip-invisible'
+  | 'confusable-skeleton'
+  | 'lower-case'
+  | 'fold-diacritics'
+  | 'fold-leet'
+  | 'squeeze-repeats'
+  | 'collapse-whitespace'
+  | 'join-spaced-letters';
+
+export const NORMALISE_STEPS: ReadonlyArray<readonly [NormaliseStep, (text: string) => string]> = [
+  ['nfkc', nfkc],
+  ['strip-invisible', stripInvisible],
+  ['confusable-skeleton', confusableSkeleton],
+  ['lower-case', lowerCase],
+  ['fold-diacritics', foldDiacritics],
+  ['fold-leet', foldLeet],
+  ['squeeze-repeats', squeezeRepeats],
+  ['collapse-whitespace', collapseWhitespace],
+  ['join-spaced-letters', joinSpacedLetters],
+];
+
+/** The longest comment text we look at; Instagram caps comments at 2,200 characters. */
+export const MAX_TEXT_LENGTH = 4000;
+
+export interface Normalised {
+  /** What rules match on. */
+  readonly text: string;
+  /** [start, end) offsets of words made by joining spaced letters (terms match inside them). */
+  readonly joinedSpans: ReadonlyArray<readonly [number, number]>;
+}
+
+/** The full pipeline, with the joined-word spans the matcher needs. */
+export function normaliseDetailed(text: string): Normalised {
+  let out = text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
+  out = nfkc(out);
+  out = stripInvisible(out);
+  out = lowerCase(out);
+  out = confusableSkeleton(out);
+  out = lowerCase(out);
+  out = foldDiacritics(out);
+  out = foldLeet(out);
+  out = squeezeRepeats(out);
+  out = collapseWhitespace(out);
+  const joined = joinSpacedLettersWithSpans(out);
+  return { text: joined.text, joinedSpans: joined.spans };
+}
+
+/** The full pipeline: what rules (with `normalise: true`, the default) match on. */
+export function normalise(text: string): string {
+  return normaliseDetailed(text).text;
+}
+
+/** Each step's output, for `modbot rules explain`. */
+export function normaliseTrace(text: string): Array<{ step: NormaliseStep; text: string }> {
+  const trace: Array<{ step: NormaliseStep; text: string }> = [];
+  let out = text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
+  for (const [step, fn] of NORMALISE_STEPS) {
+    out = step === 'confusable-skeleton' ? lowerCase(fn(out)) : fn(out);
+    trace.push({ step, text: out });
+  }
+  return trace;
+}
+
+/** The light form used for raw-text rules (`normalise: false`): only invisible characters go. */
+export function rawForm(text: string): string {
+  const capped = text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
+  return collapseWhitespace(stripInvisible(capped));
+}
+
+/**
+ * The form entities (mentions, hashtags, links) are read from: compatibility-composed, invisible
+ * characters removed, look-alikes mapped and lower-cased, but no leetspeak or squeezing, so
+ * `@cash.flow_ava` and `bit.ly/x1` keep their spelling.
+ */
+export function entityForm(text: string): string {
+  const capped = text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
+  return foldDiacritics(lowerCase(confusableSkeleton(lowerCase(stripInvisible(nfkc(capped))))));
+}
+

@@ -1,0 +1,72 @@
+/**
+ * What the rule engine needs from the outside world: classifiers (src/classify/port.ts) and a
+ * repetition counter backed by the database. In-memory versions here serve tests and the CLI.
+ */
+import type { Classifier } from '../classify/port.js';
+
+export interface RepetitionQuery {
+  readonly accountId: string;
+  /** Count only this author's comments; null counts everyone's on the account. */
+  readonly authorId: string | null;
+  /** `textHash(normalisedText)` of the current comment. */
+  readonly textHash: string;
+  readonly windowSeconds: number;
+  readonly now: Date;
+}
+
+export interface RepetitionCounter {
+  /**
+   * How many EARLIER comments (not counting the one being judged) had this text hash within
+   * the window. A condition `times: 3` matches when this returns 2 or more.
+   */
+  count(query: RepetitionQuery): Promise<number>;
+}
+
+export interface EvaluatePorts {
+  /** Classifiers by the name rules use (`builtin`, `openai-moderation`, `openai-policy`). */
+  readonly classifiers?: ReadonlyMap<string, Classifier> | Readonly<Record<string, Classifier>>;
+  readonly repetition?: RepetitionCounter;
+  readonly now?: () => Date;
+}
+
+export function getClassifier(ports: EvaluatePorts, name: string): Classifier | undefined {
+  const c = ports.classifiers;
+  if (!c) return undefined;
+  if (c instanceof Map) return c.get(name);
+  return Object.hasOwn(c, name) ? (c as Readonly<Record<string, Classifier>>)[name] : undefined;
+}
+
+interface Seen {
+  readonly accountId: string;
+  readonly authorId: string | null;
+  readonly textHash: string;
+  readonly at: number;
+}
+
+/** An in-memory RepetitionCounter: `record` each judged comment, `count` earlier ones. */
+export class InMemoryRepetitionCounter implements RepetitionCounter {
+  private readonly seen: Seen[] = [];
+
+  record(entry: { accountId: string; authorId: string | null; textHash: string; at: Date }): void {
+    this.seen.push({ accountId: entry.accountId, authorId: entry.authorId, textHash: entry.textHash, at: entry.at.getTime() });
+  }
+
+  async count(query: RepetitionQuery): Promise<number> {
+    const since = query.now.getTime() - query.windowSeconds * 1000;
+    let n = 0;
+    for (const s of this.seen) {
+      if (s.accountId !== query.accountId || s.textHash !== query.textHash) continue;
+      if (query.authorId !== null && s.authorId !== query.authorId) continue;
+      if (s.at >= since && s.at <= query.now.getTime()) n++;
+    }
+    return n;
+  }
+}
+
+/** A counter that answers the same number for every query (rule examples use it). */
+export class FixedRepetitionCounter implements RepetitionCounter {
+  constructor(private readonly previous: number) {}
+  async count(): Promise<number> {
+    return this.previous;
+  }
+}
