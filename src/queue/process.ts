@@ -21,7 +21,9 @@ export interface ProcessOptions {
   readonly backoff?: (attempt: number) => number;
 }
 
-export type ProcessOutcome = 'done' | 'retry' | 'dead' | 'lost';
+export type ProcessOutcome =
+  | { readonly outcome: 'done' | 'dead' | 'lost' }
+  | { readonly outcome: 'retry'; readonly retryInMs: number };
 
 export async function processClaimed(
   repo: InboxRepo,
@@ -39,12 +41,12 @@ export async function processClaimed(
   if (result.outcome === 'done') {
     const ok = await repo.complete(item);
     if (!ok) log.warn('inbox claim lost before completion (lease expired; another worker has it)');
-    return ok ? 'done' : 'lost';
+    return { outcome: ok ? 'done' : 'lost' };
   }
   const maxAttempts = result.outcome === 'dead' ? item.attempts : options.maxAttempts;
   const delay = result.outcome === 'retry' && result.retryInMs !== undefined ? result.retryInMs : (options.backoff ?? backoffMs)(item.attempts);
   const outcome = await repo.fail(item, result.error, delay, maxAttempts);
   if (outcome === 'dead') log.error('inbox event dead-lettered', { error: result.error });
   else if (outcome === 'retry') log.warn('inbox event will be retried', { error: result.error, retryInMs: delay });
-  return outcome;
+  return outcome === 'retry' ? { outcome, retryInMs: delay } : { outcome };
 }

@@ -83,7 +83,7 @@ describe('inbox claim, lease and retry', () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const item = await rt.repo.claimById(row.id, 60);
       expect(item?.attempts).toBe(attempt);
-      const outcome = await processClaimed(rt.repo, failing, item as InboxItem, opts);
+      const { outcome } = await processClaimed(rt.repo, failing, item as InboxItem, opts);
       const after = await rowOf('q-fail');
       expect(after.lastError).toBe(`Error: graph outage #${attempt}`);
       if (attempt < 3) {
@@ -109,7 +109,7 @@ describe('inbox claim, lease and retry', () => {
         maxAttempts: 5,
         logger: silentLogger,
       }),
-    ).toBe('retry');
+    ).toEqual({ outcome: 'retry', retryInMs: 3_600_000 });
     expect((await rowOf('q-later')).nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 3_000_000);
     const never = await rt.repo.claimById((await rowOf('q-never')).id, 60);
     expect(
@@ -117,7 +117,7 @@ describe('inbox claim, lease and retry', () => {
         maxAttempts: 5,
         logger: silentLogger,
       }),
-    ).toBe('dead');
+    ).toEqual({ outcome: 'dead' });
     expect(await rowOf('q-never')).toMatchObject({ status: 'dead', lastError: 'permission denied', attempts: 1 });
   });
 

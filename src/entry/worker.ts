@@ -1,0 +1,112 @@
+/**
+ * Cloudflare Workers entry (scale-out). Same Hono app and use-cases as Node; the differences:
+ * - Postgres through Hyperdrive (or DATABASE_URL); one small client per invocation, never
+ *   sql.end() (postgres.js #1202 in workerd: the runtime closes the sockets);
+ * - after intake commits, one Queue message per new inbox row (the consumer processes it);
+ * - a cron trigger re-enqueues rows whose lease expired or whose dispatch was lost.
+ */
+import { createApp } from '../app.js';
+import { openPostgres } from '../db/postgres.js';
+import { checkReadiness } from '../db/readiness.js';
+import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
+import { createLogger, type Logger } from '../log.js';
+import { createIngestor } from '../pipeline/ingest.js';
+import { recordOnlyHandler } from '../pipeline/record-only.js';
+import { createInboxRepo } from '../queue/inbox-repo.js';
+import { processClaimed } from '../queue/process.js';
+import { signingSecrets } from '../webhook/verify.js';
+
+export interface InboxMessage {
+  readonly inboxId: number;
+}
+
+export interface WorkerBindings {
+  readonly HYPERDRIVE?: Hyperdrive;
+  readonly INBOX_QUEUE: Queue<InboxMessage>;
+  readonly [variable: string]: unknown;
+}
+
+/** Cloudflare Queues take at most 100 messages per sendBatch and delays up to 12 hours. */
+const maxBatchSend = 100;
+const maxDelaySeconds = 12 * 60 * 60;
+
+function configure(bindings: WorkerBindings) {
+  const vars: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(bindings)) if (typeof v === 'string') vars[k] = v;
+  const env: Env = parseEnv(vars);
+  const url = env.DATABASE_URL ?? bindings.HYPERDRIVE?.connectionString;
+  if (!url) throw new ConfigError(['DATABASE_URL: required on Workers (bind Hyperdrive as HYPERDRIVE, or set DATABASE_URL)']);
+  const logger = createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env) });
+  const database = openPostgres(url, { max: 1, endOnClose: false });
+  return { env, logger, database, repo: createInboxRepo(database.db) };
+}
+
+async function enqueue(queue: Queue<InboxMessage>, ids: readonly number[], logger: Logger): Promise<void> {
+  for (let i = 0; i < ids.length; i += maxBatchSend) {
+    const chunk = ids.slice(i, i + maxBatchSend).map((inboxId) => ({ body: { inboxId } }));
+    try {
+      await queue.sendBatch(chunk);
+    } catch (error) {
+      // Already stored: the cron sweep will dispatch these rows later.
+      logger.error('queue send failed; the sweep will retry', { error, count: chunk.length });
+    }
+  }
+}
+
+export default {
+  async fetch(request, bindings, ctx) {
+    let runtime: ReturnType<typeof configure>;
+    try {
+      runtime = configure(bindings);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(error.message);
+        return Response.json({ error: 'misconfigured', message: 'modbot is not configured; see the logs' }, { status: 500 });
+      }
+      throw error;
+    }
+    const { env, logger, database, repo } = runtime;
+    const app = createApp({
+      logger,
+      readiness: () => checkReadiness(database.db),
+      webhooks: {
+        verifyToken: env.META_VERIFY_TOKEN,
+        secrets: signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET),
+        maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
+        ingestor: createIngestor(repo),
+        logger,
+        onStored: (stored, waitUntil) => {
+          if (stored.newInboxIds.length > 0) waitUntil(enqueue(bindings.INBOX_QUEUE, stored.newInboxIds, logger));
+        },
+      },
+    });
+    return app.fetch(request, bindings, ctx);
+  },
+
+  async queue(batch, bindings, _ctx) {
+    const { env, logger, repo } = configure(bindings);
+    const handler = recordOnlyHandler(logger);
+    for (const message of batch.messages) {
+      const item = await repo.claimById(message.body.inboxId, env.INBOX_LEASE_SECONDS);
+      if (!item) {
+        // Done already, or another consumer holds it (the sweep re-sends it if that one dies).
+        message.ack();
+        continue;
+      }
+      const result = await processClaimed(repo, handler, item, { maxAttempts: env.INBOX_MAX_ATTEMPTS, logger });
+      if (result.outcome === 'retry') {
+        // Redeliver when the row becomes due again (the row, not the message, is the truth).
+        message.retry({ delaySeconds: Math.min(maxDelaySeconds, Math.max(1, Math.ceil(result.retryInMs / 1000))) });
+      } else {
+        message.ack();
+      }
+    }
+  },
+
+  async scheduled(_controller, bindings, _ctx) {
+    const { logger, repo } = configure(bindings);
+    const ids = await repo.overdue(60, 5000);
+    if (ids.length > 0) logger.info('sweep re-enqueues overdue inbox rows', { count: ids.length });
+    await enqueue(bindings.INBOX_QUEUE, ids, logger);
+  },
+} satisfies ExportedHandler<WorkerBindings, InboxMessage>;

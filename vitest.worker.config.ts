@@ -1,0 +1,28 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+// The webhook contract tests again, inside workerd (the Workers runtime), against a real Postgres.
+// test/worker/global-setup.ts creates and migrates a database for the run and provides its URL.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        // Through the Hyperdrive binding, as in production (trust auth ignores the password).
+        hyperdrives: { HYPERDRIVE: inject('workerDatabaseUrl') },
+        bindings: {
+          META_APP_SECRET: 'test_app_secret',
+          INSTAGRAM_APP_SECRET: 'ig_secret',
+          META_VERIFY_TOKEN: 'verify-me-please',
+          LOG_LEVEL: 'silent',
+          WEBHOOK_MAX_BODY_BYTES: '1048576',
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ['test/worker/**/*.test.ts'],
+    globalSetup: ['test/worker/global-setup.ts'],
+    testTimeout: 30_000,
+  },
+});
