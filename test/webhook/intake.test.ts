@@ -116,7 +116,7 @@ describe('rejections store nothing', () => {
     ],
     ['malformed signature header', () => rt.post(valid, { headers: { 'x-hub-signature-256': 'sha256=zz' } }), 401, 'invalid_signature'],
     ['wrong content type', () => rt.post(valid, { headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type'],
-    ['no content type', () => rt.app.request('/webhooks/instagram', { method: 'POST', body: valid }), 415, 'unsupported_media_type'],
+    ['no content type', async () => rt.app.request('/webhooks/instagram', { method: 'POST', body: valid }), 415, 'unsupported_media_type'],
     ['too large (streamed, no length)', () => rt.post('x'.repeat(1_100_000)), 413, 'payload_too_large'],
     [
       'too large (declared length)',

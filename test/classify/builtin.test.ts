@@ -1,0 +1,106 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { builtinModel, createBuiltinClassifier, hasProfanity } from '../../src/classify/builtin/index.js';
+import { extractFeatures } from '../../src/classify/builtin/features.js';
+import { normalise } from '../../src/moderation/normalise.js';
+import { EVASION_KINDS, evade } from '../../scripts/lib/evasion.js';
+
+const builtinDir = new URL('../../src/classify/builtin/', import.meta.url).pathname;
+const classifier = createBuiltinClassifier();
+const spamScore = async (text: string) => (await classifier.classify({ text, normalisedText: normalise(text) })).scores.spam!;
+
+const SCAMS = [
+  'i invested $3,000 and received $27,000 in two weeks, all thanks to @mentor_olivia_fx__ contact her',
+  'my profit this month was $45k thanks to #grace_trades___ she is the best account manager',
+  'send a message to her on whatsapp +1 202 555 0142 for recovery of your lost crypto',
+  'first 10 people to dm me "help me out" get $5000 🙏',
+  'check out my channel and subscribe please!! http://example.com/mychannel',
+];
+const GENUINE = [
+  'love this post, very helpful 🙌',
+  'does this apply to roth ira accounts too?',
+  '@jess_b look at this, we talked about it yesterday',
+  'this is terrible advice honestly, index funds are better',
+  'bought my first house at 31 following this plan, thank you',
+];
+
+describe('builtin classifier (committed model)', () => {
+  it('ships weights as a module under 2 MB with a content-hash version', () => {
+    expect(statSync(`${builtinDir}weights.generated.ts`).size).toBeLessThan(2 * 1024 * 1024);
+    const model = builtinModel();
+    expect(model.data.version).toMatch(/^[0-9a-f]{12}$/);
+    expect(model.data.thresholds.hide).toBeGreaterThan(model.data.thresholds.review);
+  });
+
+  it('imports nothing from node: in the runtime model code (it runs on Workers) and reads no files', () => {
+    for (const f of readdirSync(builtinDir).filter((n) => n.endsWith('.ts'))) {
+      const src = readFileSync(`${builtinDir}${f}`, 'utf8');
+      expect(src, f).not.toMatch(/from ['"](node:|fs|path)/);
+      expect(src, f).not.toMatch(/readFile|process\./);
+    }
+  });
+
+  it('scores obvious scams above the hide threshold and genuine comments below review', async () => {
+    const { hide, review } = builtinModel().data.thresholds;
+    for (const t of SCAMS) expect(await spamScore(t), t).toBeGreaterThanOrEqual(hide);
+    for (const t of GENUINE) expect(await spamScore(t), t).toBeLessThan(review);
+  });
+
+  it('keeps a scam above the hide threshold when it is rewritten to dodge filters', async () => {
+    const { hide } = builtinModel().data.thresholds;
+    for (const kind of EVASION_KINDS) {
+      for (const [i, t] of SCAMS.slice(0, 3).entries()) {
+        const evaded = evade(t, kind, i + 1);
+        expect(evaded).not.toBe(t);
+        expect(await spamScore(evaded), `${kind}: ${evaded}`).toBeGreaterThanOrEqual(hide);
+      }
+    }
+  });
+
+  it('returns calibrated scores in 0..1 with provider, model and version, never cached', async () => {
+    const r = await classifier.classify({ text: 'hello', normalisedText: 'hello' });
+    expect(r).toMatchObject({ provider: 'modbot', model: 'builtin-linear', version: builtinModel().data.version, cached: false });
+    expect(r.scores.spam).toBeGreaterThanOrEqual(0);
+    expect(r.scores.spam).toBeLessThanOrEqual(1);
+    expect(r.usage?.costUsd).toBe(0);
+  });
+
+  it('takes well under a millisecond per comment', async () => {
+    const texts = [...SCAMS, ...GENUINE].map((t) => normalise(t));
+    const model = builtinModel();
+    for (const t of texts) model.score(t);
+    const started = performance.now();
+    const rounds = 200;
+    for (let i = 0; i < rounds; i++) for (const t of texts) model.score(t);
+    const perComment = (performance.now() - started) / (rounds * texts.length);
+    expect(perComment).toBeLessThan(0.5);
+  });
+
+  it('explains a score with the features that pushed it', () => {
+    const top = builtinModel().explain(normalise(SCAMS[0]!), 5);
+    expect(top).toHaveLength(5);
+    expect(top.some((c) => c.weight > 0)).toBe(true);
+  });
+
+  it('flags profanity from the obscenity lexicon as a separate category', async () => {
+    expect(hasProfanity(normalise('what a fucking joke'))).toBe(true);
+    expect(hasProfanity(normalise('what a f u c k i n g joke'))).toBe(true);
+    expect(hasProfanity(normalise('what a lovely day'))).toBe(false);
+    const r = await classifier.classify({ text: 'you piece of shit', normalisedText: normalise('you piece of shit') });
+    expect(r.scores.profanity).toBe(1);
+  });
+});
+
+describe('features', () => {
+  it('are deterministic and computed on the normalised text, so evasion maps to the same features', () => {
+    const plain = extractFeatures(normalise('contact her on whatsapp'));
+    expect(extractFeatures(normalise('contact her on whatsapp'))).toEqual(plain);
+    expect(extractFeatures(normalise('ｃｏｎｔａｃｔ h\u200Ber оn whаtsаpp'))).toEqual(plain);
+  });
+
+  it('include structural signals: handle at the end, money, phone numbers, links', () => {
+    const f = extractFeatures(normalise('made $30k thanks to @anna_fx__'));
+    expect(f).toEqual(expect.arrayContaining(['s:ends_with_handle', 's:money', 's:handle_trailing_underscore', 'h:fx']));
+    expect(extractFeatures('call +44 7700 900123 or visit www.example.com')).toEqual(expect.arrayContaining(['s:phone', 's:url']));
+  });
+});

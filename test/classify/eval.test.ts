@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readLabelledCsv } from '../../src/classify/labelled-csv.js';
+import { type Decider, evaluateRows, registerEval } from '../../src/cli/eval.js';
+
+const FIXTURE = new URL('../fixtures/labelled-comments.csv', import.meta.url).pathname;
+
+describe('modbot eval', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('counts hide and delete as positive decisions and review separately', async () => {
+    const rows = readLabelledCsv(FIXTURE, { text: 'text', label: 'label_spam', positive: '1' });
+    // Hide anything with a $ or "dm", review anything with "@", delete links, allow the rest.
+    const decide: Decider = async (text) => {
+      if (/https?:/.test(text)) return { action: 'delete', decidedBy: 'links' };
+      if (/\$|dm /.test(text)) return { action: 'hide', decidedBy: 'money' };
+      if (text.includes('@')) return { action: 'review', decidedBy: 'mention' };
+      return { action: 'allow' };
+    };
+    const r = await evaluateRows(rows, decide, { name: 'test' });
+    expect(r).toMatchObject({ n: 12, tp: 5, fp: 0, fn: 1, tn: 6, review: 1, reviewPositive: 0, reviewNegative: 1, errors: 0 });
+    expect(r.precision).toBe(1);
+    expect(r.recall).toBeCloseTo(5 / 6, 4);
+    expect(r.f1).toBeCloseTo((2 * 1 * (5 / 6)) / (1 + 5 / 6), 4);
+    expect(r.byDecider).toEqual({ links: 1, money: 4, mention: 1 });
+  });
+
+  it('counts a decision that throws as allow and reports it', async () => {
+    const rows = readLabelledCsv(FIXTURE, { text: 'text', label: 'label_spam', positive: '1' });
+    const r = await evaluateRows(rows, async () => Promise.reject(new Error('boom')));
+    expect(r).toMatchObject({ errors: 12, tp: 0, fn: 6, tn: 6 });
+  });
+
+  it('runs from the command line on the builtin model and prints one JSON object on the last line', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.join(' '));
+    });
+    const program = new Command().exitOverride();
+    registerEval(program);
+    await program.parseAsync(['eval', FIXTURE, '--text', 'text', '--label', 'label_spam', '--positive', '1', '--json'], { from: 'user' });
+    const last = JSON.parse(lines.at(-1)!);
+    expect(last).toMatchObject({ n: 12, decider: 'builtin classifier only' });
+    expect(last.tp + last.fn).toBe(6);
+    expect(last.fp + last.tn).toBe(6);
+    // The fixture's scams are textbook: the offline model should hide most and hide no genuine comment.
+    expect(last.tp).toBeGreaterThanOrEqual(4);
+    expect(last.fp).toBe(0);
+    expect(lines.join('\n')).toContain('precision');
+  });
+});
