@@ -3,7 +3,7 @@
  * with AdaGrad over a seeded shuffle (same data + same options = the same bytes), and Platt
  * scaling for calibration. Node-side only (scripts/train.ts).
  */
-import { featureValue, sigmoid } from '../../src/classify/builtin/model.js';
+import { featureValues, sigmoid } from '../../src/classify/builtin/model.js';
 import { rng } from './evasion.js';
 
 export interface LogRegOptions {
@@ -15,9 +15,15 @@ export interface LogRegOptions {
   readonly seed: number;
   /** Weight on positive examples (>1 favours recall before calibration). */
   readonly positiveWeight: number;
+  /**
+   * Naive-Bayes feature scaling (Wang & Manning 2012, "NBSVM"): each feature is scaled by its
+   * smoothed log-count ratio before the regression, and the ratio is folded into the exported
+   * weights, so the run-time model is unchanged. Strong on small text datasets. 0 = off.
+   */
+  readonly nbAlpha: number;
 }
 
-export const DEFAULT_LOGREG: LogRegOptions = { epochs: 12, learningRate: 0.3, l2: 1e-5, minDf: 2, seed: 42, positiveWeight: 1 };
+export const DEFAULT_LOGREG: LogRegOptions = { epochs: 12, learningRate: 0.3, l2: 1e-5, minDf: 2, seed: 42, positiveWeight: 1, nbAlpha: 0 };
 
 export interface LinearWeights {
   readonly features: string[];
@@ -30,13 +36,37 @@ export function trainLogReg(docs: readonly (readonly string[])[], labels: readon
   for (const doc of docs) for (const f of doc) df.set(f, (df.get(f) ?? 0) + 1);
   const features = [...df.entries()].filter(([, n]) => n >= options.minDf).map(([f]) => f).sort();
   const index = new Map(features.map((f, i) => [f, i]));
-  const encoded = docs.map((doc) => {
-    const idx: number[] = [];
-    for (const f of doc) {
-      const i = index.get(f);
-      if (i !== undefined) idx.push(i);
+  const scale = new Float64Array(features.length).fill(1);
+  if (options.nbAlpha > 0) {
+    const pos = new Float64Array(features.length).fill(options.nbAlpha);
+    const neg = new Float64Array(features.length).fill(options.nbAlpha);
+    docs.forEach((doc, d) => {
+      const counts = labels[d] ? pos : neg;
+      for (const f of doc) {
+        const i = index.get(f);
+        if (i !== undefined) counts[i] = counts[i]! + 1;
+      }
+    });
+    let sumPos = 0;
+    let sumNeg = 0;
+    for (let i = 0; i < features.length; i++) {
+      sumPos += pos[i]!;
+      sumNeg += neg[i]!;
     }
-    return { idx: Int32Array.from(idx), value: featureValue(doc.length) };
+    for (let i = 0; i < features.length; i++) scale[i] = Math.log(pos[i]! / sumPos / (neg[i]! / sumNeg));
+  }
+  const encoded = docs.map((doc) => {
+    const all = featureValues(doc);
+    const idx: number[] = [];
+    const vals: number[] = [];
+    doc.forEach((f, j) => {
+      const i = index.get(f);
+      if (i !== undefined) {
+        idx.push(i);
+        vals.push(all[j]!);
+      }
+    });
+    return { idx: Int32Array.from(idx), vals: Float64Array.from(vals) };
   });
   const w = new Float64Array(features.length);
   const g2 = new Float64Array(features.length).fill(1e-8);
@@ -53,14 +83,15 @@ export function trainLogReg(docs: readonly (readonly string[])[], labels: readon
       order[j] = t;
     }
     for (const d of order) {
-      const { idx, value } = encoded[d]!;
+      const { idx, vals } = encoded[d]!;
       let m = bias;
-      for (const i of idx) m += w[i]! * value;
+      for (let k = 0; k < idx.length; k++) m += w[idx[k]!]! * scale[idx[k]!]! * vals[k]!;
       const y = labels[d] ? 1 : 0;
       const cw = y === 1 ? options.positiveWeight : 1;
       const g = (sigmoid(m) - y) * cw;
-      for (const i of idx) {
-        const grad = g * value + options.l2 * w[i]!;
+      for (let k = 0; k < idx.length; k++) {
+        const i = idx[k]!;
+        const grad = g * scale[i]! * vals[k]! + options.l2 * w[i]!;
         g2[i] = g2[i]! + grad * grad;
         w[i] = w[i]! - (options.learningRate * grad) / Math.sqrt(g2[i]!);
       }
@@ -68,16 +99,16 @@ export function trainLogReg(docs: readonly (readonly string[])[], labels: readon
       bias -= (options.learningRate * g) / Math.sqrt(biasG2);
     }
   }
-  return { features, weights: Float32Array.from(w), bias };
+  return { features, weights: Float32Array.from(w, (x, i) => x * scale[i]!), bias };
 }
 
 export function marginOf(model: LinearWeights, index: Map<string, number>, doc: readonly string[]): number {
-  const v = featureValue(doc.length);
+  const values = featureValues(doc);
   let m = model.bias;
-  for (const f of doc) {
+  doc.forEach((f, j) => {
     const i = index.get(f);
-    if (i !== undefined) m += model.weights[i]! * v;
-  }
+    if (i !== undefined) m += model.weights[i]! * values[j]!;
+  });
   return m;
 }
 
