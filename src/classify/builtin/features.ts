@@ -14,15 +14,21 @@
  */
 
 /** Bump when the feature set changes: a model trained on another version is rejected at load. */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 5;
 
 const HANDLE = /[@#][\p{L}\p{N}_.]+/gu;
-const URL = /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|co|me|ly|xyz|info|biz|gl|tk|ru)(?:\/\S*)?/giu;
-const MONEY = /[$€£₿]\s?\d|\d\s?(?:usd|usdt|dollars?|btc|eth|k\b|grand)|\busd\s?\d/iu;
+const URL =
+  /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|me|ly|xyz|info|biz|gl|tk|ru|pl|de|uk|us|in|be|tv|gg|to|site|online|shop|app|link|club)\b(?:\/\S*)?|\b[a-z0-9-]+\.[a-z]{2,6}\/\S+/giu;
+// After leet folding "$30k" reads "$eok": a currency sign before any letter or digit counts.
+const MONEY = /[$€£₿]\s?[\p{L}\d]|\d\s?(?:usd|usdt|dollars?|btc|eth|k\b|grand)|\busd\s?\d/iu;
 const PHONE = /\+?\d[\d\s-]{8,}\d/u;
 const EMOJI = /\p{Extended_Pictographic}/gu;
 const LETTER = /\p{L}/u;
 const TOKEN = /[\p{L}\p{N}_']+|[$€£₿%!?]|\p{Extended_Pictographic}/gu;
+
+const SKELETON_LEET: Readonly<Record<string, string>> = {
+  '0': 'o', '1': 'i', '2': 'z', '3': 'e', '4': 'a', '5': 's', '6': 'b', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l',
+};
 
 function lengthBucket(n: number): string {
   if (n < 10) return '0';
@@ -81,6 +87,21 @@ export function extractFeatures(normalisedText: string): string[] {
     prev = tok;
   }
   if (tokens.length > 0) out.add(`b:${prev} $`);
+
+  // Handle names in parts: "@sarah_fx_trades__" -> sarah, fx, trades. Campaign account names
+  // change every week, their vocabulary ("fx", "trades", "invest", "tips") much less.
+  for (const h of handles) {
+    out.add(`h:${h[0]}`);
+    for (const part of h.slice(1).split(/[._\d]+/u)) if (part.length >= 2) out.add(`h:${part}`);
+  }
+
+  // Skeleton: letters only, spaces and symbols dropped, leftover leetspeak folded. Survives any
+  // spacing trick ("c o n t a c t", "con.tact") and partial leet the normaliser leaves alone.
+  const skeleton = Array.from(text.replace(HANDLE, ' ').replace(URL, ' '))
+    .map((ch) => SKELETON_LEET[ch] ?? ch)
+    .filter((ch) => /\p{L}/u.test(ch))
+    .slice(0, 600);
+  for (let i = 0; i + 5 <= skeleton.length; i++) out.add(`k:${skeleton.slice(i, i + 5).join('')}`);
 
   // Character n-grams (3..5) within word boundaries, on the digit-folded text with handles kept.
   const chars = foldDigits(text);

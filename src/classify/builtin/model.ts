@@ -51,11 +51,31 @@ export function sigmoid(x: number): number {
 }
 
 /**
- * Feature value for a comment with `count` features: binary features scaled to unit length,
- * so long comments do not win by volume. Training uses the same function.
+ * Feature values of one comment: binary features, scaled per channel (the prefix before ":")
+ * so each channel has unit length and a long comment's many character n-grams do not drown
+ * its few word and structural features. Structural ("s:") features keep a fixed value.
+ * Training uses this same function.
  */
-export function featureValue(count: number): number {
-  return count > 0 ? 1 / Math.sqrt(count) : 0;
+export function featureValues(features: readonly string[]): Float64Array {
+  const counts = new Map<string, number>();
+  for (const f of features) {
+    const ch = channelOf(f);
+    counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  const out = new Float64Array(features.length);
+  features.forEach((f, i) => {
+    const ch = channelOf(f);
+    out[i] = ch === 's' ? STRUCTURAL_VALUE : 1 / Math.sqrt(counts.get(ch) ?? 1);
+  });
+  return out;
+}
+
+const STRUCTURAL_VALUE = 0.5;
+
+function channelOf(feature: string): string {
+  const c = feature.charAt(0);
+  // Word unigrams and bigrams share one channel.
+  return c === 'b' ? 'w' : c;
 }
 
 export class LinearModel {
@@ -83,12 +103,12 @@ export class LinearModel {
   }
 
   marginOf(features: readonly string[]): number {
-    const v = featureValue(features.length);
+    const values = featureValues(features);
     let m = this.data.bias;
-    for (const f of features) {
+    features.forEach((f, i) => {
       const w = this.index.get(f);
-      if (w !== undefined) m += w * v;
-    }
+      if (w !== undefined) m += w * (values[i] ?? 0);
+    });
     return m;
   }
 
@@ -104,12 +124,12 @@ export class LinearModel {
   /** The features that pushed this comment's score most, for `modbot explain`. */
   explain(normalisedText: string, top = 8): FeatureContribution[] {
     const features = extractFeatures(normalisedText);
-    const v = featureValue(features.length);
+    const values = featureValues(features);
     const out: FeatureContribution[] = [];
-    for (const f of features) {
+    features.forEach((f, i) => {
       const w = this.index.get(f);
-      if (w !== undefined) out.push({ feature: f, weight: w * v });
-    }
+      if (w !== undefined) out.push({ feature: f, weight: w * (values[i] ?? 0) });
+    });
     return out.sort((x, y) => Math.abs(y.weight) - Math.abs(x.weight)).slice(0, top);
   }
 }
