@@ -139,6 +139,8 @@ class Context {
   readonly classifierCalls = new Map<string, Promise<{ result: ClassifierResult } | { error: { code: string; message: string } }>>();
   readonly classifierLog: ClassifierCall[] = [];
   readonly notes: string[] = [];
+  /** While tracing: the rule's final status, to say why a dear condition was not asked. */
+  tracing: boolean | undefined = undefined;
   /** Leaves of the current tier that a rule needs; filled during collection passes. */
   pending: Map<number, Pending> | null = null;
 
@@ -257,7 +259,7 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
         : { value: false, detail: `none of ${leaf.terms.length} term${leaf.terms.length === 1 ? '' : 's'} found` };
     }
     case 'regex': {
-      const text = leaf.raw ? ctx.rawText() : ctx.normalised.text;
+      const text = leaf.raw ? ctx.rawText() : ctx.normalised.forRegex;
       for (const re of leaf.regexes) {
         const m = re.exec(text);
         if (m) return { value: true, detail: `/${re.source}/ matched ${JSON.stringify(m[0])}`, matched: [m[0]] };
@@ -351,7 +353,7 @@ function evalNode(node: CNode, ctx: Context, trace: Trace | null, depth: number)
         trace.conditions.push({
           condition: node.key,
           result: r.value === undefined ? 'not evaluated' : r.value ? 'matched' : 'not matched',
-          detail: r.value === undefined ? notEvaluatedReason(node) : r.detail,
+          detail: r.value === undefined ? notEvaluatedReason(ctx.tracing) : r.detail,
           depth,
         });
         if (r.value === true && r.matched) trace.matched.push(...r.matched);
@@ -410,10 +412,10 @@ function setGroupResult(trace: Trace, at: number, result: boolean | undefined): 
   if (entry) trace.conditions[at] = { ...entry, result: result === undefined ? 'not evaluated' : result ? 'matched' : 'not matched' };
 }
 
-function notEvaluatedReason(node: Extract<CNode, { t: 'leaf' }>): string {
-  return node.leaf.kind === 'classifier'
-    ? 'not evaluated (cheaper conditions decided, or the rule could not change the decision)'
-    : 'not evaluated (cheaper conditions decided)';
+function notEvaluatedReason(ruleStatus: boolean | undefined): string {
+  return ruleStatus === undefined
+    ? 'not evaluated: the rule could not change the decision'
+    : 'not evaluated: not needed, the cheaper conditions decided';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,6 +604,7 @@ export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: 
     const st = status.get(rule);
     if (st !== true && !options.explain) continue;
     const trace: Trace = { conditions: [], matched: [], fallbacks: [] };
+    ctx.tracing = st;
     evalNode(rule.when, ctx, trace, 0);
     const fb = st === true ? (trace.fallbacks[0] ?? null) : null;
     const outcome: RuleOutcome = {

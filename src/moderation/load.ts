@@ -58,7 +58,7 @@ interface ParsedFile {
 const RULE_FIELDS = ['id', 'reason', 'when', 'action', 'reply', 'priority', 'mode', 'normalise', 'examples'];
 const FILE_FIELDS = ['accounts', 'lists', 'rules'];
 const EXAMPLE_FIELDS = ['match', 'no match'];
-const EXAMPLE_OBJECT_FIELDS = ['text', 'author', 'kind', 'media type', 'decided by', 'repeats', 'scores'];
+const EXAMPLE_OBJECT_FIELDS = ['text', 'author', 'kind', 'media type', 'decided by', 'repeats', 'author repeats', 'scores'];
 const CLASSIFIER_FIELDS = ['use', 'score', 'at least', 'question', 'fallback'];
 const REPETITION_FIELDS = ['times', 'within'];
 
@@ -389,6 +389,40 @@ function compileTerms(
   return { kind: 'terms', mode, all, terms, raw };
 }
 
+/**
+ * ReDoS check (redos-detector). The pattern is checked anchored, `^(?:...)`: unanchored, the
+ * detector counts the engine's retry at every start position and flags even `dm\s*me`; that
+ * retry costs at most quadratic time in the text length, which MAX_TEXT_LENGTH bounds. What is
+ * refused is exponential backtracking such as `(a+)+$` or `(a|a)*b`. Checked both in Unicode
+ * mode (how rules run) and case-insensitively (the detector cannot combine the two flags).
+ */
+export function regexIsSafe(source: string): boolean {
+  const cached = safetyCache.get(source);
+  if (cached !== undefined) return cached;
+  const safe = checkRegex(source);
+  if (safetyCache.size < 10_000) safetyCache.set(source, safe);
+  return safe;
+}
+
+/** Hot reloads re-check the same patterns: remember verdicts (they are deterministic). */
+const safetyCache = new Map<string, boolean>();
+
+function checkRegex(source: string): boolean {
+  const anchored = `^(?:${source})`;
+  // A step budget, not a timeout, so the verdict never depends on the machine's load.
+  try {
+    if (!isSafePattern(anchored, { unicode: true, maxSteps: 2000 }).safe) return false;
+  } catch {
+    return false;
+  }
+  try {
+    return isSafePattern(anchored, { caseInsensitive: true, maxSteps: 2000 }).safe;
+  } catch {
+    // Unicode-only syntax (\p{L}) cannot be parsed without the u flag: the first check stands.
+    return true;
+  }
+}
+
 function compileRegexes(value: string | string[], ctx: CompileContext, path: Path): Leaf {
   const sources = typeof value === 'string' ? [value] : value;
   const regexes: RegExp[] = [];
@@ -401,12 +435,7 @@ function compileRegexes(value: string | string[], ctx: CompileContext, path: Pat
       ctx.errors.add(ctx.file, itemPath, ctx.ruleId, `invalid regex ${JSON.stringify(source)}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, 'escape special characters such as ( ) [ ] . + ? * with a backslash');
       return;
     }
-    let safe = false;
-    try {
-      safe = isSafePattern(source, { caseInsensitive: true, unicode: true, maxSteps: 20_000, timeout: 1000 }).safe;
-    } catch {
-      safe = false;
-    }
+    const safe = regexIsSafe(source);
     if (!safe) {
       ctx.errors.add(
         ctx.file,
@@ -621,7 +650,7 @@ function compileExamples(rule: RuleInput, ctx: CompileContext, rulePath: Path): 
     (examples ?? []).map((e, i) => {
       const line = position(ctx.file, [...rulePath, 'examples', key, i]).line;
       if (typeof e === 'string') {
-        return { text: e, author: null, kind: null, mediaType: null, decidedBy: null, repeats: null, scores: null, line };
+        return { text: e, author: null, kind: null, mediaType: null, decidedBy: null, repeats: null, authorRepeats: null, scores: null, line };
       }
       return {
         text: e.text,
@@ -630,6 +659,7 @@ function compileExamples(rule: RuleInput, ctx: CompileContext, rulePath: Path): 
         mediaType: e['media type'] ?? null,
         decidedBy: e['decided by'] ?? null,
         repeats: e.repeats ?? null,
+        authorRepeats: e['author repeats'] ?? null,
         scores: e.scores ?? null,
         line,
       };

@@ -61,6 +61,7 @@ export interface RuleExample {
   readonly mediaType: 'FEED' | 'REELS' | 'STORY' | 'AD' | null;
   readonly decidedBy: string | null;
   readonly repeats: number | null;
+  readonly authorRepeats: number | null;
   readonly scores: Readonly<Record<string, number>> | null;
   readonly line: number;
 }

@@ -149,6 +149,8 @@ export function foldLeet(text: string): string {
       else if (isLetter(c)) hasLetter = true;
     }
     if (!hasLetter || !hasLeet) continue;
+    // Amounts and ordinals keep their digits: 30k, 10x, 24h, 2nd, 1.5m.
+    if (NUMBER_WITH_UNIT.test(text.slice(coreStart, coreEnd))) continue;
     out += text.slice(last, coreStart);
     for (let j = coreStart; j < coreEnd; j++) {
       const c = text[j] as string;
@@ -160,6 +162,7 @@ export function foldLeet(text: string): string {
 }
 const LEET_GLOBAL = /[0134578@$!]/g;
 const EDGE_SYMBOL = new Set(['@', '$', '!']);
+const NUMBER_WITH_UNIT = /^\d[\d,.]*[a-z]{1,3}$/;
 
 /** A single letter standing alone, separated by spaces, dots, dashes, underscores or stars. */
 const SPACED_RUN = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*]{1,3}\p{L}(?![\p{L}\p{N}])){2,}/gu;
@@ -249,6 +252,11 @@ export interface Normalised {
   readonly text: string;
   /** [start, end) offsets of words made by joining spaced letters (terms match inside them). */
   readonly joinedSpans: ReadonlyArray<readonly [number, number]>;
+  /**
+   * What regexes match on: every step except squeezing and joining, so a moderator's regex for
+   * `people` or `\d+ people` works as written.
+   */
+  readonly forRegex: string;
 }
 
 /** The full pipeline, with the joined-word spans the matcher needs. */
@@ -261,10 +269,10 @@ export function normaliseDetailed(text: string): Normalised {
   out = lowerCase(out);
   out = foldDiacritics(out);
   out = foldLeet(out);
-  out = squeezeRepeats(out);
-  out = collapseWhitespace(out);
+  const forRegex = collapseWhitespace(out);
+  out = squeezeRepeats(forRegex);
   const joined = joinSpacedLettersWithSpans(out);
-  return { text: joined.text, joinedSpans: joined.spans };
+  return { text: joined.text, joinedSpans: joined.spans, forRegex };
 }
 
 /** The full pipeline: what rules (with `normalise: true`, the default) match on. */

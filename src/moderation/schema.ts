@@ -167,7 +167,13 @@ const ExampleObject = z.strictObject({
   kind: z.enum(KINDS).optional(),
   'media type': z.enum(MEDIA_TYPES).optional(),
   'decided by': z.string().optional().describe('The rule expected to decide this example (default: this rule)'),
-  repeats: z.number().int().min(1).optional().describe('Pretend the same text was already seen this many times'),
+  repeats: z.number().int().min(0).optional().describe('Pretend the same text was already seen this many times'),
+  'author repeats': z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Pretend this author already posted it this many times (default: repeats)'),
   scores: z.record(z.string(), z.number().min(0).max(1)).optional().describe('Classifier scores to pretend, e.g. {scam: 0.97}'),
 });
 const Example = z.union([z.string(), ExampleObject]).describe('A comment text, or {text, author, kind, ...}');
