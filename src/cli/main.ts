@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerDb } from './db.js';
 import { registerSimulate } from './simulate.js';
+import { registerRules } from './rules.js';
 
 const program = new Command()
   .name('modbot')
@@ -15,5 +16,6 @@ const program = new Command()
 // Command modules register themselves below (one import per group).
 registerDb(program);
 registerSimulate(program);
+registerRules(program);
 
 await program.parseAsync(process.argv);

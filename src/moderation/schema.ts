@@ -279,7 +279,6 @@ export function ruleFileJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(RuleFile, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
-    $id: 'https://modbot.local/rules/schema.json',
     title: 'modbot rule file',
     ...schema,
   };
