@@ -61,21 +61,34 @@ export function editDistance(a: string, b: string): number {
 /** The closest candidate, if it is close enough to be a likely typo. */
 export function closest(input: string, candidates: readonly string[]): string | null {
   const needle = input.toLowerCase().trim();
+  const limitFor = (a: string, b: string): number => Math.max(1, Math.min(3, Math.floor(Math.max(a.length, b.length) / 4)));
   let best: string | null = null;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const c = candidate.toLowerCase();
-    let score = editDistance(needle, c);
-    // A typo in the last word of a long key ("text containz any") still counts as close.
-    if (c.startsWith(needle) || needle.startsWith(c)) score = Math.min(score, 1 + Math.abs(c.length - needle.length) / 4);
-    if (score < bestScore) {
-      bestScore = score;
+    const d = editDistance(needle, c);
+    if (d <= limitFor(needle, c) && d < bestScore) {
+      bestScore = d;
       best = candidate;
     }
   }
-  if (best === null) return null;
-  const limit = Math.max(2, Math.floor(Math.max(needle.length, best.length) / 3));
-  return bestScore <= limit ? best : null;
+  if (best !== null) return best;
+  // Part of a multi-word key ("containz" → "text contains any", "mention" → "mentions any").
+  for (const candidate of candidates) {
+    const words = candidate.toLowerCase().split(' ');
+    for (let i = 0; i < words.length; i++) {
+      for (let j = i + 1; j <= words.length; j++) {
+        const part = words.slice(i, j).join(' ');
+        if (part.length < 4) continue;
+        const d = editDistance(needle, part) + 0.5;
+        if (d <= limitFor(needle, part) && d < bestScore) {
+          bestScore = d;
+          best = candidate;
+        }
+      }
+    }
+  }
+  return best;
 }
 
 export function didYouMean(input: string, candidates: readonly string[]): string | null {

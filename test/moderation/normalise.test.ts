@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  collapseWhitespace,
+  confusableSkeleton,
+  entityForm,
+  foldDiacritics,
+  foldLeet,
+  joinSpacedLetters,
+  joinSpacedLettersWithSpans,
+  lowerCase,
+  nfkc,
+  normalise,
+  normaliseDetailed,
+  normaliseTrace,
+  rawForm,
+  squeezeRepeats,
+  stripInvisible,
+} from '../../src/moderation/normalise.js';
+
+describe('normalisation steps', () => {
+  it('nfkc folds mathematical, full-width and circled letters', () => {
+    expect(nfkc('𝐃𝐌 𝐦𝐞')).toBe('DM me');
+    expect(nfkc('ｆｕｌｌ')).toBe('full');
+    expect(nfkc('ⓓⓜ')).toBe('dm');
+  });
+
+  it('stripInvisible removes zero-width and bidi controls but keeps text', () => {
+    expect(stripInvisible('d\u200bm\u200c m\u200de\u2060')).toBe('dm me');
+    expect(stripInvisible('\u202Eevil\u202C \uFEFFok')).toBe('evil ok');
+    expect(stripInvisible('soft\u00ADhyphen')).toBe('softhyphen');
+    expect(stripInvisible('plain text')).toBe('plain text');
+  });
+
+  it('confusableSkeleton maps Cyrillic and Greek look-alikes to Latin', () => {
+    expect(lowerCase(confusableSkeleton('dм мe'))).toBe('dm me');
+    expect(confusableSkeleton('Ρаураl')).toBe('Paypal');
+    expect(lowerCase(confusableSkeleton('οk'))).toBe('ok');
+    expect(confusableSkeleton('plain ascii | pipe')).toBe('plain ascii | pipe');
+    expect(confusableSkeleton('straße')).toBe('strasse');
+  });
+
+  it('foldDiacritics strips accents but keeps Indic vowel signs', () => {
+    expect(foldDiacritics('café naïve fück')).toBe('cafe naive fuck');
+    expect(foldDiacritics('hāźeł')).toBe('hazeł');
+    expect(foldDiacritics('नमस्ते')).toBe('नमस्ते');
+  });
+
+  it('foldLeet folds words with letters, keeps numbers, mentions and amounts', () => {
+    expect(foldLeet('dm m3')).toBe('dm me');
+    expect(foldLeet('fr33 b1tc0in')).toBe('free bitcoin');
+    expect(foldLeet('c@sh')).toBe('cash');
+    expect(foldLeet('$3,000 in 2024')).toBe('$3,000 in 2024');
+    expect(foldLeet('@fin4nce')).toBe('@finance');
+    expect(foldLeet('wow!!')).toBe('wow!!');
+    expect(foldLeet('made 30k in 24h')).toBe('made 30k in 24h');
+  });
+
+  it('squeezeRepeats squeezes repeated letters only', () => {
+    expect(squeezeRepeats('freeeee moneyyy')).toBe('fre money');
+    expect(squeezeRepeats('$1000')).toBe('$1000');
+    expect(squeezeRepeats('!!!')).toBe('!!!');
+  });
+
+  it('collapseWhitespace collapses runs and trims', () => {
+    expect(collapseWhitespace('  a \t\n b  ')).toBe('a b');
+    expect(collapseWhitespace('a b')).toBe('a b');
+  });
+
+  it('joinSpacedLetters joins three or more single letters and reports spans', () => {
+    expect(joinSpacedLetters('d m m e now')).toBe('dme now');
+    expect(joinSpacedLetters('f.r.e.e')).toBe('fre');
+    expect(joinSpacedLetters('a b')).toBe('a b');
+    expect(joinSpacedLetters('is a test')).toBe('is a test');
+    const r = joinSpacedLettersWithSpans('go k y s now');
+    expect(r.text).toBe('go kys now');
+    expect(r.spans).toEqual([[3, 6]]);
+  });
+});
+
+describe('normalise (whole pipeline)', () => {
+  it.each([
+    ['𝐃𝐌 𝐦𝐞 on @cash.flow_ava', 'dm me on @cash.flow_ava'],
+    ['d\u200bm me', 'dm me'],
+    ['dм мe', 'dm me'],
+    ['dm m3', 'dm me'],
+    ['DM   ME', 'dm me'],
+    ['d m  m e', 'dme'],
+    ['FREEEE B1TC01N', 'fre bitcoin'],
+  ])('%j → %j', (input, expected) => {
+    expect(normalise(input)).toBe(expected);
+  });
+
+  it('keeps amounts and handles readable', () => {
+    expect(normalise('I invested $3,000 thanks to @finance.with.ava_')).toBe('i invested $3,000 thanks to @finance.with.ava_');
+  });
+
+  it('keeps a regex form without squeezing', () => {
+    expect(normaliseDetailed('the first 15 followers').forRegex).toBe('the first 15 followers');
+    expect(normaliseDetailed('the first 15 followers').text).toBe('the first 15 folowers');
+  });
+
+  it('caps very long texts', () => {
+    expect(normalise('ab '.repeat(5000)).length).toBeLessThanOrEqual(4000);
+  });
+
+  it('trace lists every step, ending at the normalised text', () => {
+    const trace = normaliseTrace('𝐃𝐌 𝐦𝐞');
+    expect(trace.map((t) => t.step)).toContain('confusable-skeleton');
+    expect(trace.at(-1)?.text).toBe(normalise('𝐃𝐌 𝐦𝐞'));
+  });
+
+  it('rawForm only strips invisible characters', () => {
+    expect(rawForm('Dm\u200b  Me')).toBe('Dm Me');
+  });
+
+  it('entityForm keeps the spelling of handles', () => {
+    expect(entityForm('Ⓓⓜ @Cash.Flow_Ava 4 u')).toBe('dm @cash.flow_ava 4 u');
+  });
+});
