@@ -3,6 +3,12 @@
  * Tests build the same runtime with their own database and handler.
  */
 import { createApp } from './app.js';
+import { createDecisionRecorder } from './audit/record.js';
+import { createClassifiers } from './classify/registry.js';
+import { PgClassifierCache } from './db/stores/classifier-cache.js';
+import { PgRepetitionCounter } from './db/stores/repetition.js';
+import type { RuleSet } from './moderation/index.js';
+import { createProcessEvent } from './pipeline/process-event.js';
 import type { DatabaseHandle } from './db/client.js';
 import { checkReadiness } from './db/readiness.js';
 import type { Env } from './env.js';
@@ -25,7 +31,10 @@ export interface RuntimeOptions {
   readonly env: Env;
   readonly database: DatabaseHandle;
   readonly logger: Logger;
-  readonly handler: InboxHandler;
+  /** The rule set in force; the moderation handler is built from it unless `handler` is given. */
+  readonly rules?: () => RuleSet;
+  /** Replaces moderation (tests of the intake machinery). */
+  readonly handler?: InboxHandler;
   /** Overrides the secrets from env (dry-run development secrets). */
   readonly secrets?: readonly SigningSecret[];
   readonly verifyToken?: string;
@@ -35,7 +44,8 @@ export interface RuntimeOptions {
 export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   const { env, database, logger } = options;
   const repo = createInboxRepo(database.db);
-  const pool = startWorkerPool(repo, options.handler, {
+  const handler = options.handler ?? moderationHandler(env, database, logger, options.rules);
+  const pool = startWorkerPool(repo, handler, {
     concurrency: env.INBOX_WORKERS,
     leaseSeconds: env.INBOX_LEASE_SECONDS,
     maxAttempts: env.INBOX_MAX_ATTEMPTS,
@@ -58,4 +68,35 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
     },
   });
   return { app, repo, pool, stop: () => pool.stop() };
+}
+
+/** The classifiers rules may name, from configuration: builtin always, OpenAI when a key is set. */
+export function classifiersFromEnv(env: Env, database: DatabaseHandle) {
+  return createClassifiers({
+    cache: new PgClassifierCache(database.db),
+    cacheTtlMs: env.CLASSIFIER_CACHE_TTL_HOURS * 3600_000,
+    ...(env.OPENAI_API_KEY
+      ? {
+          openai: {
+            apiKey: env.OPENAI_API_KEY,
+            ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+            moderationModel: env.OPENAI_MODERATION_MODEL,
+            policyModel: env.OPENAI_POLICY_MODEL,
+            timeoutMs: env.OPENAI_TIMEOUT_MS,
+            policyMaxCallsPerDay: env.OPENAI_POLICY_MAX_CALLS_PER_DAY,
+          },
+        }
+      : {}),
+  });
+}
+
+function moderationHandler(env: Env, database: DatabaseHandle, logger: Logger, rules: (() => RuleSet) | undefined): InboxHandler {
+  if (!rules) throw new Error('buildNodeRuntime needs `rules` (or an explicit `handler`)');
+  return createProcessEvent({
+    rules,
+    ports: { classifiers: classifiersFromEnv(env, database), repetition: new PgRepetitionCounter(database.db) },
+    recordDecision: createDecisionRecorder(database.db),
+    dryRun: env.DRY_RUN,
+    logger,
+  });
 }

@@ -58,6 +58,24 @@ export const envSchema = z
     INBOX_MAX_ATTEMPTS: int(8, 1, 100),
     INBOX_LEASE_SECONDS: int(60, 1, 3600),
     INBOX_POLL_MS: int(1000, 10, 60_000),
+    RULES_DIR: z.string().default('rules'),
+    OPENAI_API_KEY: optionalSecret,
+    OPENAI_BASE_URL: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (!/^https?:\/\//.test(v)) {
+          ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL' });
+          return z.NEVER;
+        }
+        return v.trim();
+      }),
+    OPENAI_MODERATION_MODEL: z.string().default('omni-moderation-latest'),
+    OPENAI_POLICY_MODEL: z.string().default('gpt-4o-mini'),
+    OPENAI_TIMEOUT_MS: int(10_000, 100, 120_000),
+    OPENAI_POLICY_MAX_CALLS_PER_DAY: int(2000, 0, 10_000_000),
+    CLASSIFIER_CACHE_TTL_HOURS: int(168, 0, 24 * 365),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'expected debug, info, warn, error or silent' }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -90,6 +108,14 @@ const hints: Record<string, string> = {
   INBOX_LEASE_SECONDS: 'how long a worker may hold an event before another may reclaim it',
   INBOX_POLL_MS: 'how often idle workers look for new events',
   LOG_LEVEL: 'one of debug, info, warn, error, silent',
+  RULES_DIR: 'the folder of rule files, default rules',
+  OPENAI_API_KEY: 'an OpenAI API key; unset to use only the built-in offline classifier',
+  OPENAI_BASE_URL: 'e.g. https://api.openai.com/v1, or a compatible gateway',
+  OPENAI_MODERATION_MODEL: 'default omni-moderation-latest',
+  OPENAI_POLICY_MODEL: 'the chat model answering policy questions, e.g. gpt-4o-mini',
+  OPENAI_TIMEOUT_MS: 'how long one OpenAI call may take, in milliseconds (default 10000)',
+  OPENAI_POLICY_MAX_CALLS_PER_DAY: 'daily cap on policy-question calls; past it the rule fallback applies',
+  CLASSIFIER_CACHE_TTL_HOURS: 'how long classifier results are reused for the same text (default 168 = 7 days)',
 };
 
 export class ConfigError extends Error {
@@ -113,7 +139,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 /** The secrets in a configuration, so the logger can make sure they never appear in output. */
 export function secretsOf(env: Env): string[] {
-  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, passwordOf(env.DATABASE_URL)].filter(
+  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, env.OPENAI_API_KEY, passwordOf(env.DATABASE_URL)].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   );
 }

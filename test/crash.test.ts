@@ -54,7 +54,7 @@ function startModbot(port: number, workers: number) {
       output += chunk.toString();
       for (const line of chunk.toString().split('\n')) {
         if (line.includes('modbot listening on')) resolve();
-        if (line.includes('"msg":"event received"')) processed.push(JSON.parse(line).commentId);
+        if (line.includes('"msg":"decision"')) processed.push(JSON.parse(line).commentId);
       }
     });
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -9,7 +9,7 @@ import { buildNodeRuntime } from '../deps.js';
 import { loadOrCreateDevSecrets, devSecretsPath } from '../dev-secrets.js';
 import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger } from '../log.js';
-import { recordOnlyHandler } from '../pipeline/record-only.js';
+import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
 
 async function main() {
@@ -29,13 +29,37 @@ async function main() {
   const dev = useDevSecrets ? loadOrCreateDevSecrets(env.MODBOT_DATA_DIR) : null;
   const logger = createLogger({ level: env.LOG_LEVEL, secrets: [...secretsOf(env), ...(dev ? [dev.appSecret, dev.verifyToken] : [])] });
 
+  // Rule files: a set with any error never takes effect. At start there is no last good set, so
+  // modbot refuses to start; later, a bad edit is reported and the running set stays in force.
+  let rules: Awaited<ReturnType<typeof watchRules>>;
+  try {
+    rules = await watchRules(env.RULES_DIR, {
+      onLoaded: (set, previous) => {
+        if (previous) logger.info('rules reloaded', { hash: set.hash, rules: set.rules.length, previousHash: previous.hash });
+      },
+      onRejected: (errors, current) => {
+        logger.error('rule change refused; the previous rules stay in force', {
+          errors: errors.map((e) => e.format()),
+          inForce: current?.hash ?? null,
+        });
+        for (const e of errors) console.error(e.format());
+      },
+    });
+  } catch (error) {
+    if (error instanceof RuleLoadError) {
+      console.error(`modbot cannot start: ${error.message}\nFix the files above, then check them with: npm run modbot -- rules check`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
   const database = await openDatabase(env);
   await applyMigrations(database);
   const runtime = buildNodeRuntime({
     env,
     database,
     logger,
-    handler: recordOnlyHandler(logger),
+    rules: () => rules.current(),
     ...(dev ? { secrets: signingSecrets(dev.appSecret), verifyToken: env.META_VERIFY_TOKEN ?? dev.verifyToken } : {}),
   });
 
@@ -45,6 +69,7 @@ async function main() {
       `modbot listening on ${url}`,
       `  webhook:  ${url}/webhooks/instagram`,
       `  database: ${database.kind} (${database.location})`,
+      `  rules:    ${rules.current().rules.length} rules from ${env.RULES_DIR}/ (hot reload on; set ${rules.current().hash.slice(0, 12)})`,
       `  mode:     ${env.DRY_RUN ? 'dry run (nothing is done on Instagram; DRY_RUN=false to act)' : 'live'}`,
     ];
     const missing = missingForLive(env);
@@ -61,6 +86,7 @@ async function main() {
     closing = true;
     logger.info('shutting down', { signal });
     server.close();
+    rules.close();
     await runtime.stop();
     await database.close();
     process.exit(0);

@@ -1,2 +1,5 @@
 export * from './deliveries.js';
 export * from './inbox.js';
+export * from './decisions.js';
+export * from './rule-sets.js';
+export * from './classifier-cache.js';

@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * The audit log: one row per moderated event, append-only (corrections are new entries).
+ * Each row explains itself: text as written and normalised, the rule set's hash, the rules that
+ * fired and why, classifier results, what was planned. No foreign keys: audit rows outlive
+ * what they describe.
+ */
+export const decisions = pgTable(
+  'decisions',
+  {
+    id: uuid('id').primaryKey(),
+    /** The inbox row decided; unique, so a retried or reclaimed event is never decided twice. */
+    inboxId: bigint('inbox_id', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    accountId: text('account_id').notNull(),
+    kind: text('kind').notNull(),
+    commentId: text('comment_id'),
+    mediaId: text('media_id'),
+    authorId: text('author_id'),
+    authorUsername: text('author_username'),
+    text: text('text'),
+    normalisedText: text('normalised_text'),
+    textHash: text('text_hash'),
+    ruleSetHash: text('rule_set_hash').notNull(),
+    /** matched | no_match | skipped */
+    outcome: text('outcome').notNull(),
+    /** allow | reply | review | hide | delete */
+    action: text('action').notNull(),
+    decidingRule: text('deciding_rule'),
+    firedRules: text('fired_rules').array().notNull().default(sql`'{}'::text[]`),
+    /** The whole decision as the engine returned it (rules fired with why, classifier calls, fallbacks, shadow). */
+    detail: jsonb('detail').notNull(),
+    /** Planned steps (reply, hide, delete, review), in execution order. */
+    steps: jsonb('steps').notNull(),
+    dryRun: boolean('dry_run').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [
+    uniqueIndex('decisions_inbox_idx').on(t.inboxId),
+    index('decisions_account_created_idx').on(t.accountId, t.createdAt),
+    // Repetition conditions: same normalised text on the account (or by the author) within a window.
+    index('decisions_repetition_idx').on(t.accountId, t.textHash, t.createdAt),
+    index('decisions_comment_idx').on(t.commentId),
+  ],
+);
