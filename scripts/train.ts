@@ -18,6 +18,7 @@
  *   --out <file>       default src/classify/builtin/weights.generated.ts; a .json file for
  *                      `modbot eval --builtin-model`; "-" = do not write
  *   --dedupe           learn each distinct (normalised) text once
+ *   --max-features <n> keep the n largest weights (default 60000: a module well under 2 MB)
  *   --json             print the report as one JSON object on the last line
  *
  * Deterministic: the same files and flags produce the same bytes.
@@ -30,7 +31,7 @@ import { extractFeatures, FEATURE_VERSION } from '../src/classify/builtin/featur
 import { type BuiltinModelData, sigmoid } from '../src/classify/builtin/model.js';
 import { parseCsvRecords, readLabelledCsv } from '../src/classify/labelled-csv.js';
 import { EVASION_KINDS, type EvasionKind, evade, evadeMixed } from './lib/evasion.js';
-import { DEFAULT_LOGREG, fitPlatt, indexOf, type LogRegOptions, marginOf, trainLogReg } from './lib/logreg.js';
+import { DEFAULT_LOGREG, fitPlatt, indexOf, type LogRegOptions, marginOf, pruneModel, trainLogReg } from './lib/logreg.js';
 import { normalise } from './lib/normalise.js';
 
 interface Row {
@@ -150,6 +151,7 @@ function main(): void {
       seed: { type: 'string' },
       nb: { type: 'string' },
       dedupe: { type: 'boolean', default: false },
+      'max-features': { type: 'string', default: '60000' },
       out: { type: 'string', default: 'src/classify/builtin/weights.generated.ts' },
       json: { type: 'boolean', default: false },
       oof: { type: 'string' },
@@ -169,6 +171,7 @@ function main(): void {
     ...(values.nb ? { nbAlpha: Number(values.nb) } : {}),
   };
   const copies = Number(values.augment);
+  const maxFeatures = Number(values['max-features']);
   const hide = Number(values.hide);
   const review = Number(values.review);
   const started = performance.now();
@@ -186,7 +189,7 @@ function main(): void {
     for (let f = 0; f < k; f++) {
       const train = rows.filter((r) => folds.get(r.group) !== f);
       const { docs, labels } = augmented(train, copies, values.dedupe);
-      const model = trainLogReg(docs, labels, opts);
+      const model = pruneModel(trainLogReg(docs, labels, opts), maxFeatures);
       const index = indexOf(model);
       rows.forEach((r, i) => {
         if (folds.get(r.group) !== f) return;
@@ -228,7 +231,7 @@ function main(): void {
   }
 
   const { docs, labels } = augmented(rows, copies, values.dedupe);
-  const model = trainLogReg(docs, labels, opts);
+  const model = pruneModel(trainLogReg(docs, labels, opts), maxFeatures);
   // Keep only features that carry weight: smaller module, same scores to float32 precision.
   const keep = model.features.map((_, i) => i).filter((i) => Math.abs(model.weights[i]!) >= 1e-4);
   const features = keep.map((i) => model.features[i]!);

@@ -155,3 +155,18 @@ export function fitPlatt(margins: readonly number[], labels: readonly boolean[])
   }
   return { a, b };
 }
+
+/**
+ * Keep the `max` features with the largest |weight| (ties by name, so deterministic), to keep the
+ * committed module small. Applied to cross-validation models too, so reported figures are the
+ * pruned model's.
+ */
+export function pruneModel(model: LinearWeights, max: number): LinearWeights {
+  if (model.features.length <= max) return model;
+  const order = model.features
+    .map((_, i) => i)
+    .sort((a, b) => Math.abs(model.weights[b]!) - Math.abs(model.weights[a]!) || (model.features[a]! < model.features[b]! ? -1 : 1))
+    .slice(0, max)
+    .sort((a, b) => a - b);
+  return { features: order.map((i) => model.features[i]!), weights: Float32Array.from(order, (i) => model.weights[i]!), bias: model.bias };
+}

@@ -17,5 +17,6 @@ const program = new Command()
 registerDb(program);
 registerSimulate(program);
 registerRules(program);
+(await import('./eval.js')).registerEval(program);
 
 await program.parseAsync(process.argv);

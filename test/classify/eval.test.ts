@@ -40,7 +40,9 @@ describe('modbot eval', () => {
     });
     const program = new Command().exitOverride();
     registerEval(program);
-    await program.parseAsync(['eval', FIXTURE, '--text', 'text', '--label', 'label_spam', '--positive', '1', '--json'], { from: 'user' });
+    await program.parseAsync(['eval', FIXTURE, '--text', 'text', '--label', 'label_spam', '--positive', '1', '--json', '--classifier-only'], {
+      from: 'user',
+    });
     const last = JSON.parse(lines.at(-1)!);
     expect(last).toMatchObject({ n: 12, decider: 'builtin classifier only' });
     expect(last.tp + last.fn).toBe(6);
@@ -49,5 +51,21 @@ describe('modbot eval', () => {
     expect(last.tp).toBeGreaterThanOrEqual(4);
     expect(last.fp).toBe(0);
     expect(lines.join('\n')).toContain('precision');
+  });
+
+  it('runs every row through the rule engine with the classifiers (the full decision path)', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.join(' '));
+    });
+    const program = new Command().exitOverride();
+    registerEval(program);
+    const rules = new URL('../fixtures/rules-eval', import.meta.url).pathname;
+    await program.parseAsync(['eval', FIXTURE, '--text', 'text', '--label', 'label_spam', '--positive', '1', '--rules', rules, '--json'], { from: 'user' });
+    const last = JSON.parse(lines.at(-1)!);
+    expect(last.decider).toMatch(/^rules in .*rules-eval \+ classifiers \(builtin\)$/);
+    expect(last.byDecider['spam-model']).toBe(last.tp + last.fp);
+    expect(last.fp).toBe(0);
+    expect(last.tp).toBeGreaterThanOrEqual(4);
   });
 });

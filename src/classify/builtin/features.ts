@@ -30,6 +30,20 @@ const SKELETON_LEET: Readonly<Record<string, string>> = {
   '0': 'o', '1': 'i', '2': 'z', '3': 'e', '4': 'a', '5': 's', '6': 'b', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l',
 };
 
+const LEET_CHARS = /[0-9@$!|]/g;
+const NON_LETTERS = /\P{L}+/gu;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Add the min..max-character n-grams of `s`, by code point (an emoji is never split in half). */
+function addGrams(out: Set<string>, prefix: string, s: string, min: number, max: number): void {
+  if (!SURROGATE.test(s)) {
+    for (let n = min; n <= max; n++) for (let i = 0; i + n <= s.length; i++) out.add(prefix + s.slice(i, i + n));
+    return;
+  }
+  const cps = Array.from(s);
+  for (let n = min; n <= max; n++) for (let i = 0; i + n <= cps.length; i++) out.add(prefix + cps.slice(i, i + n).join(''));
+}
+
 function lengthBucket(n: number): string {
   if (n < 10) return '0';
   if (n < 30) return '1';
@@ -61,11 +75,12 @@ export function extractFeatures(normalisedText: string): string[] {
   if (tags.length > 2) out.add('s:tag3');
   if (handles.some((h) => h.includes('_'))) out.add('s:handle_underscore');
   if (handles.some((h) => /_{2,}|_$/u.test(h))) out.add('s:handle_trailing_underscore');
-  const last = text.split(' ').at(-1) ?? '';
-  const first = text.split(' ')[0] ?? '';
+  const words = text.split(' ');
+  const last = words.at(-1) ?? '';
+  const first = words[0] ?? '';
   if (/^[@#]/u.test(last)) out.add('s:ends_with_handle');
   if (/^[@#]/u.test(first)) out.add('s:starts_with_handle');
-  if (/^@/u.test(first) && text.split(' ').length <= 6) out.add('s:short_reply_to_handle');
+  if (/^@/u.test(first) && words.length <= 6) out.add('s:short_reply_to_handle');
   if (URL.test(text)) out.add('s:url');
   URL.lastIndex = 0;
   if (MONEY.test(text)) out.add('s:money');
@@ -97,21 +112,17 @@ export function extractFeatures(normalisedText: string): string[] {
 
   // Skeleton: letters only, spaces and symbols dropped, leftover leetspeak folded. Survives any
   // spacing trick ("c o n t a c t", "con.tact") and partial leet the normaliser leaves alone.
-  const skeleton = Array.from(text.replace(HANDLE, ' ').replace(URL, ' '))
-    .map((ch) => SKELETON_LEET[ch] ?? ch)
-    .filter((ch) => /\p{L}/u.test(ch))
+  const skeleton = text
+    .replace(HANDLE, ' ')
+    .replace(URL, ' ')
+    .replace(LEET_CHARS, (c) => SKELETON_LEET[c] ?? c)
+    .replace(NON_LETTERS, '')
     .slice(0, 600);
-  for (let i = 0; i + 5 <= skeleton.length; i++) out.add(`k:${skeleton.slice(i, i + 5).join('')}`);
+  addGrams(out, 'k:', skeleton, 5, 5);
 
   // Character n-grams (3..5) within word boundaries, on the digit-folded text with handles kept.
-  const chars = foldDigits(text);
-  for (const word of chars.split(' ')) {
-    if (word.length === 0) continue;
-    // Code points, not UTF-16 units, so an emoji is never split into lone surrogates.
-    const cps = Array.from(` ${word} `);
-    for (let n = 3; n <= 5; n++) {
-      for (let i = 0; i + n <= cps.length; i++) out.add(`c:${cps.slice(i, i + n).join('')}`);
-    }
+  for (const word of foldDigits(text).split(' ')) {
+    if (word.length > 0) addGrams(out, 'c:', ` ${word} `, 3, 5);
   }
   return [...out];
 }

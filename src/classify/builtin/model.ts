@@ -57,25 +57,26 @@ export function sigmoid(x: number): number {
  * Training uses this same function.
  */
 export function featureValues(features: readonly string[]): Float64Array {
-  const counts = new Map<string, number>();
-  for (const f of features) {
-    const ch = channelOf(f);
-    counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  }
+  // Channel counts by the feature's first letter (s, w/b, h, k, c): a small array, no Map.
+  const counts = new Int32Array(128);
+  for (const f of features) counts[channelOf(f)]!++;
   const out = new Float64Array(features.length);
-  features.forEach((f, i) => {
-    const ch = channelOf(f);
-    out[i] = ch === 's' ? STRUCTURAL_VALUE : 1 / Math.sqrt(counts.get(ch) ?? 1);
-  });
+  for (let i = 0; i < features.length; i++) {
+    const ch = channelOf(features[i]!);
+    out[i] = ch === S ? STRUCTURAL_VALUE : 1 / Math.sqrt(counts[ch]!);
+  }
   return out;
 }
 
 const STRUCTURAL_VALUE = 0.5;
+const S = 's'.charCodeAt(0);
+const W = 'w'.charCodeAt(0);
+const B = 'b'.charCodeAt(0);
 
-function channelOf(feature: string): string {
-  const c = feature.charAt(0);
+function channelOf(feature: string): number {
+  const c = feature.charCodeAt(0) & 127;
   // Word unigrams and bigrams share one channel.
-  return c === 'b' ? 'w' : c;
+  return c === B ? W : c;
 }
 
 export class LinearModel {
@@ -105,10 +106,10 @@ export class LinearModel {
   marginOf(features: readonly string[]): number {
     const values = featureValues(features);
     let m = this.data.bias;
-    features.forEach((f, i) => {
-      const w = this.index.get(f);
-      if (w !== undefined) m += w * (values[i] ?? 0);
-    });
+    for (let i = 0; i < features.length; i++) {
+      const w = this.index.get(features[i]!);
+      if (w !== undefined) m += w * values[i]!;
+    }
     return m;
   }
 
