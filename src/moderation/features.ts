@@ -42,7 +42,8 @@ const LINK = new RegExp(
 const OBFUSCATED_DOT = /\s*[([{]\s*(?:dot|\.)\s*[)\]}]\s*|\s+dot\s+(?=[a-z]{2,6}\b)/g;
 const MENTION = /(?<![\w@.])@([a-z0-9._]{1,30})/g;
 const HASHTAG = /(?<![\p{L}\p{N}_#&])#([\p{L}\p{N}_]+)/gu;
-const EMOJI = /\p{Extended_Pictographic}|[\u{1F1E6}-\u{1F1FF}]{2}/gu;
+/** One emoji: a pictograph with its modifiers and ZWJ-joined parts (👨‍👩‍👧 is one), or a flag. */
+const EMOJI = /\p{Extended_Pictographic}(?:[\u{1F3FB}-\u{1F3FF}\uFE0F\u20E3]|\u200D\p{Extended_Pictographic})*|[\u{1F1E6}-\u{1F1FF}]{2}/gu;
 const VISIBLE = /[^\s\u200d\ufe0e\ufe0f\p{M}\u{1F3FB}-\u{1F3FF}]/gu;
 const UPPER = /\p{Lu}/gu;
 const LOWER = /\p{Ll}/gu;
@@ -114,7 +115,8 @@ export class TextFeatures {
   get visibleText(): string {
     if (this.cachedVisibleText === undefined) {
       const capped = this.raw.length > MAX_TEXT_LENGTH ? this.raw.slice(0, MAX_TEXT_LENGTH) : this.raw;
-      this.cachedVisibleText = stripInvisible(capped).trim();
+      // Keep the zero-width joiner here: it glues emoji sequences (👨‍👩‍👧) into one emoji.
+      this.cachedVisibleText = stripInvisible(capped.replaceAll('\u200D', '\uE000')).replaceAll('\uE000', '\u200D').trim();
     }
     return this.cachedVisibleText;
   }
