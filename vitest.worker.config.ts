@@ -22,6 +22,9 @@ export default defineConfig({
   ],
   test: {
     include: ['test/worker/**/*.test.ts'],
+    // obscenity ships CommonJS behind an ESM wrapper that workerd's module loader cannot link;
+    // pre-bundling it (as wrangler's esbuild does for deploys) fixes that.
+    deps: { optimizer: { ssr: { enabled: true, include: ['obscenity'] } } },
     globalSetup: ['test/worker/global-setup.ts'],
     testTimeout: 30_000,
   },

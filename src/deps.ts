@@ -90,7 +90,7 @@ export function classifiersFromEnv(env: Env, database: DatabaseHandle) {
   });
 }
 
-function moderationHandler(env: Env, database: DatabaseHandle, logger: Logger, rules: (() => RuleSet) | undefined): InboxHandler {
+export function moderationHandler(env: Env, database: DatabaseHandle, logger: Logger, rules: (() => RuleSet) | undefined): InboxHandler {
   if (!rules) throw new Error('buildNodeRuntime needs `rules` (or an explicit `handler`)');
   return createProcessEvent({
     rules,

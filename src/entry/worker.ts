@@ -3,7 +3,8 @@
  * - Postgres through Hyperdrive (or DATABASE_URL); one small client per invocation, never
  *   sql.end() (postgres.js #1202 in workerd: the runtime closes the sockets);
  * - after intake commits, one Queue message per new inbox row (the consumer processes it);
- * - a cron trigger re-enqueues rows whose lease expired or whose dispatch was lost.
+ * - a cron trigger re-enqueues rows whose lease expired or whose dispatch was lost;
+ * - rule files are bundled at build time (src/generated/rules.ts), not hot-reloaded.
  */
 import { createApp } from '../app.js';
 import { openPostgres } from '../db/postgres.js';
@@ -11,7 +12,9 @@ import { checkReadiness } from '../db/readiness.js';
 import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
 import { createIngestor } from '../pipeline/ingest.js';
-import { recordOnlyHandler } from '../pipeline/record-only.js';
+import { moderationHandler } from '../deps.js';
+import { bundledRuleFiles } from '../generated/rules.js';
+import { loadRuleSet, type RuleSet } from '../moderation/index.js';
 import { createInboxRepo } from '../queue/inbox-repo.js';
 import { processClaimed } from '../queue/process.js';
 import { signingSecrets } from '../webhook/verify.js';
@@ -29,6 +32,18 @@ export interface WorkerBindings {
 /** Cloudflare Queues take at most 100 messages per sendBatch and delays up to 12 hours. */
 const maxBatchSend = 100;
 const maxDelaySeconds = 12 * 60 * 60;
+
+let bundledRuleSet: RuleSet | null = null;
+
+/** The rule files bundled at build time (scripts/bundle-rules.ts refuses a set with errors). */
+function rules(): RuleSet {
+  if (!bundledRuleSet) {
+    const loaded = loadRuleSet(bundledRuleFiles);
+    if (!loaded.ok) throw new Error(`bundled rules have errors:\n${loaded.errors.map((e) => e.format()).join('\n')}`);
+    bundledRuleSet = loaded.ruleSet;
+  }
+  return bundledRuleSet;
+}
 
 function configure(bindings: WorkerBindings) {
   const vars: Record<string, string | undefined> = {};
@@ -84,8 +99,8 @@ export default {
   },
 
   async queue(batch, bindings, _ctx) {
-    const { env, logger, repo } = configure(bindings);
-    const handler = recordOnlyHandler(logger);
+    const { env, logger, repo, database } = configure(bindings);
+    const handler = moderationHandler(env, database, logger, rules);
     for (const message of batch.messages) {
       const item = await repo.claimById(message.body.inboxId, env.INBOX_LEASE_SECONDS);
       if (!item) {

@@ -5,6 +5,7 @@ import { inbox } from '../../src/db/schema/inbox.js';
 import { buildNodeRuntime } from '../../src/deps.js';
 import { parseEnv } from '../../src/env.js';
 import { type Logger, silentLogger } from '../../src/log.js';
+import type { RuleSet } from '../../src/moderation/index.js';
 import type { InboxHandler } from '../../src/queue/process.js';
 import { signBody } from '../../src/webhook/verify.js';
 import { openTestDatabase } from './db.js';
@@ -16,6 +17,8 @@ export const VERIFY_TOKEN = 'verify-me-please';
 export async function startTestRuntime(
   options: {
     handler?: InboxHandler;
+    /** Moderate with these rules (the real handler) instead of a handler that just completes. */
+    rules?: () => RuleSet;
     env?: Record<string, string>;
     logger?: Logger;
     onQuery?: (q: string) => void;
@@ -31,12 +34,11 @@ export async function startTestRuntime(
     INBOX_POLL_MS: '20',
     ...options.env,
   });
-  const handler: InboxHandler = options.handler ?? (async () => ({ outcome: 'done' }));
   const runtime = buildNodeRuntime({
     env,
     database,
     logger: options.logger ?? silentLogger,
-    handler,
+    ...(options.rules ? { rules: options.rules } : { handler: options.handler ?? (async () => ({ outcome: 'done' as const })) }),
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
 

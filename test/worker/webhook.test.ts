@@ -6,7 +6,9 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.js';
+import { decisions } from '../../src/db/schema/decisions.js';
 import { inbox } from '../../src/db/schema/inbox.js';
+import { ruleSets } from '../../src/db/schema/rule-sets.js';
 import worker, { type InboxMessage, type WorkerBindings } from '../../src/entry/worker.js';
 import { signBody } from '../../src/webhook/verify.js';
 
@@ -101,5 +103,18 @@ describe('webhook contract in workerd', () => {
     await waitOnExecutionContext(ctx);
     const after = await until(() => rowsFor('wk-lease'), (r) => r[0]?.status === 'done');
     expect(after[0]).toMatchObject({ status: 'done', attempts: 2 });
+  });
+
+  it('moderates with the bundled rules and records the decision with its rule set', async () => {
+    await post(payload('wk-scam', 'I invested $3,000 and got $32,200 thanks to @finance.with.ava_ DM her'));
+    const found = await until(
+      () => db().select().from(decisions).where(eq(decisions.commentId, 'wk-scam')),
+      (r) => r.length > 0,
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]?.action).toMatch(/hide|delete/);
+    expect(found[0]?.firedRules.length).toBeGreaterThan(0);
+    const [set] = await db().select().from(ruleSets).where(eq(ruleSets.hash, found[0]?.ruleSetHash ?? ''));
+    expect(set?.files.length).toBeGreaterThan(0);
   });
 });
