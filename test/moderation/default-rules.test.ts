@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/moderation/evaluate.js';
+import { runRuleExamples } from '../../src/moderation/examples.js';
+import { formatExplanation } from '../../src/moderation/explain.js';
+import { loadRuleSet } from '../../src/moderation/load.js';
+import type { RuleSet } from '../../src/moderation/model.js';
+import { normaliseTrace } from '../../src/moderation/normalise.js';
+import { readRuleFiles } from '../../src/rules-source/files.js';
+import { event, rules } from './helpers.js';
+
+async function defaultRules(): Promise<RuleSet> {
+  const loaded = loadRuleSet(await readRuleFiles('rules'));
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.format()).join('\n'));
+  return loaded.ruleSet;
+}
+
+describe('the default rule set (rules/)', () => {
+  it('loads, every file points at the schema, every rule has examples', async () => {
+    const rs = await defaultRules();
+    for (const f of rs.files) expect(f.content.startsWith('# yaml-language-server: $schema=./schema.json')).toBe(true);
+    for (const r of rs.rules) expect(r.examples.match.length, r.id).toBeGreaterThan(0);
+    expect(rs.rules.some((r) => r.mode === 'shadow')).toBe(true);
+  });
+
+  it('every example passes through the whole rule set', async () => {
+    const results = await runRuleExamples(await defaultRules());
+    expect(results.filter((r) => !r.ok).map((r) => `${r.ruleId}: ${r.text}: ${r.message}`)).toEqual([]);
+    expect(results.length).toBeGreaterThan(40);
+  });
+
+  it.each([
+    ['𝐃𝐌 𝐦𝐞 on @cash.flow_ava', 'dm me on @cash.flow_ava', 'dm-me-pitch', 'hide'],
+    ['d\u200bm me', 'dm me', 'dm-me', 'review'],
+    ['I invested $3,000 and got $32,200 thanks to @finance.with.ava_', 'i invested $3,000 and got $32,200 thanks to @finance.with.ava_', 'account-manager-scam', 'hide'],
+  ])('explain %j shows the normalised text and the catching rule', async (text, normalised, ruleId, action) => {
+    const rs = await defaultRules();
+    const decision = await evaluate(rs, { event: event(text) }, {}, { explain: true });
+    expect(decision.decidingRule).toBe(ruleId);
+    expect(decision.action).toBe(action);
+    const out = formatExplanation({ text, trace: normaliseTrace(text), decision });
+    expect(out).toContain(`normalised:  ${JSON.stringify(normalised)}`);
+    expect(out).toContain(`decision:    ${action} by rule "${ruleId}"`);
+    expect(out).toMatch(new RegExp(`✔ ${ruleId} .*MATCHED`));
+  });
+
+  it('the trusted-authors allow rule exempts its authors from everything', async () => {
+    const rs = await defaultRules();
+    const d = await evaluate(rs, { event: event('kys bit.ly/x', { author: { id: '1', username: 'your.brand.team' } }) });
+    expect(d.decidingRule).toBe('trusted-authors');
+    expect(d.action).toBe('allow');
+  });
+});
+
+describe('rules test catches wrong examples', () => {
+  it('reports an example that is not matched, or decided by another rule', async () => {
+    const rs = rules(`
+- id: hide-links
+  when: {has link: true}
+  action: hide
+  examples:
+    match: ["see x.com", "no link here"]
+    no match: ["visit y.com"]
+- id: review-dm
+  when: {text contains any: [dm me]}
+  action: review
+  examples:
+    match: ["dm me at x.com", {text: "dm me at x.com", decided by: hide-links}]
+`);
+    const results = await runRuleExamples(rs);
+    const failures = results.filter((r) => !r.ok).map((r) => `${r.ruleId} ${r.kind} ${r.text}: ${r.message}`);
+    expect(failures).toEqual([
+      'hide-links match no link here: not matched (normalised: "no link here")',
+      'hide-links no match visit y.com: matched but should not: has link (links: "y.com")',
+      'review-dm match dm me at x.com: decided by "hide-links" (priority 0, hide) instead of "review-dm"',
+    ]);
+  });
+
+  it('tests shadow rules as if enforced', async () => {
+    const rs = rules('- id: s\n  mode: shadow\n  when: {text contains any: [x]}\n  action: hide\n  examples:\n    match: [x]\n');
+    expect((await runRuleExamples(rs)).every((r) => r.ok)).toBe(true);
+  });
+});
