@@ -36,6 +36,8 @@ export const decisions = pgTable(
     steps: jsonb('steps').notNull(),
     dryRun: boolean('dry_run').notNull(),
     durationMs: integer('duration_ms').notNull(),
+    /** Set when retention or an erasure replaced text and identifiers with a tombstone (src/audit/erase.ts). */
+    redactedAt: timestamp('redacted_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('decisions_inbox_idx').on(t.inboxId),
@@ -43,5 +45,11 @@ export const decisions = pgTable(
     // Repetition conditions: same normalised text on the account (or by the author) within a window.
     index('decisions_repetition_idx').on(t.accountId, t.textHash, t.createdAt),
     index('decisions_comment_idx').on(t.commentId),
+    // Audit queries (src/audit/query.ts; measured by bench/audit.ts): time ranges, rules, authors, text.
+    index('decisions_created_idx').on(t.createdAt),
+    index('decisions_fired_rules_idx').using('gin', t.firedRules),
+    index('decisions_author_created_idx').on(t.authorId, t.createdAt),
+    index('decisions_username_created_idx').on(sql`lower(${t.authorUsername})`, t.createdAt),
+    index('decisions_text_search_idx').using('gin', sql`to_tsvector('simple', coalesce(${t.text}, '') || ' ' || coalesce(${t.normalisedText}, ''))`),
   ],
 );

@@ -5,3 +5,4 @@ export * from './rule-sets.js';
 export * from './classifier-cache.js';
 export * from './accounts.js';
 export * from './actions.js';
+export * from './erasures.js';
