@@ -19,6 +19,9 @@
  *                      `modbot eval --builtin-model`; "-" = do not write
  *   --dedupe           learn each distinct (normalised) text once
  *   --max-features <n> keep the n largest weights (default 60000: a module well under 2 MB)
+ *   --negatives <csv>:<text col>   extra genuine (negative) comments added to every training fold
+ *                      and never scored, e.g. rude tweets (rude is not spam); URLs and "RT" dropped
+ *   --negatives-limit <n>          at most n of them, evenly spaced through the file (default 3000)
  *   --json             print the report as one JSON object on the last line
  *
  * Deterministic: the same files and flags produce the same bytes.
@@ -29,7 +32,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extractFeatures, FEATURE_VERSION } from '../src/classify/builtin/features.js';
 import { type BuiltinModelData, sigmoid } from '../src/classify/builtin/model.js';
-import { parseCsvRecords, readLabelledCsv } from '../src/classify/labelled-csv.js';
+import { cleanCommentText, parseCsvRecords, readLabelledCsv } from '../src/classify/labelled-csv.js';
 import { EVASION_KINDS, type EvasionKind, evade, evadeMixed } from './lib/evasion.js';
 import { DEFAULT_LOGREG, fitPlatt, indexOf, type LogRegOptions, marginOf, pruneModel, trainLogReg } from './lib/logreg.js';
 import { normalise } from './lib/normalise.js';
@@ -152,6 +155,8 @@ function main(): void {
       nb: { type: 'string' },
       dedupe: { type: 'boolean', default: false },
       'max-features': { type: 'string', default: '60000' },
+      negatives: { type: 'string' },
+      'negatives-limit': { type: 'string', default: '3000' },
       out: { type: 'string', default: 'src/classify/builtin/weights.generated.ts' },
       json: { type: 'boolean', default: false },
       oof: { type: 'string' },
@@ -177,6 +182,19 @@ function main(): void {
   const started = performance.now();
   const rows = loadRows(positionals, values.text, values.label, values.positive, values.group);
   const log = (s: string) => console.error(s);
+  const extra: Row[] = [];
+  if (values.negatives) {
+    const [file, col] = values.negatives.split(/:(?=[^:]+$)/) as [string, string | undefined];
+    const all = parseCsvRecords(readFileSync(file, 'utf8'));
+    const limit = Math.min(all.length, Number(values['negatives-limit']));
+    const step = all.length / Math.max(1, limit);
+    for (let i = 0; i < limit; i++) {
+      const raw = cleanCommentText(all[Math.floor(i * step)]?.[col ?? 'text'] ?? '');
+      const text = raw.replace(/https?:\/\/\S+/gu, ' ').replace(/^\s*rt\b:?/iu, '').trim();
+      if (text) extra.push({ file: basename(file), group: '@negatives', text, positive: false, features: extractFeatures(normalise(text)) });
+    }
+    log(`${extra.length} extra negatives from ${file}`);
+  }
   log(`${rows.length} rows (${rows.filter((r) => r.positive).length} positive) from ${positionals.length} file(s)`);
 
   const k = Number(values.folds);
@@ -187,7 +205,7 @@ function main(): void {
     const oof = new Array<number>(rows.length).fill(0);
     const evaded = new Map<EvasionKind | 'mixed', number[]>();
     for (let f = 0; f < k; f++) {
-      const train = rows.filter((r) => folds.get(r.group) !== f);
+      const train = [...rows.filter((r) => folds.get(r.group) !== f), ...extra];
       const { docs, labels } = augmented(train, copies, values.dedupe);
       const model = pruneModel(trainLogReg(docs, labels, opts), maxFeatures);
       const index = indexOf(model);
@@ -230,7 +248,7 @@ function main(): void {
     }
   }
 
-  const { docs, labels } = augmented(rows, copies, values.dedupe);
+  const { docs, labels } = augmented([...rows, ...extra], copies, values.dedupe);
   const model = pruneModel(trainLogReg(docs, labels, opts), maxFeatures);
   // Keep only features that carry weight: smaller module, same scores to float32 precision.
   const keep = model.features.map((_, i) => i).filter((i) => Math.abs(model.weights[i]!) >= 1e-4);

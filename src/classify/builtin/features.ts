@@ -14,9 +14,10 @@
  */
 
 /** Bump when the feature set changes: a model trained on another version is rejected at load. */
-export const FEATURE_VERSION = 5;
+export const FEATURE_VERSION = 6;
 
-const HANDLE = /[@#][\p{L}\p{N}_.]+/gu;
+// A handle or tag has at least one letter: "step #5" is not a hashtag.
+const HANDLE = /[@#][\p{N}_.]*\p{L}[\p{L}\p{N}_.]*/gu;
 const URL =
   /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|me|ly|xyz|info|biz|gl|tk|ru|pl|de|uk|us|in|be|tv|gg|to|site|online|shop|app|link|club)\b(?:\/\S*)?|\b[a-z0-9-]+\.[a-z]{2,6}\/\S+/giu;
 // After leet folding "$30k" reads "$eok": a currency sign before any letter or digit counts.
@@ -78,8 +79,11 @@ export function extractFeatures(normalisedText: string): string[] {
   const words = text.split(' ');
   const last = words.at(-1) ?? '';
   const first = words[0] ?? '';
-  if (/^[@#]/u.test(last)) out.add('s:ends_with_handle');
-  if (/^[@#]/u.test(first)) out.add('s:starts_with_handle');
+  // Scam testimonials end by naming their "account manager"; ordinary hashtags (#sheep) differ
+  // from handle-like ones (#anna_trades__), so the two are separate signals.
+  if (/^@[\p{N}_.]*\p{L}/u.test(last)) out.add('s:ends_with_mention');
+  if (/^#[\p{N}_.]*\p{L}/u.test(last)) out.add(/_/u.test(last) ? 's:ends_with_name_tag' : 's:ends_with_tag');
+  if (/^[@#][\p{N}_.]*\p{L}/u.test(first)) out.add('s:starts_with_handle');
   if (/^@/u.test(first) && words.length <= 6) out.add('s:short_reply_to_handle');
   if (URL.test(text)) out.add('s:url');
   URL.lastIndex = 0;
