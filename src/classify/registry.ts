@@ -62,34 +62,3 @@ export function createClassifiers(config: ClassifierConfig = {}): Map<string, Cl
   out.set('openai-policy', config.cache ? withCache(policy, config.cache, { ttlMs, namespace: `${policyModel}:p1` }) : policy);
   return out;
 }
-
-/**
- * Classifier settings from environment variables. The lead may fold these into src/env.ts's zod
- * schema; until then commands call this with process.env.
- *   OPENAI_API_KEY, OPENAI_BASE_URL, MODBOT_OPENAI_MODERATION_MODEL, MODBOT_OPENAI_POLICY_MODEL,
- *   MODBOT_OPENAI_TIMEOUT_MS, MODBOT_OPENAI_MAX_RETRIES, MODBOT_POLICY_MAX_CALLS_PER_DAY,
- *   MODBOT_POLICY_MAX_USD_PER_DAY
- */
-export function classifierConfigFromEnv(env: Readonly<Record<string, string | undefined>>): ClassifierConfig {
-  const key = env.OPENAI_API_KEY?.trim();
-  if (!key) return {};
-  const num = (name: string): number | undefined => {
-    const v = env[name];
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
-    return n;
-  };
-  const entries: Array<[string, string | number | undefined]> = [
-    ['baseURL', env.OPENAI_BASE_URL || undefined],
-    ['moderationModel', env.MODBOT_OPENAI_MODERATION_MODEL || undefined],
-    ['policyModel', env.MODBOT_OPENAI_POLICY_MODEL || undefined],
-    ['timeoutMs', num('MODBOT_OPENAI_TIMEOUT_MS')],
-    ['maxRetries', num('MODBOT_OPENAI_MAX_RETRIES')],
-    ['policyMaxCallsPerDay', num('MODBOT_POLICY_MAX_CALLS_PER_DAY')],
-    ['policyMaxUsdPerDay', num('MODBOT_POLICY_MAX_USD_PER_DAY')],
-  ];
-  const openai: Record<string, string | number> = { apiKey: key };
-  for (const [k, v] of entries) if (v !== undefined) openai[k] = v;
-  return { openai: openai as unknown as NonNullable<ClassifierConfig['openai']> };
-}

@@ -11,7 +11,10 @@ import type { Command } from 'commander';
 import { type BuiltinModelData, builtinModel, createBuiltinClassifier } from '../classify/builtin/index.js';
 import { type LabelledRow, readLabelledCsv } from '../classify/labelled-csv.js';
 import type { Classifier } from '../classify/port.js';
-import { classifierConfigFromEnv, createClassifiers } from '../classify/registry.js';
+import { MemoryClassifierCache } from '../classify/cache.js';
+import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
+import type { Env } from '../env.js';
+import { envOrExit } from './env.js';
 import { evaluate, loadRuleSet } from '../moderation/index.js';
 import { normalise } from '../moderation/normalise.js';
 import { readRuleFiles } from '../rules-source/files.js';
@@ -188,6 +191,26 @@ interface EvalOptions {
   classifierOnly?: boolean;
 }
 
+/** Same settings as the running bot (src/deps.ts), with an in-memory cache. */
+export function classifierConfigOf(env: Env): ClassifierConfig {
+  return {
+    cache: new MemoryClassifierCache(),
+    cacheTtlMs: env.CLASSIFIER_CACHE_TTL_HOURS * 3600_000,
+    ...(env.OPENAI_API_KEY
+      ? {
+          openai: {
+            apiKey: env.OPENAI_API_KEY,
+            ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+            moderationModel: env.OPENAI_MODERATION_MODEL,
+            policyModel: env.OPENAI_POLICY_MODEL,
+            timeoutMs: env.OPENAI_TIMEOUT_MS,
+            policyMaxCallsPerDay: env.OPENAI_POLICY_MAX_CALLS_PER_DAY,
+          },
+        }
+      : {}),
+  };
+}
+
 export function registerEval(program: Command, makeDecider?: DeciderFactory): void {
   program
     .command('eval')
@@ -209,8 +232,9 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
         console.error(`Cannot read ${file}: ${(error as Error).message}`);
         process.exit(1);
       }
-      // Classifier settings come from the environment (OPENAI_API_KEY etc.); with none, builtin only.
-      const classifiers = createClassifiers(classifierConfigFromEnv(process.env));
+      // Classifiers as configured (OPENAI_API_KEY etc.); with no key, the builtin model only.
+      // The cache is in memory: eval writes nothing to the database.
+      const classifiers = createClassifiers(classifierConfigOf(envOrExit()));
       let builtinThresholds = builtinModel().data.thresholds;
       if (options.builtinModel) {
         const data = JSON.parse(readFileSync(options.builtinModel, 'utf8')) as BuiltinModelData;
