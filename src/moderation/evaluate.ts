@@ -18,7 +18,7 @@ import type { ClassifierResult } from '../classify/port.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { domainMatches, SHORTENERS, TextFeatures } from './features.js';
 import { textHash as hashText } from './hash.js';
-import { type CNode, type CompiledRule, type Leaf, type RuleSet, ruleSeverity, SEVERITY, type Tier } from './model.js';
+import { type CNode, type CompiledRule, type Leaf, type RuleSet, ruleSeverity, SEVERITY, type TermRef, type Tier } from './model.js';
 import { isWordChar, type Normalised, normaliseDetailed, rawForm } from './normalise.js';
 import { type EvaluatePorts, getClassifier } from './ports.js';
 import type { Fallback, RuleAction } from './schema.js';
@@ -86,9 +86,8 @@ export type FinalAction = 'allow' | 'reply' | 'review' | 'hide' | 'delete';
 
 interface DecisionBase {
   readonly ruleSetHash: string;
+  /** What the rules matched on. Its key for repetition and caches is `textHash(normalisedText)`. */
   readonly normalisedText: string;
-  /** `textHash(normalisedText)`: repetition and classifier-cache key. */
-  readonly textHash: string;
   /** Every rule that fired, enforce and shadow, in decision order. */
   readonly fired: readonly RuleOutcome[];
   /** What the shadow rules would have done had they been enforced (recorded, never acted on). */
@@ -136,6 +135,7 @@ class Context {
   private rawHits: HitTable | undefined;
   private hashCache: string | undefined;
   readonly resolved = new Map<number, Resolved>();
+  readonly leafValues: Uint8Array;
   readonly classifierCalls = new Map<string, Promise<{ result: ClassifierResult } | { error: { code: string; message: string } }>>();
   readonly classifierLog: ClassifierCall[] = [];
   readonly notes: string[] = [];
@@ -151,6 +151,7 @@ class Context {
     readonly ports: EvaluatePorts,
   ) {
     this.features = new TextFeatures(text);
+    this.leafValues = new Uint8Array(ruleSet.leafCount);
   }
 
   get normalised(): Normalised {
@@ -212,6 +213,13 @@ class Context {
 
 type LeafResult = { value: boolean | undefined; detail: string; matched?: string[] };
 
+/** Shared results for the fast path (no detail wanted): no allocation per condition. */
+const R_TRUE: LeafResult = Object.freeze({ value: true, detail: '' });
+const R_FALSE: LeafResult = Object.freeze({ value: false, detail: '' });
+function bool(value: boolean): LeafResult {
+  return value ? R_TRUE : R_FALSE;
+}
+
 function quote(items: readonly string[], max = 5): string {
   const shown = items.slice(0, max).map((s) => JSON.stringify(s));
   return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ');
@@ -222,61 +230,66 @@ function bounds(min: number | null, max: number | null): string {
   return min !== null ? `at least ${min}` : `at most ${String(max)}`;
 }
 
-function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }>, ctx: Context): LeafResult {
+/** `want`: build the human-readable detail and matched terms (tracing); otherwise only the value. */
+function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }>, ctx: Context, want: boolean): LeafResult {
   const f = ctx.features;
   const ev = ctx.event;
   switch (leaf.kind) {
     case 'terms': {
       if (leaf.mode === 'exact') {
-        const text = leaf.raw ? ctx.rawText() : ctx.normalised.text;
-        const hit = leaf.terms.find((t) => t.form === text);
+        const index = leaf.byForm.get(leaf.raw ? ctx.rawText() : ctx.normalised.text);
+        const hit = index === undefined ? undefined : leaf.terms[index];
+        if (!want) return bool(hit !== undefined);
         return hit ? { value: true, detail: `the text is ${JSON.stringify(hit.display)}`, matched: [hit.display] } : { value: false, detail: 'the text is none of them' };
       }
       const table = ctx.hits(leaf.raw);
       const need = leaf.mode === 'word' ? F_WORD : leaf.mode === 'substring' ? F_ANY : leaf.mode === 'start' ? F_START : F_END;
-      const matched: string[] = [];
-      const missing: string[] = [];
-      for (const term of leaf.terms) {
-        let found = false;
-        for (const p of term.patterns) {
-          if (((table.flags.get(p) ?? 0) & need) !== 0) {
-            found = true;
-            break;
-          }
-        }
-        if (found) matched.push(term.display);
-        else missing.push(term.display);
-        if (!leaf.all && found) break;
-        if (leaf.all && !found) break;
+      // Walk this comment's hits (a handful), not the leaf's terms (maybe thousands).
+      let found: Set<number> | null = null;
+      for (const [p, flags] of table.flags) {
+        if ((flags & need) === 0) continue;
+        const indexes = leaf.byPattern.get(p);
+        if (indexes === undefined) continue;
+        found ??= new Set();
+        for (const i of indexes) found.add(i);
+        if (!leaf.all && !want) return bool(true);
       }
+      const count = found?.size ?? 0;
+      const value = leaf.all ? count === leaf.terms.length : count > 0;
+      if (!want) return bool(value);
+      const matched = found ? [...found].sort((x, y) => x - y).map((i) => (leaf.terms[i] as TermRef).display) : [];
       if (leaf.all) {
-        return missing.length === 0
-          ? { value: true, detail: `found all: ${quote(matched)}`, matched }
-          : { value: false, detail: `missing ${quote(missing)}` };
+        const missing = leaf.terms.filter((_, i) => !found?.has(i)).map((t) => t.display);
+        return value ? { value, detail: `found all: ${quote(matched)}`, matched } : { value, detail: `missing ${quote(missing)}` };
       }
-      return matched.length > 0
-        ? { value: true, detail: `found ${quote(matched)}`, matched }
-        : { value: false, detail: `none of ${leaf.terms.length} term${leaf.terms.length === 1 ? '' : 's'} found` };
+      return value
+        ? { value, detail: `found ${quote(matched)}`, matched }
+        : { value, detail: `none of ${leaf.terms.length} term${leaf.terms.length === 1 ? '' : 's'} found` };
     }
     case 'regex': {
       const text = leaf.raw ? ctx.rawText() : ctx.normalised.forRegex;
       for (const re of leaf.regexes) {
         const m = re.exec(text);
+        if (m && !want) return bool(true);
         if (m) return { value: true, detail: `/${re.source}/ matched ${JSON.stringify(m[0])}`, matched: [m[0]] };
       }
-      return { value: false, detail: 'no match' };
+      return want ? { value: false, detail: 'no match' } : R_FALSE;
     }
     case 'has-link': {
       const links = f.links;
+      if (!want) return bool(links.length > 0 === leaf.value);
       return { value: links.length > 0 === leaf.value, detail: links.length > 0 ? `links: ${quote(links.map((l) => l.domain))}` : 'no links', matched: links.map((l) => l.domain) };
     }
     case 'has-shortened-link': {
-      const short = f.links.filter((l) => SHORTENERS.some((s) => domainMatches(l.domain, s)));
+      const short = f.links.length === 0 ? [] : f.links.filter((l) => SHORTENERS.some((s) => domainMatches(l.domain, s)));
+      if (!want) return bool(short.length > 0 === leaf.value);
       return { value: short.length > 0 === leaf.value, detail: short.length > 0 ? `shortened: ${quote(short.map((l) => l.url))}` : 'no shortened links', matched: short.map((l) => l.domain) };
     }
     case 'link-domain': {
+      if (f.links.length === 0) return { value: false, detail: want ? 'no links' : '' };
       const domains = f.links.map((l) => l.domain);
       const hits = domains.filter((d) => leaf.domains.some((x) => domainMatches(d, x)) !== leaf.negate);
+      if (!want) return bool(hits.length > 0);
       if (domains.length === 0) return { value: false, detail: 'no links' };
       return hits.length > 0
         ? { value: true, detail: `${leaf.negate ? 'not allowed' : 'listed'}: ${quote(hits)}`, matched: hits }
@@ -290,18 +303,21 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
         : leaf.what === 'emoji' ? f.emojiCount
         : f.length;
       const ok = (leaf.min === null || n >= leaf.min) && (leaf.max === null || n <= leaf.max);
+      if (!want) return bool(ok);
       const noun = leaf.what === 'length' ? 'characters' : leaf.what;
       const matched = leaf.what === 'mentions' ? f.mentions.map((m) => `@${m}`) : leaf.what === 'hashtags' ? f.hashtags.map((h) => `#${h}`) : undefined;
       return { value: ok, detail: `${n} ${noun} (${bounds(leaf.min, leaf.max)})`, ...(ok && matched ? { matched } : {}) };
     }
     case 'share': {
       const share = leaf.what === 'emoji' ? f.emojiShare : f.capitalsShare;
+      if (!want) return bool(share >= leaf.min);
       return { value: share >= leaf.min, detail: `${Math.round(share * 100)}% ${leaf.what} (at least ${Math.round(leaf.min * 100)}%)` };
     }
     case 'mentions-any':
     case 'hashtags-any': {
       const have = leaf.kind === 'mentions-any' ? f.mentions : f.hashtags;
-      const hits = have.filter((h) => leaf.values.has(h));
+      const hits = have.length === 0 ? have : have.filter((h) => leaf.values.has(h));
+      if (!want) return bool(hits.length > 0);
       const sigil = leaf.kind === 'mentions-any' ? '@' : '#';
       return hits.length > 0
         ? { value: true, detail: `found ${quote(hits.map((h) => sigil + h))}`, matched: hits.map((h) => sigil + h) }
@@ -311,23 +327,32 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
       const name = ev.author?.username?.toLowerCase() ?? null;
       const id = ev.author?.id ?? null;
       const listed = (name !== null && leaf.values.has(name)) || (id !== null && leaf.values.has(id));
+      if (!want) return bool(listed !== leaf.negate);
       const who = name !== null ? `@${name}` : id !== null ? `id ${id}` : 'unknown author';
       return { value: listed !== leaf.negate, detail: `${who} ${listed ? 'is' : 'is not'} listed`, ...(listed ? { matched: [who] } : {}) };
     }
     case 'media':
+      if (!want) return bool(ev.mediaId !== null && leaf.values.has(ev.mediaId));
       return { value: ev.mediaId !== null && leaf.values.has(ev.mediaId), detail: `media ${ev.mediaId ?? 'unknown'}` };
     case 'media-type': {
       const type = ev.adId !== null ? 'AD' : ev.mediaProductType;
+      if (!want) return bool(type !== null && leaf.values.has(type));
       return { value: type !== null && leaf.values.has(type), detail: `media type ${type ?? 'unknown'}` };
     }
     case 'is-live':
+      if (!want) return bool((ev.kind === 'live_comment') === leaf.value);
       return { value: (ev.kind === 'live_comment') === leaf.value, detail: ev.kind === 'live_comment' ? 'a live comment' : 'not live' };
     case 'event-kind':
+      if (!want) return bool(leaf.values.has(ev.kind));
       return { value: leaf.values.has(ev.kind), detail: `kind ${ev.kind}` };
   }
 }
 
-function evalLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): LeafResult {
+const UNSET = 0;
+const FALSE = 1;
+const TRUE = 2;
+
+function evalLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context, want: boolean): LeafResult {
   const leaf = node.leaf;
   if (leaf.kind === 'repetition' || leaf.kind === 'classifier') {
     const r = ctx.resolved.get(node.id);
@@ -335,7 +360,13 @@ function evalLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): LeafResult
     if (ctx.pending) ctx.pending.set(node.id, { node });
     return { value: undefined, detail: 'not evaluated' };
   }
-  return evalCheapLeaf(leaf, ctx);
+  if (want) return evalCheapLeaf(leaf, ctx, true);
+  // Cheap leaves are pure for one comment: each is computed once, whatever the passes.
+  const cached = ctx.leafValues[node.id];
+  if (cached !== UNSET && cached !== undefined) return bool(cached === TRUE);
+  const r = evalCheapLeaf(leaf, ctx, false);
+  ctx.leafValues[node.id] = r.value ? TRUE : FALSE;
+  return r;
 }
 
 interface Trace {
@@ -348,7 +379,7 @@ interface Trace {
 function evalNode(node: CNode, ctx: Context, trace: Trace | null, depth: number): boolean | undefined {
   switch (node.t) {
     case 'leaf': {
-      const r = evalLeaf(node, ctx);
+      const r = evalLeaf(node, ctx, trace !== null);
       if (trace) {
         trace.conditions.push({
           condition: node.key,
@@ -512,7 +543,13 @@ function effectiveActions(rule: CompiledRule, fallbacks: Trace['fallbacks']): Ru
   return [worst];
 }
 
-function outrank(a: { priority: number; severity: number; order: number }, b: { priority: number; severity: number; order: number }): boolean {
+interface Rank {
+  readonly priority: number;
+  readonly severity: number;
+  readonly order: number;
+}
+
+function outrank(a: Rank, b: Rank): boolean {
   if (a.priority !== b.priority) return a.priority > b.priority;
   if (a.severity !== b.severity) return a.severity > b.severity;
   return a.order < b.order;
@@ -557,7 +594,6 @@ export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: 
       steps: [],
       ruleSetHash: ruleSet.hash,
       normalisedText: ctx.normalised.text,
-      textHash: ctx.textHash,
       fired: [],
       shadow: null,
       classifierCalls: [],
@@ -566,34 +602,43 @@ export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: 
     };
   }
 
-  const rules = ruleSet.rules.filter((r) => r.accounts === null || r.accounts.has(event.accountId));
+  const rules = ruleSet.scoped ? ruleSet.rules.filter((r) => r.accounts === null || r.accounts.has(event.accountId)) : ruleSet.rules;
   const status = new Map<CompiledRule, boolean | undefined>();
-  for (const rule of rules) status.set(rule, evalNode(rule.when, ctx, null, 0));
+  let undecidedCount = 0;
+  for (const rule of rules) {
+    const v = evalNode(rule.when, ctx, null, 0);
+    if (v === undefined) undecidedCount++;
+    status.set(rule, v);
+  }
 
   // Ask dearer conditions tier by tier, only for rules that are still undecided and could matter.
-  for (const tier of [1, 2, 3] as Tier[]) {
-    const undecided = rules.filter((r) => status.get(r) === undefined);
-    if (undecided.length === 0) break;
-    let best: { priority: number; severity: number; order: number } | null = null;
+  for (let tier = 1; tier <= 3 && undecidedCount > 0; tier++) {
+    let best: Rank | null = null;
     for (const r of rules) {
       if (r.mode !== 'enforce' || status.get(r) !== true) continue;
       const cand = { priority: r.priority, severity: ruleSeverity(r.actions), order: r.order };
       if (!best || outrank(cand, best)) best = cand;
     }
-    const worth = undecided.filter((r) => {
-      if (r.mode === 'shadow' || best === null) return true;
-      const sev = Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks));
-      return outrank({ priority: r.priority, severity: sev, order: r.order }, best);
-    });
+    const worth: CompiledRule[] = [];
+    for (const r of rules) {
+      if (status.get(r) !== undefined) continue;
+      if (r.mode === 'shadow' || best === null) worth.push(r);
+      else if (outrank({ priority: r.priority, severity: Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks)), order: r.order }, best)) worth.push(r);
+    }
+    if (worth.length === 0) break;
     const pending = new Map<number, Pending>();
     ctx.pending = pending;
     for (const r of worth) evalNode(r.when, ctx, null, 0);
     ctx.pending = null;
-    const thisTier = [...pending.values()].filter((p) => p.node.tier === tier);
-    if (thisTier.length > 0) {
-      await Promise.all(thisTier.map((p) => resolveLeaf(p.node, ctx)));
+    const thisTier: Array<Promise<void>> = [];
+    for (const p of pending.values()) if (p.node.tier === tier) thisTier.push(resolveLeaf(p.node, ctx));
+    if (thisTier.length > 0) await Promise.all(thisTier);
+    undecidedCount = 0;
+    for (const r of worth) {
+      const v = evalNode(r.when, ctx, null, 0);
+      if (v === undefined) undecidedCount++;
+      status.set(r, v);
     }
-    for (const r of worth) status.set(r, evalNode(r.when, ctx, null, 0));
   }
 
   // Outcomes: full traces for fired rules (and for every rule when explaining).
@@ -641,7 +686,6 @@ export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: 
   const base = {
     ruleSetHash: ruleSet.hash,
     normalisedText: ctx.normalised.text,
-    textHash: ctx.textHash,
     fired: fired.map((f) => f.outcome),
     shadow,
     classifierCalls: ctx.classifierLog,

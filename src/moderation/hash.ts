@@ -3,7 +3,7 @@
  * same way on Node and Workers without awaiting crypto.subtle. Pure: no I/O.
  */
 
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -15,24 +15,54 @@ const K = new Uint32Array([
 ]);
 
 const encoder = new TextEncoder();
+/** Reused between calls (single-threaded): no allocation per hash for ordinary comment sizes. */
+let scratch = new Uint8Array(4096);
+const W = new Int32Array(64);
+const H = new Int32Array(8);
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** SHA-256 of a UTF-8 string, as 64 lower-case hex digits. */
+/** SHA-256 of a UTF-8 string (or bytes), as 64 lower-case hex digits. */
 export function sha256Hex(input: string | Uint8Array): string {
-  const data = typeof input === 'string' ? encoder.encode(input) : input;
-  const bitLength = data.length * 8;
-  const padded = new Uint8Array(((data.length + 9 + 63) >> 6) << 6);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
+  let length: number;
+  if (typeof input === 'string') {
+    // UTF-8 is at most 3 bytes per UTF-16 code unit; reserve room for the padding too.
+    if (input.length * 3 + 72 > scratch.length) scratch = new Uint8Array(input.length * 3 + 72);
+    length = encoder.encodeInto(input, scratch).written;
+  } else {
+    if (input.length + 72 > scratch.length) scratch = new Uint8Array(input.length + 72);
+    scratch.set(input);
+    length = input.length;
+  }
+  const total = ((length + 9 + 63) >> 6) << 6;
+  const buf = scratch;
+  buf[length] = 0x80;
+  buf.fill(0, length + 1, total);
+  const bitLength = length * 8;
+  const hi = Math.floor(bitLength / 0x100000000);
+  const lo = bitLength >>> 0;
+  buf[total - 8] = hi >>> 24;
+  buf[total - 7] = (hi >>> 16) & 0xff;
+  buf[total - 6] = (hi >>> 8) & 0xff;
+  buf[total - 5] = hi & 0xff;
+  buf[total - 4] = lo >>> 24;
+  buf[total - 3] = (lo >>> 16) & 0xff;
+  buf[total - 2] = (lo >>> 8) & 0xff;
+  buf[total - 1] = lo & 0xff;
 
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
-  const w = new Uint32Array(64);
-  for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
+  H[0] = 0x6a09e667;
+  H[1] = 0xbb67ae85 | 0;
+  H[2] = 0x3c6ef372;
+  H[3] = 0xa54ff53a | 0;
+  H[4] = 0x510e527f;
+  H[5] = 0x9b05688c | 0;
+  H[6] = 0x1f83d9ab;
+  H[7] = 0x5be0cd19;
+  const w = W;
+  for (let offset = 0; offset < total; offset += 64) {
+    for (let i = 0; i < 16; i++) {
+      const o = offset + i * 4;
+      w[i] = ((buf[o] as number) << 24) | ((buf[o + 1] as number) << 16) | ((buf[o + 2] as number) << 8) | (buf[o + 3] as number);
+    }
     for (let i = 16; i < 64; i++) {
       const w15 = w[i - 15] as number;
       const w2 = w[i - 2] as number;
@@ -40,14 +70,14 @@ export function sha256Hex(input: string | Uint8Array): string {
       const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
       w[i] = ((w[i - 16] as number) + s0 + (w[i - 7] as number) + s1) | 0;
     }
-    let a = h[0] as number;
-    let b = h[1] as number;
-    let c = h[2] as number;
-    let d = h[3] as number;
-    let e = h[4] as number;
-    let f = h[5] as number;
-    let g = h[6] as number;
-    let hh = h[7] as number;
+    let a = H[0] as number;
+    let b = H[1] as number;
+    let c = H[2] as number;
+    let d = H[3] as number;
+    let e = H[4] as number;
+    let f = H[5] as number;
+    let g = H[6] as number;
+    let hh = H[7] as number;
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
       const ch = (e & f) ^ (~e & g);
@@ -64,17 +94,20 @@ export function sha256Hex(input: string | Uint8Array): string {
       b = a;
       a = (t1 + t2) | 0;
     }
-    h[0] = (h[0] as number) + a;
-    h[1] = (h[1] as number) + b;
-    h[2] = (h[2] as number) + c;
-    h[3] = (h[3] as number) + d;
-    h[4] = (h[4] as number) + e;
-    h[5] = (h[5] as number) + f;
-    h[6] = (h[6] as number) + g;
-    h[7] = (h[7] as number) + hh;
+    H[0] = ((H[0] as number) + a) | 0;
+    H[1] = ((H[1] as number) + b) | 0;
+    H[2] = ((H[2] as number) + c) | 0;
+    H[3] = ((H[3] as number) + d) | 0;
+    H[4] = ((H[4] as number) + e) | 0;
+    H[5] = ((H[5] as number) + f) | 0;
+    H[6] = ((H[6] as number) + g) | 0;
+    H[7] = ((H[7] as number) + hh) | 0;
   }
   let hex = '';
-  for (const word of h) hex += word.toString(16).padStart(8, '0');
+  for (let i = 0; i < 8; i++) {
+    const v = H[i] as number;
+    hex += (HEX[(v >>> 24) & 0xff] as string) + (HEX[(v >>> 16) & 0xff] as string) + (HEX[(v >>> 8) & 0xff] as string) + (HEX[v & 0xff] as string);
+  }
   return hex;
 }
 

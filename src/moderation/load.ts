@@ -386,7 +386,17 @@ function compileTerms(
     }
     terms.push({ display, form, patterns });
   }
-  return { kind: 'terms', mode, all, terms, raw };
+  const byPattern = new Map<number, number[]>();
+  const byForm = new Map<string, number>();
+  terms.forEach((term, i) => {
+    for (const p of term.patterns) {
+      const list = byPattern.get(p);
+      if (list) list.push(i);
+      else byPattern.set(p, [i]);
+    }
+    if (!byForm.has(term.form)) byForm.set(term.form, i);
+  });
+  return { kind: 'terms', mode, all, terms, raw, byPattern, byForm };
 }
 
 /**
@@ -814,6 +824,7 @@ export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
       rawAutomaton: raw.automaton.build(),
       patternInfo: { normal: normal.info(), raw: raw.info() },
       leafCount,
+      scoped: rules.some((r) => r.accounts !== null),
     },
   };
 }

@@ -25,7 +25,17 @@ export interface TermRef {
 }
 
 export type Leaf =
-  | { readonly kind: 'terms'; readonly mode: 'word' | 'substring' | 'start' | 'end' | 'exact'; readonly all: boolean; readonly terms: readonly TermRef[]; readonly raw: boolean }
+  | {
+      readonly kind: 'terms';
+      readonly mode: 'word' | 'substring' | 'start' | 'end' | 'exact';
+      readonly all: boolean;
+      readonly terms: readonly TermRef[];
+      readonly raw: boolean;
+      /** Pattern id → indexes into `terms`: a comment's few hits are looked up, not every term. */
+      readonly byPattern: ReadonlyMap<number, readonly number[]>;
+      /** For `text is`: normalised form → index into `terms`. */
+      readonly byForm: ReadonlyMap<string, number>;
+    }
   | { readonly kind: 'regex'; readonly regexes: readonly RegExp[]; readonly raw: boolean }
   | { readonly kind: 'has-link'; readonly value: boolean }
   | { readonly kind: 'has-shortened-link'; readonly value: boolean }
@@ -106,6 +116,8 @@ export interface RuleSet {
   /** Per pattern id of `automaton`/`rawAutomaton`: boundary needed on the left / right; joined-form only. */
   readonly patternInfo: { readonly normal: PatternInfo; readonly raw: PatternInfo };
   readonly leafCount: number;
+  /** Whether any rule file is scoped to accounts (else every rule applies to every account). */
+  readonly scoped: boolean;
 }
 
 export interface PatternInfo {

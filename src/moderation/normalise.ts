@@ -113,10 +113,6 @@ export function isWordChar(ch: string): boolean {
   return v;
 }
 
-function isLeetChar(ch: string): boolean {
-  return LEET[ch] !== undefined;
-}
-
 /**
  * 6. Leetspeak folding inside words that contain a letter: `m3` → `me`, `fr33` → `free`,
  * `b1tc0in` → `bitcoin`, `c@sh` → `cash`. Numbers (`$3,000`, `2024`) stay as they are, and a
@@ -127,41 +123,66 @@ export function foldLeet(text: string): string {
   let out = '';
   let last = 0;
   const n = text.length;
-  const isTokenChar = (c: string): boolean => isLeetChar(c) || isWordChar(c);
-  LEET_GLOBAL.lastIndex = 0;
-  for (let m = LEET_GLOBAL.exec(text); m !== null; m = LEET_GLOBAL.exec(text)) {
-    if (m.index < last) continue;
-    // Expand the leet character to its token: a run of letters, digits and leet symbols.
-    let start = m.index;
-    while (start > last && isTokenChar(text[start - 1] as string)) start--;
-    let end = m.index + 1;
-    while (end < n && isTokenChar(text[end] as string)) end++;
-    LEET_GLOBAL.lastIndex = end;
+  let i = 0;
+  while (i < n) {
+    if (!isTokenAt(text, i)) {
+      i++;
+      continue;
+    }
+    // A token: a run of letters, digits and leet symbols.
+    const start = i;
+    while (i < n && isTokenAt(text, i)) i++;
     let coreStart = start;
-    while (coreStart < end && EDGE_SYMBOL.has(text[coreStart] as string)) coreStart++;
-    let coreEnd = end;
-    while (coreEnd > coreStart && EDGE_SYMBOL.has(text[coreEnd - 1] as string)) coreEnd--;
+    while (coreStart < i && isEdgeSymbol(text.charCodeAt(coreStart))) coreStart++;
+    let coreEnd = i;
+    while (coreEnd > coreStart && isEdgeSymbol(text.charCodeAt(coreEnd - 1))) coreEnd--;
     let hasLetter = false;
     let hasLeet = false;
     for (let j = coreStart; j < coreEnd; j++) {
-      const c = text[j] as string;
-      if (isLeetChar(c)) hasLeet = true;
-      else if (isLetter(c)) hasLetter = true;
+      const c = text.charCodeAt(j);
+      if (c < 128) {
+        const k = ASCII_CLASS[c] as number;
+        if (k & C_LEET) hasLeet = true;
+        else if (k & C_LETTER) hasLetter = true;
+      } else if (isLetter(text[j] as string)) hasLetter = true;
     }
     if (!hasLetter || !hasLeet) continue;
+    const core = text.slice(coreStart, coreEnd);
     // Amounts and ordinals keep their digits: 30k, 10x, 24h, 2nd, 1.5m.
-    if (NUMBER_WITH_UNIT.test(text.slice(coreStart, coreEnd))) continue;
+    if (NUMBER_WITH_UNIT.test(core)) continue;
     out += text.slice(last, coreStart);
-    for (let j = coreStart; j < coreEnd; j++) {
-      const c = text[j] as string;
+    for (let j = 0; j < core.length; j++) {
+      const c = core[j] as string;
       out += LEET[c] ?? c;
     }
     last = coreEnd;
   }
   return last === 0 ? text : out + text.slice(last);
 }
-const LEET_GLOBAL = /[0134578@$!]/g;
-const EDGE_SYMBOL = new Set(['@', '$', '!']);
+
+const C_LETTER = 1;
+const C_DIGIT = 2;
+const C_LEET = 4;
+const C_EDGE = 8;
+const ASCII_CLASS = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 97; c <= 122; c++) t[c] = C_LETTER;
+  for (let c = 65; c <= 90; c++) t[c] = C_LETTER;
+  for (let c = 48; c <= 57; c++) t[c] = C_DIGIT;
+  for (const ch of Object.keys(LEET)) t[ch.charCodeAt(0)] = (t[ch.charCodeAt(0)] as number) | C_LEET;
+  for (const ch of ['@', '$', '!']) t[ch.charCodeAt(0)] = (t[ch.charCodeAt(0)] as number) | C_EDGE;
+  return t;
+})();
+
+function isEdgeSymbol(c: number): boolean {
+  return c < 128 && ((ASCII_CLASS[c] as number) & C_EDGE) !== 0;
+}
+
+function isTokenAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return ASCII_CLASS[c] !== 0;
+  return isWordChar(text[i] as string);
+}
 const NUMBER_WITH_UNIT = /^\d[\d,.]*[a-z]{1,3}$/;
 
 /** A single letter standing alone, separated by spaces, dots, dashes, underscores or stars. */
