@@ -76,6 +76,29 @@ export const envSchema = z
     OPENAI_TIMEOUT_MS: int(10_000, 100, 120_000),
     OPENAI_POLICY_MAX_CALLS_PER_DAY: int(2000, 0, 10_000_000),
     CLASSIFIER_CACHE_TTL_HOURS: int(168, 0, 24 * 365),
+    ADMIN_TOKEN: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (v.trim().length < 16) {
+          ctx.addIssue({ code: 'custom', message: 'too short: use at least 16 random characters' });
+          return z.NEVER;
+        }
+        return v.trim();
+      }),
+    RETENTION_DAYS: int(90, 1, 3650),
+    PUBLIC_URL: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (!/^https?:\/\/[^/]+/.test(v.trim())) {
+          ctx.addIssue({ code: 'custom', message: 'expected the https:// address Meta reaches modbot at' });
+          return z.NEVER;
+        }
+        return v.trim().replace(/\/+$/, '');
+      }),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'expected debug, info, warn, error or silent' }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -116,6 +139,9 @@ const hints: Record<string, string> = {
   OPENAI_TIMEOUT_MS: 'how long one OpenAI call may take, in milliseconds (default 10000)',
   OPENAI_POLICY_MAX_CALLS_PER_DAY: 'daily cap on policy-question calls; past it the rule fallback applies',
   CLASSIFIER_CACHE_TTL_HOURS: 'how long classifier results are reused for the same text (default 168 = 7 days)',
+  ADMIN_TOKEN: 'the bearer token for /api, e.g. ADMIN_TOKEN=$(openssl rand -hex 32); unset, /api answers 503',
+  RETENTION_DAYS: 'days comment text and author names are kept before redaction (default 90)',
+  PUBLIC_URL: 'the https:// address Meta reaches modbot at, used in data-deletion status URLs (default: the request origin)',
 };
 
 export class ConfigError extends Error {
@@ -139,7 +165,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 /** The secrets in a configuration, so the logger can make sure they never appear in output. */
 export function secretsOf(env: Env): string[] {
-  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, env.OPENAI_API_KEY, passwordOf(env.DATABASE_URL)].filter(
+  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, env.OPENAI_API_KEY, env.ADMIN_TOKEN, passwordOf(env.DATABASE_URL)].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   );
 }
