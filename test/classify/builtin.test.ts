@@ -100,7 +100,7 @@ describe('features', () => {
 
   it('include structural signals: handle at the end, money, phone numbers, links', () => {
     const f = extractFeatures(normalise('made $30k thanks to @anna_fx__'));
-    expect(f).toEqual(expect.arrayContaining(['s:ends_with_handle', 's:money', 's:handle_trailing_underscore', 'h:fx']));
+    expect(f).toEqual(expect.arrayContaining(['s:ends_with_mention', 's:money', 's:handle_trailing_underscore', 'h:fx']));
     expect(extractFeatures('call +44 7700 900123 or visit www.example.com')).toEqual(expect.arrayContaining(['s:phone', 's:url']));
   });
 });

@@ -14,7 +14,7 @@
  */
 
 /** Bump when the feature set changes: a model trained on another version is rejected at load. */
-export const FEATURE_VERSION = 6;
+export const FEATURE_VERSION = 7;
 
 // A handle or tag has at least one letter: "step #5" is not a hashtag.
 const HANDLE = /[@#][\p{N}_.]*\p{L}[\p{L}\p{N}_.]*/gu;
@@ -44,6 +44,10 @@ function addGrams(out: Set<string>, prefix: string, s: string, min: number, max:
   const cps = Array.from(s);
   for (let n = min; n <= max; n++) for (let i = 0; i + n <= cps.length; i++) out.add(prefix + cps.slice(i, i + n).join(''));
 }
+
+const POINTER_WORDS =
+  /\b(?:dm|inbox|message|contact|reach out|whatsapp|whatsap|telegram|signal|wickr|text me|call me|email|e-mail|hmu|link in (?:my )?bio|my bio|check out|checkout|follow me|subscribe|my channel|visit|click|website|site)\b/u;
+const MONEY_WORDS = /\b(?:invest\w*|profit\w*|earn\w*|income|returns?|trad(?:e|ing|er)|crypto|bitcoin|btc|forex|payout|withdraw\w*|money|cash|funds?)\b/u;
 
 function lengthBucket(n: number): string {
   if (n < 10) return '0';
@@ -94,6 +98,20 @@ export function extractFeatures(normalisedText: string): string[] {
   if (emoji > 3) out.add('s:emoji4');
   if (!LETTER.test(text)) out.add('s:no_letters');
   out.add(`s:len${lengthBucket(text.length)}`);
+
+  // Does the comment point somewhere (an account, a link, a number, "dm me")? Scams and spam
+  // almost always do; genuine discussion of money, even enthusiastic, usually does not. A
+  // linear model cannot AND two signals, so the useful conjunctions are features of their own.
+  const pointer =
+    mentions.length > 0 ||
+    handles.some((h) => h.startsWith('#') && h.includes('_')) ||
+    out.has('s:url') ||
+    out.has('s:phone') ||
+    POINTER_WORDS.test(text);
+  const money = out.has('s:money') || MONEY_WORDS.test(text);
+  out.add(pointer ? 's:pointer' : 's:no_pointer');
+  if (money) out.add(pointer ? 's:money&pointer' : 's:money&no_pointer');
+  if (!pointer) out.add(`s:no_pointer&len${lengthBucket(text.length)}`);
 
   // Words: handles become a placeholder so a campaign's one account name is not memorised;
   // the name's characters still reach the character n-grams below.
