@@ -18,8 +18,8 @@ import { evaluate } from '../src/moderation/evaluate.js';
 import { loadRuleSet } from '../src/moderation/load.js';
 import type { CNode, RuleSet } from '../src/moderation/model.js';
 import { InMemoryRepetitionCounter } from '../src/moderation/ports.js';
-import type { InstagramEvent } from '../src/webhook/events.js';
 import { readRuleFiles } from '../src/rules-source/files.js';
+import type { InstagramEvent } from '../src/webhook/events.js';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -35,7 +35,28 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)] as T;
 }
 
-const SYLLABLES = ['ka', 'zor', 'mi', 'plex', 'tran', 'vo', 'quil', 'ber', 'nax', 'dro', 'sel', 'fu', 'gri', 'lon', 'tev', 'yam', 'osh', 'rik', 'pa', 'wen'];
+const SYLLABLES = [
+  'ka',
+  'zor',
+  'mi',
+  'plex',
+  'tran',
+  'vo',
+  'quil',
+  'ber',
+  'nax',
+  'dro',
+  'sel',
+  'fu',
+  'gri',
+  'lon',
+  'tev',
+  'yam',
+  'osh',
+  'rik',
+  'pa',
+  'wen',
+];
 
 /** Deterministic made-up words and two-word phrases (a brand's blocklist of slurs, rivals, scams). */
 function blocklist(n: number): string[] {
@@ -50,18 +71,25 @@ function blocklist(n: number): string[] {
 
 const NAMES = ['ava', 'sophie', 'maria', 'julie', 'kate', 'olivia', 'emma', 'grace'];
 const TEMPLATES: Array<(r: () => number) => string> = [
-  (r) => `i invested $${Math.ceil(r() * 9)},000 and got $${Math.ceil(r() * 90)},000 thanks to @${pick(r, NAMES)}_fx_${Math.floor(r() * 100)}`,
+  (r) =>
+    `i invested $${Math.ceil(r() * 9)},000 and got $${Math.ceil(r() * 90)},000 thanks to @${pick(r, NAMES)}_fx_${Math.floor(r() * 100)}`,
   (r) => `𝐃𝐌 𝐦𝐞 on @cash.flow_${pick(r, NAMES)} for passive income`,
   (r) => `d\u200bm me for a crypto opportunity ${pick(r, ['🔥', '💰', ''])}`,
   (r) => `first ${Math.ceil(r() * 20)} people to message me get 5 grand 🙏`,
   (r) => `join t(dot)me/signals${Math.floor(r() * 1000)} now`,
-  (r) => `${pick(r, ['great', 'love', 'useful', 'helpful', 'nice'])} post, thanks for the ${pick(r, ['tips', 'breakdown', 'chart', 'video'])} ${pick(r, ['🙌', '🔥', '', '👏'])}`,
-  (r) => `does this ${pick(r, ['apply to', 'work for', 'include'])} ${pick(r, ['roth accounts', 'index funds', 'students', 'the uk'])}?`,
-  (r) => `@${pick(r, NAMES)}${Math.floor(r() * 1000)} look at this, we talked about it ${pick(r, ['yesterday', 'last week', 'at dinner'])}`,
-  (r) => `bought my first house at ${20 + Math.floor(r() * 20)} following this, ${pick(r, ['thank you', 'no regrets', 'still paying it off'])}`,
-  (r) => `${pick(r, ['honestly', 'wow', 'so'])} the colours in this one are ${pick(r, ['amazing', 'stunning', 'a bit much'])}, where was it taken? ${pick(r, ['😍', '', '📸'])}`,
+  (r) =>
+    `${pick(r, ['great', 'love', 'useful', 'helpful', 'nice'])} post, thanks for the ${pick(r, ['tips', 'breakdown', 'chart', 'video'])} ${pick(r, ['🙌', '🔥', '', '👏'])}`,
+  (r) =>
+    `does this ${pick(r, ['apply to', 'work for', 'include'])} ${pick(r, ['roth accounts', 'index funds', 'students', 'the uk'])}?`,
+  (r) =>
+    `@${pick(r, NAMES)}${Math.floor(r() * 1000)} look at this, we talked about it ${pick(r, ['yesterday', 'last week', 'at dinner'])}`,
+  (r) =>
+    `bought my first house at ${20 + Math.floor(r() * 20)} following this, ${pick(r, ['thank you', 'no regrets', 'still paying it off'])}`,
+  (r) =>
+    `${pick(r, ['honestly', 'wow', 'so'])} the colours in this one are ${pick(r, ['amazing', 'stunning', 'a bit much'])}, where was it taken? ${pick(r, ['😍', '', '📸'])}`,
   (r) => `Nice pics! Send it to @featured_${pick(r, NAMES)} to get featured`,
-  (r) => `I have been following you for ${Math.ceil(r() * 9)} years and this is the best video you have made, keep going!`,
+  (r) =>
+    `I have been following you for ${Math.ceil(r() * 9)} years and this is the best video you have made, keep going!`,
 ];
 
 function event(text: string, i: number): InstagramEvent {
@@ -134,7 +162,8 @@ export default async function bench(argv: readonly string[] = []): Promise<void>
 
   const ports = { repetition: new InMemoryRepetitionCounter() };
   // Warm-up (JIT), then timed.
-  for (let i = 0; i < 4000; i++) await evaluate(ruleSet, { event: corpus[i % corpus.length] as InstagramEvent }, ports);
+  for (let i = 0; i < 4000; i++)
+    await evaluate(ruleSet, { event: corpus[i % corpus.length] as InstagramEvent }, ports);
   let compiledCount = 0;
   let matched = 0;
   const cpuStarted = process.cpuUsage();
@@ -142,7 +171,11 @@ export default async function bench(argv: readonly string[] = []): Promise<void>
   const deadline = started + seconds * 1000;
   while (performance.now() < deadline) {
     for (let k = 0; k < 500; k++) {
-      const d = await evaluate(ruleSet, { event: corpus[compiledCount % corpus.length] as InstagramEvent }, ports);
+      const d = await evaluate(
+        ruleSet,
+        { event: corpus[compiledCount % corpus.length] as InstagramEvent },
+        ports,
+      );
       if (d.outcome === 'matched') matched++;
       compiledCount++;
     }

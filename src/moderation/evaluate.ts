@@ -107,6 +107,9 @@ export type Decision =
 
 // ---------------------------------------------------------------------------------------------
 
+/** Reused hit buffer (evaluation is synchronous between awaits while searching). */
+const HITS: number[] = [];
+
 const F_ANY = 1;
 const F_WORD = 2;
 const F_START = 4;
@@ -135,7 +138,7 @@ class Context {
   private rawHits: HitTable | undefined;
   private hashCache: string | undefined;
   readonly resolved = new Map<number, Resolved>();
-  readonly leafValues: Uint8Array;
+  readonly leafValues: number[];
   readonly classifierCalls = new Map<string, Promise<{ result: ClassifierResult } | { error: { code: string; message: string } }>>();
   readonly classifierLog: ClassifierCall[] = [];
   readonly notes: string[] = [];
@@ -150,8 +153,9 @@ class Context {
     readonly text: string,
     readonly ports: EvaluatePorts,
   ) {
-    this.features = new TextFeatures(text);
-    this.leafValues = new Uint8Array(ruleSet.leafCount);
+    this.features = new TextFeatures(text, () => (this.normalisedCache ?? this.normalised).entity);
+    // A plain array, not a typed array: no ArrayBuffer allocation per comment.
+    this.leafValues = new Array<number>(ruleSet.leafCount).fill(UNSET);
   }
 
   get normalised(): Normalised {
@@ -183,7 +187,13 @@ class Context {
     const automaton = raw ? this.ruleSet.rawAutomaton : this.ruleSet.automaton;
     const info = raw ? this.ruleSet.patternInfo.raw : this.ruleSet.patternInfo.normal;
     const len = text.length;
-    automaton.search(text, (p, start, end) => {
+    const hits = HITS;
+    hits.length = 0;
+    automaton.searchInto(text, hits);
+    for (let h = 0; h < hits.length; h += 3) {
+      const p = hits[h] as number;
+      const start = hits[h + 1] as number;
+      const end = hits[h + 2] as number;
       let inJoined = false;
       for (const [s, e] of spans) {
         if (start >= s && end <= e) {
@@ -191,7 +201,7 @@ class Context {
           break;
         }
       }
-      if (info.joinedOnly[p] && !inJoined) return;
+      if (info.joinedOnly[p] && !inJoined) continue;
       let f = F_ANY;
       if (start === 0) f |= F_START;
       if (end === len) f |= F_END;
@@ -203,7 +213,7 @@ class Context {
         f |= F_WORD;
       }
       flags.set(p, (flags.get(p) ?? 0) | f);
-    });
+    }
     return { text, flags };
   }
 }
@@ -549,6 +559,22 @@ interface Rank {
   readonly order: number;
 }
 
+type Fired = { rule: CompiledRule; outcome: RuleOutcome };
+
+function rankOf(f: Fired): Rank {
+  return { priority: f.rule.priority, severity: ruleSeverity(f.outcome.actions), order: f.rule.order };
+}
+
+function compareFired(a: Fired, b: Fired): number {
+  const ra = rankOf(a);
+  const rb = rankOf(b);
+  return outrank(ra, rb) ? -1 : outrank(rb, ra) ? 1 : 0;
+}
+
+function outcomeOf(f: Fired): RuleOutcome {
+  return f.outcome;
+}
+
 function outrank(a: Rank, b: Rank): boolean {
   if (a.priority !== b.priority) return a.priority > b.priority;
   if (a.severity !== b.severity) return a.severity > b.severity;
@@ -668,32 +694,34 @@ export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: 
     if (st === true) fired.push({ rule, outcome });
   }
 
-  const rank = (f: { rule: CompiledRule; outcome: RuleOutcome }) => ({ priority: f.rule.priority, severity: ruleSeverity(f.outcome.actions), order: f.rule.order });
-  fired.sort((a, b) => (outrank(rank(a), rank(b)) ? -1 : outrank(rank(b), rank(a)) ? 1 : 0));
-  const enforce = fired.filter((f) => f.rule.mode === 'enforce');
+  if (fired.length > 1) fired.sort(compareFired);
+  let winner: { rule: CompiledRule; outcome: RuleOutcome } | undefined;
+  let topShadow = false;
+  for (const f of fired) {
+    if (f.rule.mode === 'enforce') {
+      winner ??= f;
+    } else topShadow = true;
+  }
   const notes = ctx.notes;
 
   let shadow: DecisionBase['shadow'] = null;
-  const topShadow = fired.find((f) => f.rule.mode === 'shadow');
-  if (topShadow) {
+  const top = fired[0];
+  if (topShadow && top && top.rule.mode === 'shadow') {
     // What would happen if shadow rules were enforced: the top of all fired rules.
-    const top = fired[0] ?? topShadow;
-    const shadowNotes: string[] = [];
-    const p = plan(top.rule, top.outcome.actions, top.outcome, event, shadowNotes);
-    if (top.rule.mode === 'shadow') shadow = { ruleId: top.rule.id, action: p.action, steps: p.steps };
+    const p = plan(top.rule, top.outcome.actions, top.outcome, event, []);
+    shadow = { ruleId: top.rule.id, action: p.action, steps: p.steps };
   }
 
   const base = {
     ruleSetHash: ruleSet.hash,
     normalisedText: ctx.normalised.text,
-    fired: fired.map((f) => f.outcome),
+    fired: fired.length === 0 ? [] : fired.map(outcomeOf),
     shadow,
     classifierCalls: ctx.classifierLog,
     fallbacks,
     notes,
     ...(options.explain ? { rules: outcomes } : {}),
   };
-  const winner = enforce[0];
   if (!winner) return { ...base, outcome: 'no_match', action: 'allow', decidingRule: null, steps: [] };
   const p = plan(winner.rule, winner.outcome.actions, winner.outcome, event, notes);
   return { ...base, outcome: 'matched', action: p.action, decidingRule: winner.rule.id, steps: p.steps };

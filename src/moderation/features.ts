@@ -44,6 +44,8 @@ const MENTION = /(?<![\w@.])@([a-z0-9._]{1,30})/g;
 const HASHTAG = /(?<![\p{L}\p{N}_#&])#([\p{L}\p{N}_]+)/gu;
 /** One emoji: a pictograph with its modifiers and ZWJ-joined parts (👨‍👩‍👧 is one), or a flag. */
 const EMOJI = /\p{Extended_Pictographic}(?:[\u{1F3FB}-\u{1F3FF}\uFE0F\u20E3]|\u200D\p{Extended_Pictographic})*|[\u{1F1E6}-\u{1F1FF}]{2}/gu;
+/** Every emoji is at or above U+00A9 (©); plain Latin text skips the Unicode-property scan. */
+const MAYBE_EMOJI = /[\u00A9-\uFFFF]/;
 const VISIBLE = /[^\s\u200d\ufe0e\ufe0f\p{M}\u{1F3FB}-\u{1F3FF}]/gu;
 const UPPER = /\p{Lu}/gu;
 const LOWER = /\p{Ll}/gu;
@@ -108,8 +110,13 @@ export class TextFeatures {
   private cachedEmoji: number | undefined;
   private cachedVisible: number | undefined;
   private cachedCaps: { upper: number; letters: number } | undefined;
+  private cachedLength: number | undefined;
 
-  constructor(readonly raw: string) {}
+  /** `entity`: the entity form when the caller already has it (the evaluator's normaliser does). */
+  constructor(
+    readonly raw: string,
+    private readonly entity?: () => string,
+  ) {}
 
   /** The text as shown (invisible characters removed), capped at MAX_TEXT_LENGTH. */
   get visibleText(): string {
@@ -122,7 +129,7 @@ export class TextFeatures {
   }
 
   get entityText(): string {
-    if (this.cachedEntity === undefined) this.cachedEntity = entityForm(this.raw);
+    if (this.cachedEntity === undefined) this.cachedEntity = this.entity ? this.entity() : entityForm(this.raw);
     return this.cachedEntity;
   }
 
@@ -142,7 +149,7 @@ export class TextFeatures {
   }
 
   get emojiCount(): number {
-    if (this.cachedEmoji === undefined) this.cachedEmoji = count(EMOJI, this.visibleText);
+    if (this.cachedEmoji === undefined) this.cachedEmoji = MAYBE_EMOJI.test(this.visibleText) ? count(EMOJI, this.visibleText) : 0;
     return this.cachedEmoji;
   }
 
@@ -158,9 +165,12 @@ export class TextFeatures {
 
   /** Length in characters (code points) of the visible text. */
   get length(): number {
-    let n = 0;
-    for (const _ of this.visibleText) n++;
-    return n;
+    if (this.cachedLength === undefined) {
+      let n = 0;
+      for (const _ of this.visibleText) n++;
+      this.cachedLength = n;
+    }
+    return this.cachedLength;
   }
 
   /** Share of capital letters among cased letters; 0 when there are fewer than 5 letters. */

@@ -278,6 +278,8 @@ export interface Normalised {
    * `people` or `\d+ people` works as written.
    */
   readonly forRegex: string;
+  /** The entity form (see `entityForm`), a by-product of the same pass. */
+  readonly entity: string;
 }
 
 /** The full pipeline, with the joined-word spans the matcher needs. */
@@ -289,11 +291,12 @@ export function normaliseDetailed(text: string): Normalised {
   out = confusableSkeleton(out);
   out = lowerCase(out);
   out = foldDiacritics(out);
+  const entity = out;
   out = foldLeet(out);
   const forRegex = collapseWhitespace(out);
   out = squeezeRepeats(forRegex);
   const joined = joinSpacedLettersWithSpans(out);
-  return { text: joined.text, joinedSpans: joined.spans, forRegex };
+  return { text: joined.text, joinedSpans: joined.spans, forRegex, entity };
 }
 
 /** The full pipeline: what rules (with `normalise: true`, the default) match on. */
