@@ -113,24 +113,45 @@ export interface RefreshedToken {
   readonly expiresIn: number;
 }
 
-export const COMMENT_FIELDS = 'id,text,timestamp,username,from,hidden,like_count,parent_id,media{id,media_product_type}';
+export const COMMENT_FIELDS =
+  'id,text,timestamp,username,from,hidden,like_count,parent_id,media{id,media_product_type}';
 export const REPLY_FIELDS = 'id,text,timestamp,username,from,parent_id';
-export const MEDIA_FIELDS = 'id,caption,media_type,media_product_type,timestamp,permalink,username,comments_count';
+export const MEDIA_FIELDS =
+  'id,caption,media_type,media_product_type,timestamp,permalink,username,comments_count';
 export const MENTIONED_COMMENT_FIELDS = 'id,text,timestamp,like_count,username,media{id}';
-export const MENTIONED_MEDIA_FIELDS = 'id,caption,media_type,media_product_type,timestamp,permalink,username,comments_count';
+export const MENTIONED_MEDIA_FIELDS =
+  'id,caption,media_type,media_product_type,timestamp,permalink,username,comments_count';
 
 export interface GraphClient {
-  hideComment(account: GraphAccount, commentId: string, hide: boolean, opts?: CallOptions): Promise<GraphResult<Success>>;
+  hideComment(
+    account: GraphAccount,
+    commentId: string,
+    hide: boolean,
+    opts?: CallOptions,
+  ): Promise<GraphResult<Success>>;
   deleteComment(account: GraphAccount, commentId: string, opts?: CallOptions): Promise<GraphResult<Success>>;
-  replyToComment(account: GraphAccount, commentId: string, message: string, opts?: CallOptions): Promise<GraphResult<{ id: string }>>;
+  replyToComment(
+    account: GraphAccount,
+    commentId: string,
+    message: string,
+    opts?: CallOptions,
+  ): Promise<GraphResult<{ id: string }>>;
   /** Public reply to a mention: comment mention when commentId is given, caption mention otherwise. */
   replyToMention(
     account: GraphAccount,
     mention: { mediaId: string; commentId?: string; message: string },
     opts?: CallOptions,
   ): Promise<GraphResult<{ id: string }>>;
-  getComment(account: GraphAccount, commentId: string, opts?: CallOptions & { fields?: string }): Promise<GraphResult<IgComment>>;
-  listReplies(account: GraphAccount, commentId: string, opts?: CallOptions): AsyncIterable<GraphResult<GraphPage<IgComment>>>;
+  getComment(
+    account: GraphAccount,
+    commentId: string,
+    opts?: CallOptions & { fields?: string },
+  ): Promise<GraphResult<IgComment>>;
+  listReplies(
+    account: GraphAccount,
+    commentId: string,
+    opts?: CallOptions,
+  ): AsyncIterable<GraphResult<GraphPage<IgComment>>>;
   /**
    * After an unknown outcome: look through the replies of `commentId` for one written by this
    * account (from.id === account.id), optionally with exactly this text. value null = none found.
@@ -141,23 +162,49 @@ export interface GraphClient {
     opts?: CallOptions & { message?: string },
   ): Promise<GraphResult<IgComment | null>>;
   /** GET /{ig-user-id}?fields=mentioned_comment.comment_id(ID){...}; value null when not returned. */
-  getMentionedComment(account: GraphAccount, commentId: string, opts?: CallOptions): Promise<GraphResult<IgComment | null>>;
+  getMentionedComment(
+    account: GraphAccount,
+    commentId: string,
+    opts?: CallOptions,
+  ): Promise<GraphResult<IgComment | null>>;
   /** GET /{ig-user-id}?fields=mentioned_media.media_id(ID){...}; value null when not returned. */
-  getMentionedMedia(account: GraphAccount, mediaId: string, opts?: CallOptions): Promise<GraphResult<IgMedia | null>>;
+  getMentionedMedia(
+    account: GraphAccount,
+    mediaId: string,
+    opts?: CallOptions,
+  ): Promise<GraphResult<IgMedia | null>>;
   /**
    * The account's media, newest first, page by page. With `since`, asks Meta for time-based
    * paging and also drops older items itself and stops at the first page that reaches past it.
    * An error page ends the iteration.
    */
-  listMedia(account: GraphAccount, opts?: CallOptions & { since?: Date | number }): AsyncIterable<GraphResult<GraphPage<IgMedia>>>;
+  listMedia(
+    account: GraphAccount,
+    opts?: CallOptions & { since?: Date | number },
+  ): AsyncIterable<GraphResult<GraphPage<IgMedia>>>;
   /** Top-level comments of a media, page by page (replies: listReplies). */
-  listComments(account: GraphAccount, mediaId: string, opts?: CallOptions): AsyncIterable<GraphResult<GraphPage<IgComment>>>;
-  setCommentsEnabled(account: GraphAccount, mediaId: string, enabled: boolean, opts?: CallOptions): Promise<GraphResult<Success>>;
+  listComments(
+    account: GraphAccount,
+    mediaId: string,
+    opts?: CallOptions,
+  ): AsyncIterable<GraphResult<GraphPage<IgComment>>>;
+  setCommentsEnabled(
+    account: GraphAccount,
+    mediaId: string,
+    enabled: boolean,
+    opts?: CallOptions,
+  ): Promise<GraphResult<Success>>;
   /** IG Login long-lived token refresh (token ≥24 h old and unexpired). */
   refreshInstagramToken(accessToken: string, opts?: CallOptions): Promise<GraphResult<RefreshedToken>>;
 }
 
-const SECRET_PARAMS = ['access_token', 'appsecret_proof', 'client_secret', 'fb_exchange_token', 'input_token'];
+const SECRET_PARAMS = [
+  'access_token',
+  'appsecret_proof',
+  'client_secret',
+  'fb_exchange_token',
+  'input_token',
+];
 
 /** `METHOD /path?query` with every credential parameter removed. */
 export function describeRequest(method: string, url: URL): string {
@@ -171,7 +218,13 @@ export function describeRequest(method: string, url: URL): string {
 /** hex(HMAC-SHA256(key = app secret, message = access token)), via WebCrypto. */
 export async function appSecretProof(appSecret: string, accessToken: string): Promise<string> {
   const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey('raw', enc.encode(appSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    enc.encode(appSecret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const sig = new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(accessToken)));
   let hex = '';
   for (const b of sig) hex += b.toString(16).padStart(2, '0');
@@ -200,12 +253,17 @@ interface Req {
   readonly json?: Record<string, unknown>;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
-const parseSuccess: Parse<Success> = (j) => (isObj(j) && typeof j.success === 'boolean' ? { success: j.success } : undefined);
-const parseId: Parse<{ id: string }> = (j) => (isObj(j) && typeof j.id === 'string' && j.id !== '' ? { id: j.id } : undefined);
-const parseComment: Parse<IgComment> = (j) => (isObj(j) && typeof j.id === 'string' ? (j as unknown as IgComment) : undefined);
-const parseMedia: Parse<IgMedia> = (j) => (isObj(j) && typeof j.id === 'string' ? (j as unknown as IgMedia) : undefined);
+const parseSuccess: Parse<Success> = (j) =>
+  isObj(j) && typeof j.success === 'boolean' ? { success: j.success } : undefined;
+const parseId: Parse<{ id: string }> = (j) =>
+  isObj(j) && typeof j.id === 'string' && j.id !== '' ? { id: j.id } : undefined;
+const parseComment: Parse<IgComment> = (j) =>
+  isObj(j) && typeof j.id === 'string' ? (j as unknown as IgComment) : undefined;
+const parseMedia: Parse<IgMedia> = (j) =>
+  isObj(j) && typeof j.id === 'string' ? (j as unknown as IgMedia) : undefined;
 
 interface RawPage {
   data: unknown[];
@@ -234,11 +292,18 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   const proofs = new Map<string, Promise<string>>();
 
   const base = (loginType: LoginType): string =>
-    override ?? (loginType === 'facebook' ? `https://graph.facebook.com/${version}` : `https://graph.instagram.com/${version}`);
+    override ??
+    (loginType === 'facebook'
+      ? `https://graph.facebook.com/${version}`
+      : `https://graph.instagram.com/${version}`);
   // Meta documents refresh_access_token without a version segment.
   const refreshBase = (): string => override ?? 'https://graph.instagram.com';
 
-  const urlFor = (account: GraphAccount, path: string, query: Record<string, string | undefined> = {}): URL => {
+  const urlFor = (
+    account: GraphAccount,
+    path: string,
+    query: Record<string, string | undefined> = {},
+  ): URL => {
     const url = new URL(`${base(account.loginType)}/${path.split('/').map(encodeURIComponent).join('/')}`);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     return url;
@@ -294,8 +359,10 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) controller.abort();
 
-    const done = (r: Omit<ResultBase, 'request' | 'durationMs'> & ({ ok: true; value: T } | { ok: false; error: GraphError })): GraphResult<T> =>
-      ({ ...r, request, durationMs: Date.now() - started }) as GraphResult<T>;
+    const done = (
+      r: Omit<ResultBase, 'request' | 'durationMs'> &
+        ({ ok: true; value: T } | { ok: false; error: GraphError }),
+    ): GraphResult<T> => ({ ...r, request, durationMs: Date.now() - started }) as GraphResult<T>;
 
     let status = 0;
     let usage: GraphUsage | null = null;
@@ -325,7 +392,12 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
           usage,
           retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
         });
-        return done({ ok: false, status, usage, error: { ...error, message: redact(error.message, secrets) } });
+        return done({
+          ok: false,
+          status,
+          usage,
+          error: { ...error, message: redact(error.message, secrets) },
+        });
       }
       const value = unparseable ? undefined : parse(parsed);
       if (value === undefined) {
@@ -334,7 +406,9 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
           ok: false,
           status,
           usage,
-          error: noResponseError(`HTTP ${status} with ${unparseable ? 'an unparseable' : 'an unexpected'} body`),
+          error: noResponseError(
+            `HTTP ${status} with ${unparseable ? 'an unparseable' : 'an unexpected'} body`,
+          ),
         });
       }
       return done({ ok: true, status, usage, value });
@@ -361,7 +435,11 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     let url: URL | null = first;
     const seen = new Set<string>();
     for (let n = 0; url && n < maxPages; n++) {
-      const r: GraphResult<RawPage> = await call({ method: 'GET', url, token: account.accessToken, loginType: account.loginType }, parseRawPage, opts);
+      const r: GraphResult<RawPage> = await call(
+        { method: 'GET', url, token: account.accessToken, loginType: account.loginType },
+        parseRawPage,
+        opts,
+      );
       if (!r.ok) {
         yield r;
         return;
@@ -407,25 +485,45 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     hideComment(account, commentId, hide, opts) {
       // Meta: hide is a query parameter (the yaml's JSON body is wrong, see header comment).
       const url = urlFor(account, commentId, { hide: String(hide) });
-      return call({ method: 'POST', url, token: account.accessToken, loginType: account.loginType }, parseSuccess, opts);
+      return call(
+        { method: 'POST', url, token: account.accessToken, loginType: account.loginType },
+        parseSuccess,
+        opts,
+      );
     },
     deleteComment(account, commentId, opts) {
       const url = urlFor(account, commentId);
-      return call({ method: 'DELETE', url, token: account.accessToken, loginType: account.loginType }, parseSuccess, opts);
+      return call(
+        { method: 'DELETE', url, token: account.accessToken, loginType: account.loginType },
+        parseSuccess,
+        opts,
+      );
     },
     replyToComment(account, commentId, message, opts) {
       const url = urlFor(account, `${commentId}/replies`);
-      return call({ method: 'POST', url, token: account.accessToken, loginType: account.loginType, json: { message } }, parseId, opts);
+      return call(
+        { method: 'POST', url, token: account.accessToken, loginType: account.loginType, json: { message } },
+        parseId,
+        opts,
+      );
     },
     replyToMention(account, mention, opts) {
       const url = urlFor(account, `${account.id}/mentions`);
       const json: Record<string, unknown> = { media_id: mention.mediaId, message: mention.message };
       if (mention.commentId !== undefined) json.comment_id = mention.commentId;
-      return call({ method: 'POST', url, token: account.accessToken, loginType: account.loginType, json }, parseId, opts);
+      return call(
+        { method: 'POST', url, token: account.accessToken, loginType: account.loginType, json },
+        parseId,
+        opts,
+      );
     },
     getComment(account, commentId, opts) {
       const url = urlFor(account, commentId, { fields: opts?.fields ?? COMMENT_FIELDS });
-      return call({ method: 'GET', url, token: account.accessToken, loginType: account.loginType }, parseComment, opts);
+      return call(
+        { method: 'GET', url, token: account.accessToken, loginType: account.loginType },
+        parseComment,
+        opts,
+      );
     },
     listReplies(account, commentId, opts = {}) {
       const url = urlFor(account, `${commentId}/replies`, { fields: REPLY_FIELDS, limit: String(pageSize) });
@@ -454,7 +552,9 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       return { ...last, value: null };
     },
     getMentionedComment(account, commentId, opts) {
-      const url = urlFor(account, account.id, { fields: `mentioned_comment.comment_id(${commentId}){${MENTIONED_COMMENT_FIELDS}}` });
+      const url = urlFor(account, account.id, {
+        fields: `mentioned_comment.comment_id(${commentId}){${MENTIONED_COMMENT_FIELDS}}`,
+      });
       return call(
         { method: 'GET', url, token: account.accessToken, loginType: account.loginType },
         (j) => (isObj(j) ? (parseComment(j.mentioned_comment) ?? null) : undefined),
@@ -462,7 +562,9 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       );
     },
     getMentionedMedia(account, mediaId, opts) {
-      const url = urlFor(account, account.id, { fields: `mentioned_media.media_id(${mediaId}){${MENTIONED_MEDIA_FIELDS}}` });
+      const url = urlFor(account, account.id, {
+        fields: `mentioned_media.media_id(${mediaId}){${MENTIONED_MEDIA_FIELDS}}`,
+      });
       return call(
         { method: 'GET', url, token: account.accessToken, loginType: account.loginType },
         (j) => (isObj(j) ? (parseMedia(j.mentioned_media) ?? null) : undefined),
@@ -470,7 +572,12 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       );
     },
     listMedia(account, opts = {}) {
-      const sinceMs = opts.since === undefined ? undefined : typeof opts.since === 'number' ? opts.since : opts.since.getTime();
+      const sinceMs =
+        opts.since === undefined
+          ? undefined
+          : typeof opts.since === 'number'
+            ? opts.since
+            : opts.since.getTime();
       const url = urlFor(account, `${account.id}/media`, {
         fields: MEDIA_FIELDS,
         limit: String(pageSize),
@@ -480,7 +587,7 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
         sinceMs === undefined
           ? undefined
           : (m: IgMedia): boolean => {
-              const t = m.timestamp ? Date.parse(m.timestamp) : Number.NaN;
+              const t = m.timestamp ? parseGraphTime(m.timestamp) : Number.NaN;
               return Number.isFinite(t) && t < sinceMs;
             };
       return pages(account, url, parseMedia, opts, older);
@@ -492,7 +599,11 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     setCommentsEnabled(account, mediaId, enabled, opts) {
       // Meta: comment_enabled is a query parameter (the yaml shows a JSON body).
       const url = urlFor(account, mediaId, { comment_enabled: String(enabled) });
-      return call({ method: 'POST', url, token: account.accessToken, loginType: account.loginType }, parseSuccess, opts);
+      return call(
+        { method: 'POST', url, token: account.accessToken, loginType: account.loginType },
+        parseSuccess,
+        opts,
+      );
     },
     refreshInstagramToken(accessToken, opts) {
       const url = new URL(`${refreshBase()}/refresh_access_token`);
@@ -512,6 +623,11 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     },
   };
   return client;
+}
+
+/** Graph timestamps look like `2026-04-17T12:00:00+0000`; make the offset ISO 8601 first. */
+export function parseGraphTime(value: string): number {
+  return Date.parse(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
 }
 
 function describeCause(err: unknown): string {

@@ -16,7 +16,14 @@
  */
 import type { GraphUsage } from './usage.js';
 
-export type GraphErrorKind = 'transient' | 'throttled' | 'token' | 'permission' | 'invalid' | 'gone' | 'unknown';
+export type GraphErrorKind =
+  | 'transient'
+  | 'throttled'
+  | 'token'
+  | 'permission'
+  | 'invalid'
+  | 'gone'
+  | 'unknown';
 
 export interface GraphError {
   readonly kind: GraphErrorKind;
@@ -47,7 +54,6 @@ export const DEFAULT_THROTTLE_MS = 60_000;
 export const ACTION_BLOCKED_MS = 30 * 60_000;
 export const POLICY_BLOCK_MS = 60 * 60_000;
 
-const REAUTH_SUBCODES = new Set([460, 463, 467, 492]);
 const DISCONNECTED_SUBCODES = new Set([458, 459, 464]);
 
 export interface ErrorInput {
@@ -100,7 +106,11 @@ function throttleWait(code: number, subcode: number | null, input: ErrorInput): 
   return DEFAULT_THROTTLE_MS;
 }
 
-function make(kind: GraphErrorKind, raw: Omit<RawGraphError, 'isTransient'>, extra: Partial<GraphError> = {}): GraphError {
+function make(
+  kind: GraphErrorKind,
+  raw: Omit<RawGraphError, 'isTransient'>,
+  extra: Partial<GraphError> = {},
+): GraphError {
   const out: GraphError = {
     kind,
     code: raw.code,
@@ -118,16 +128,21 @@ export function classifyGraphError(input: ErrorInput): GraphError {
   if (!raw || raw.code === null) {
     const base = { code: null, subcode: null, fbtraceId: raw?.fbtraceId };
     if (input.status === 429) {
-      return make('throttled', { ...base, message: 'HTTP 429 without a Graph error body' }, {
-        retryAfterMs: throttleWait(0, null, input),
-        scope: 'account',
-      });
+      return make(
+        'throttled',
+        { ...base, message: 'HTTP 429 without a Graph error body' },
+        {
+          retryAfterMs: throttleWait(0, null, input),
+          scope: 'account',
+        },
+      );
     }
     if (input.unparseable) {
       // A proxy page or a truncated body: we cannot tell whether the call took effect.
       return make('unknown', { ...base, message: `HTTP ${input.status} with an unparseable body` });
     }
-    if (input.status >= 500) return make('transient', { ...base, message: `HTTP ${input.status} without a Graph error body` });
+    if (input.status >= 500)
+      return make('transient', { ...base, message: `HTTP ${input.status} without a Graph error body` });
     if (input.status === 408) return make('unknown', { ...base, message: 'HTTP 408 request timeout' });
     return make('invalid', { ...base, message: `HTTP ${input.status} without a Graph error body` });
   }
@@ -135,10 +150,14 @@ export function classifyGraphError(input: ErrorInput): GraphError {
   const { code, subcode } = raw;
   if (THROTTLE_CODES.has(code)) {
     const appWide = (code === 4 && subcode !== ACTION_BLOCKED_SUBCODE) || code === 341;
-    return make('throttled', raw, { retryAfterMs: throttleWait(code, subcode, input), scope: appWide ? 'app' : 'account' });
+    return make('throttled', raw, {
+      retryAfterMs: throttleWait(code, subcode, input),
+      scope: appWide ? 'app' : 'account',
+    });
   }
   if (code === 190) {
-    if (subcode !== null && DISCONNECTED_SUBCODES.has(subcode)) return make('token', raw, { account: 'disconnected' });
+    if (subcode !== null && DISCONNECTED_SUBCODES.has(subcode))
+      return make('token', raw, { account: 'disconnected' });
     // 190 without subcode, 460/463/467/492, and any other 190 subcode: the owner must log in again.
     return make('token', raw, { account: 'reauth' });
   }

@@ -74,7 +74,14 @@ export function createPacer(options: PacerOptions): Pacer {
   const stateOf = (key: string, t: number): KeyState => {
     let s = keys.get(key);
     if (!s) {
-      s = { tokens: options.burst, updatedAt: t, pausedUntil: 0, pauseReason: null, usagePercent: null, usageAt: 0 };
+      s = {
+        tokens: options.burst,
+        updatedAt: t,
+        pausedUntil: 0,
+        pauseReason: null,
+        usagePercent: null,
+        usageAt: 0,
+      };
       keys.set(key, s);
     }
     return s;
