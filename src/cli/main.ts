@@ -18,5 +18,6 @@ registerDb(program);
 registerSimulate(program);
 registerRules(program);
 (await import('./eval.js')).registerEval(program);
+(await import('./audit.js')).registerAudit(program);
 
 await program.parseAsync(process.argv);
