@@ -7,12 +7,12 @@ import type { Classifier } from '../classify/port.js';
 import { evaluate } from '../moderation/evaluate.js';
 import { runRuleExamples } from '../moderation/examples.js';
 import { formatExplanation } from '../moderation/explain.js';
-import { loadRuleSet, type LoadResult } from '../moderation/load.js';
+import { type LoadResult, loadRuleSet } from '../moderation/load.js';
 import type { RuleSet } from '../moderation/model.js';
 import { normaliseTrace } from '../moderation/normalise.js';
 import { ruleFileJsonSchema } from '../moderation/schema.js';
-import type { EventKind } from '../webhook/events.js';
 import { readRuleFiles } from '../rules-source/files.js';
+import type { EventKind } from '../webhook/events.js';
 
 const DEFAULT_DIR = 'rules';
 
@@ -22,14 +22,26 @@ async function load(dir: string): Promise<LoadResult> {
   } catch (e) {
     return {
       ok: false,
-      errors: [{ file: dir, line: 0, column: 0, ruleId: null, message: `cannot read: ${(e as Error).message}`, suggestion: null, format: () => `${dir}: cannot read: ${(e as Error).message}` }],
+      errors: [
+        {
+          file: dir,
+          line: 0,
+          column: 0,
+          ruleId: null,
+          message: `cannot read: ${(e as Error).message}`,
+          suggestion: null,
+          format: () => `${dir}: cannot read: ${(e as Error).message}`,
+        },
+      ],
     };
   }
 }
 
 function printErrors(result: Extract<LoadResult, { ok: false }>): void {
   for (const e of result.errors) console.error(e.format());
-  console.error(`\n${result.errors.length} error${result.errors.length === 1 ? '' : 's'}: the rule set is refused (the last good one stays in force).`);
+  console.error(
+    `\n${result.errors.length} error${result.errors.length === 1 ? '' : 's'}: the rule set is refused (the last good one stays in force).`,
+  );
 }
 
 async function loadOrExit(dir: string): Promise<RuleSet> {
@@ -44,7 +56,9 @@ async function loadOrExit(dir: string): Promise<RuleSet> {
 /** The builtin classifier when src/classify provides one; never a paid one from `explain`. */
 async function builtinClassifiers(): Promise<Record<string, Classifier>> {
   try {
-    const mod = (await import('../classify/builtin/index.js')) as { createBuiltinClassifier?: () => Classifier };
+    const mod = (await import('../classify/builtin/index.js')) as {
+      createBuiltinClassifier?: () => Classifier;
+    };
     return mod.createBuiltinClassifier ? { builtin: mod.createBuiltinClassifier() } : {};
   } catch {
     return {};
@@ -77,7 +91,9 @@ export function registerRules(program: Command): void {
       }
       const rs = result.ruleSet;
       const shadow = rs.rules.filter((r) => r.mode === 'shadow').length;
-      console.log(`${rs.files.length} files, ${rs.rules.length} rules (${shadow} in shadow mode), ${rs.lists.size} lists: OK`);
+      console.log(
+        `${rs.files.length} files, ${rs.rules.length} rules (${shadow} in shadow mode), ${rs.lists.size} lists: OK`,
+      );
       console.log(`rule set ${rs.hash}`);
     });
 
@@ -91,11 +107,18 @@ export function registerRules(program: Command): void {
       const results = await runRuleExamples(rs, opts.rule ? new Set(opts.rule) : undefined);
       const failed = results.filter((r) => !r.ok);
       for (const r of failed) {
-        console.error(`FAIL ${r.file}:${r.line} rule "${r.ruleId}" ${r.kind} ${JSON.stringify(r.text)}: ${r.message}`);
+        console.error(
+          `FAIL ${r.file}:${r.line} rule "${r.ruleId}" ${r.kind} ${JSON.stringify(r.text)}: ${r.message}`,
+        );
       }
-      const without = rs.rules.filter((r) => r.examples.match.length === 0 && (!opts.rule || opts.rule.includes(r.id)));
-      for (const r of without) console.log(`note: rule "${r.id}" (${r.file}:${r.line}) has no match examples`);
-      console.log(`${results.length - failed.length}/${results.length} examples pass across ${rs.rules.length} rules`);
+      const without = rs.rules.filter(
+        (r) => r.examples.match.length === 0 && (!opts.rule || opts.rule.includes(r.id)),
+      );
+      for (const r of without)
+        console.log(`note: rule "${r.id}" (${r.file}:${r.line}) has no match examples`);
+      console.log(
+        `${results.length - failed.length}/${results.length} examples pass across ${rs.rules.length} rules`,
+      );
       if (failed.length > 0) process.exitCode = 1;
     });
 
@@ -109,42 +132,58 @@ export function registerRules(program: Command): void {
     .option('--dir <dir>', 'rules directory', DEFAULT_DIR)
     .option('--json', 'print the decision as JSON')
     .description('Show the normalised text, each rule with why it matched or not, and the decision')
-    .action(async (text: string, opts: { author: string; kind: string; account: string; mediaType: string; dir: string; json?: boolean }) => {
-      const kind = KIND_OPTION[opts.kind];
-      if (!kind) {
-        console.error(`unknown --kind "${opts.kind}" (use ${Object.keys(KIND_OPTION).join(', ')})`);
-        process.exit(2);
-      }
-      const mediaType = ['FEED', 'REELS', 'STORY', 'AD'].includes(opts.mediaType.toUpperCase())
-        ? (opts.mediaType.toUpperCase() as 'FEED' | 'REELS' | 'STORY' | 'AD')
-        : 'FEED';
-      const rs = await loadOrExit(opts.dir);
-      const username = opts.author.replace(/^@/, '');
-      const decision = await evaluate(
-        rs,
-        {
-          event: {
-            kind,
-            accountId: opts.account,
-            field: kind.startsWith('mention') ? 'mentions' : kind === 'live_comment' ? 'live_comments' : 'comments',
-            commentId: 'explain',
-            mediaId: 'explain-media',
-            parentId: kind === 'reply' ? 'explain-parent' : null,
-            text,
-            author: { id: `id-${username}`, username },
-            fromSelf: false,
-            mediaProductType: mediaType,
-            adId: null,
-            sentAt: new Date(),
-            isTest: false,
-          },
+    .action(
+      async (
+        text: string,
+        opts: {
+          author: string;
+          kind: string;
+          account: string;
+          mediaType: string;
+          dir: string;
+          json?: boolean;
         },
-        { classifiers: await builtinClassifiers() },
-        { explain: true },
-      );
-      if (opts.json) console.log(JSON.stringify(decision, null, 2));
-      else console.log(formatExplanation({ text, trace: normaliseTrace(text), decision }));
-    });
+      ) => {
+        const kind = KIND_OPTION[opts.kind];
+        if (!kind) {
+          console.error(`unknown --kind "${opts.kind}" (use ${Object.keys(KIND_OPTION).join(', ')})`);
+          process.exit(2);
+        }
+        const mediaType = ['FEED', 'REELS', 'STORY', 'AD'].includes(opts.mediaType.toUpperCase())
+          ? (opts.mediaType.toUpperCase() as 'FEED' | 'REELS' | 'STORY' | 'AD')
+          : 'FEED';
+        const rs = await loadOrExit(opts.dir);
+        const username = opts.author.replace(/^@/, '');
+        const decision = await evaluate(
+          rs,
+          {
+            event: {
+              kind,
+              accountId: opts.account,
+              field: kind.startsWith('mention')
+                ? 'mentions'
+                : kind === 'live_comment'
+                  ? 'live_comments'
+                  : 'comments',
+              commentId: 'explain',
+              mediaId: 'explain-media',
+              parentId: kind === 'reply' ? 'explain-parent' : null,
+              text,
+              author: { id: `id-${username}`, username },
+              fromSelf: false,
+              mediaProductType: mediaType,
+              adId: null,
+              sentAt: new Date(),
+              isTest: false,
+            },
+          },
+          { classifiers: await builtinClassifiers() },
+          { explain: true },
+        );
+        if (opts.json) console.log(JSON.stringify(decision, null, 2));
+        else console.log(formatExplanation({ text, trace: normaliseTrace(text), decision }));
+      },
+    );
 
   rules
     .command('schema')

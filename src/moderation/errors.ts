@@ -61,7 +61,8 @@ export function editDistance(a: string, b: string): number {
 /** The closest candidate, if it is close enough to be a likely typo. */
 export function closest(input: string, candidates: readonly string[]): string | null {
   const needle = input.toLowerCase().trim();
-  const limitFor = (a: string, b: string): number => Math.max(1, Math.min(3, Math.floor(Math.max(a.length, b.length) / 4)));
+  const limitFor = (a: string, b: string): number =>
+    Math.max(1, Math.min(3, Math.floor(Math.max(a.length, b.length) / 4)));
   let best: string | null = null;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {

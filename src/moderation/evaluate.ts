@@ -18,7 +18,15 @@ import type { ClassifierResult } from '../classify/port.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { domainMatches, SHORTENERS, TextFeatures } from './features.js';
 import { textHash as hashText } from './hash.js';
-import { type CNode, type CompiledRule, type Leaf, type RuleSet, ruleSeverity, SEVERITY, type TermRef, type Tier } from './model.js';
+import {
+  type CNode,
+  type CompiledRule,
+  type Leaf,
+  type RuleSet,
+  ruleSeverity,
+  SEVERITY,
+  type TermRef,
+} from './model.js';
 import { isWordChar, type Normalised, normaliseDetailed, rawForm } from './normalise.js';
 import { type EvaluatePorts, getClassifier } from './ports.js';
 import type { Fallback, RuleAction } from './schema.js';
@@ -91,7 +99,11 @@ interface DecisionBase {
   /** Every rule that fired, enforce and shadow, in decision order. */
   readonly fired: readonly RuleOutcome[];
   /** What the shadow rules would have done had they been enforced (recorded, never acted on). */
-  readonly shadow: { readonly ruleId: string; readonly action: FinalAction; readonly steps: readonly PlannedStep[] } | null;
+  readonly shadow: {
+    readonly ruleId: string;
+    readonly action: FinalAction;
+    readonly steps: readonly PlannedStep[];
+  } | null;
   readonly classifierCalls: readonly ClassifierCall[];
   readonly fallbacks: readonly FallbackApplied[];
   /** Non-fatal problems (a repetition counter failure...). */
@@ -101,9 +113,25 @@ interface DecisionBase {
 }
 
 export type Decision =
-  | (DecisionBase & { readonly outcome: 'skipped'; readonly reason: 'own_comment' | 'test_event'; readonly action: 'allow'; readonly decidingRule: null; readonly steps: readonly [] })
-  | (DecisionBase & { readonly outcome: 'no_match'; readonly action: 'allow'; readonly decidingRule: null; readonly steps: readonly [] })
-  | (DecisionBase & { readonly outcome: 'matched'; readonly action: FinalAction; readonly decidingRule: string; readonly steps: readonly PlannedStep[] });
+  | (DecisionBase & {
+      readonly outcome: 'skipped';
+      readonly reason: 'own_comment' | 'test_event';
+      readonly action: 'allow';
+      readonly decidingRule: null;
+      readonly steps: readonly [];
+    })
+  | (DecisionBase & {
+      readonly outcome: 'no_match';
+      readonly action: 'allow';
+      readonly decidingRule: null;
+      readonly steps: readonly [];
+    })
+  | (DecisionBase & {
+      readonly outcome: 'matched';
+      readonly action: FinalAction;
+      readonly decidingRule: string;
+      readonly steps: readonly PlannedStep[];
+    });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -139,7 +167,10 @@ class Context {
   private hashCache: string | undefined;
   readonly resolved = new Map<number, Resolved>();
   readonly leafValues: number[];
-  readonly classifierCalls = new Map<string, Promise<{ result: ClassifierResult } | { error: { code: string; message: string } }>>();
+  readonly classifierCalls = new Map<
+    string,
+    Promise<{ result: ClassifierResult } | { error: { code: string; message: string } }>
+  >();
   readonly classifierLog: ClassifierCall[] = [];
   readonly notes: string[] = [];
   /** While tracing: the rule's final status, to say why a dear condition was not asked. */
@@ -178,7 +209,8 @@ class Context {
       if (this.rawHits === undefined) this.rawHits = this.search(this.rawText(), [], true);
       return this.rawHits;
     }
-    if (this.normalHits === undefined) this.normalHits = this.search(this.normalised.text, this.normalised.joinedSpans, false);
+    if (this.normalHits === undefined)
+      this.normalHits = this.search(this.normalised.text, this.normalised.joinedSpans, false);
     return this.normalHits;
   }
 
@@ -241,7 +273,11 @@ function bounds(min: number | null, max: number | null): string {
 }
 
 /** `want`: build the human-readable detail and matched terms (tracing); otherwise only the value. */
-function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }>, ctx: Context, want: boolean): LeafResult {
+function evalCheapLeaf(
+  leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }>,
+  ctx: Context,
+  want: boolean,
+): LeafResult {
   const f = ctx.features;
   const ev = ctx.event;
   switch (leaf.kind) {
@@ -250,10 +286,19 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
         const index = leaf.byForm.get(leaf.raw ? ctx.rawText() : ctx.normalised.text);
         const hit = index === undefined ? undefined : leaf.terms[index];
         if (!want) return bool(hit !== undefined);
-        return hit ? { value: true, detail: `the text is ${JSON.stringify(hit.display)}`, matched: [hit.display] } : { value: false, detail: 'the text is none of them' };
+        return hit
+          ? { value: true, detail: `the text is ${JSON.stringify(hit.display)}`, matched: [hit.display] }
+          : { value: false, detail: 'the text is none of them' };
       }
       const table = ctx.hits(leaf.raw);
-      const need = leaf.mode === 'word' ? F_WORD : leaf.mode === 'substring' ? F_ANY : leaf.mode === 'start' ? F_START : F_END;
+      const need =
+        leaf.mode === 'word'
+          ? F_WORD
+          : leaf.mode === 'substring'
+            ? F_ANY
+            : leaf.mode === 'start'
+              ? F_START
+              : F_END;
       // Walk this comment's hits (a handful), not the leaf's terms (maybe thousands).
       let found: Set<number> | null = null;
       for (const [p, flags] of table.flags) {
@@ -267,10 +312,14 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
       const count = found?.size ?? 0;
       const value = leaf.all ? count === leaf.terms.length : count > 0;
       if (!want) return bool(value);
-      const matched = found ? [...found].sort((x, y) => x - y).map((i) => (leaf.terms[i] as TermRef).display) : [];
+      const matched = found
+        ? [...found].sort((x, y) => x - y).map((i) => (leaf.terms[i] as TermRef).display)
+        : [];
       if (leaf.all) {
         const missing = leaf.terms.filter((_, i) => !found?.has(i)).map((t) => t.display);
-        return value ? { value, detail: `found all: ${quote(matched)}`, matched } : { value, detail: `missing ${quote(missing)}` };
+        return value
+          ? { value, detail: `found all: ${quote(matched)}`, matched }
+          : { value, detail: `missing ${quote(missing)}` };
       }
       return value
         ? { value, detail: `found ${quote(matched)}`, matched }
@@ -281,19 +330,29 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
       for (const re of leaf.regexes) {
         const m = re.exec(text);
         if (m && !want) return bool(true);
-        if (m) return { value: true, detail: `/${re.source}/ matched ${JSON.stringify(m[0])}`, matched: [m[0]] };
+        if (m)
+          return { value: true, detail: `/${re.source}/ matched ${JSON.stringify(m[0])}`, matched: [m[0]] };
       }
       return want ? { value: false, detail: 'no match' } : R_FALSE;
     }
     case 'has-link': {
       const links = f.links;
       if (!want) return bool(links.length > 0 === leaf.value);
-      return { value: links.length > 0 === leaf.value, detail: links.length > 0 ? `links: ${quote(links.map((l) => l.domain))}` : 'no links', matched: links.map((l) => l.domain) };
+      return {
+        value: links.length > 0 === leaf.value,
+        detail: links.length > 0 ? `links: ${quote(links.map((l) => l.domain))}` : 'no links',
+        matched: links.map((l) => l.domain),
+      };
     }
     case 'has-shortened-link': {
-      const short = f.links.length === 0 ? [] : f.links.filter((l) => SHORTENERS.some((s) => domainMatches(l.domain, s)));
+      const short =
+        f.links.length === 0 ? [] : f.links.filter((l) => SHORTENERS.some((s) => domainMatches(l.domain, s)));
       if (!want) return bool(short.length > 0 === leaf.value);
-      return { value: short.length > 0 === leaf.value, detail: short.length > 0 ? `shortened: ${quote(short.map((l) => l.url))}` : 'no shortened links', matched: short.map((l) => l.domain) };
+      return {
+        value: short.length > 0 === leaf.value,
+        detail: short.length > 0 ? `shortened: ${quote(short.map((l) => l.url))}` : 'no shortened links',
+        matched: short.map((l) => l.domain),
+      };
     }
     case 'link-domain': {
       if (f.links.length === 0) return { value: false, detail: want ? 'no links' : '' };
@@ -307,21 +366,37 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
     }
     case 'count': {
       const n =
-        leaf.what === 'links' ? f.links.length
-        : leaf.what === 'mentions' ? f.mentions.length
-        : leaf.what === 'hashtags' ? f.hashtags.length
-        : leaf.what === 'emoji' ? f.emojiCount
-        : f.length;
+        leaf.what === 'links'
+          ? f.links.length
+          : leaf.what === 'mentions'
+            ? f.mentions.length
+            : leaf.what === 'hashtags'
+              ? f.hashtags.length
+              : leaf.what === 'emoji'
+                ? f.emojiCount
+                : f.length;
       const ok = (leaf.min === null || n >= leaf.min) && (leaf.max === null || n <= leaf.max);
       if (!want) return bool(ok);
       const noun = leaf.what === 'length' ? 'characters' : leaf.what;
-      const matched = leaf.what === 'mentions' ? f.mentions.map((m) => `@${m}`) : leaf.what === 'hashtags' ? f.hashtags.map((h) => `#${h}`) : undefined;
-      return { value: ok, detail: `${n} ${noun} (${bounds(leaf.min, leaf.max)})`, ...(ok && matched ? { matched } : {}) };
+      const matched =
+        leaf.what === 'mentions'
+          ? f.mentions.map((m) => `@${m}`)
+          : leaf.what === 'hashtags'
+            ? f.hashtags.map((h) => `#${h}`)
+            : undefined;
+      return {
+        value: ok,
+        detail: `${n} ${noun} (${bounds(leaf.min, leaf.max)})`,
+        ...(ok && matched ? { matched } : {}),
+      };
     }
     case 'share': {
       const share = leaf.what === 'emoji' ? f.emojiShare : f.capitalsShare;
       if (!want) return bool(share >= leaf.min);
-      return { value: share >= leaf.min, detail: `${Math.round(share * 100)}% ${leaf.what} (at least ${Math.round(leaf.min * 100)}%)` };
+      return {
+        value: share >= leaf.min,
+        detail: `${Math.round(share * 100)}% ${leaf.what} (at least ${Math.round(leaf.min * 100)}%)`,
+      };
     }
     case 'mentions-any':
     case 'hashtags-any': {
@@ -330,8 +405,18 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
       if (!want) return bool(hits.length > 0);
       const sigil = leaf.kind === 'mentions-any' ? '@' : '#';
       return hits.length > 0
-        ? { value: true, detail: `found ${quote(hits.map((h) => sigil + h))}`, matched: hits.map((h) => sigil + h) }
-        : { value: false, detail: have.length > 0 ? `has ${quote(have.map((h) => sigil + h))}` : `no ${leaf.kind === 'mentions-any' ? 'mentions' : 'hashtags'}` };
+        ? {
+            value: true,
+            detail: `found ${quote(hits.map((h) => sigil + h))}`,
+            matched: hits.map((h) => sigil + h),
+          }
+        : {
+            value: false,
+            detail:
+              have.length > 0
+                ? `has ${quote(have.map((h) => sigil + h))}`
+                : `no ${leaf.kind === 'mentions-any' ? 'mentions' : 'hashtags'}`,
+          };
     }
     case 'author': {
       const name = ev.author?.username?.toLowerCase() ?? null;
@@ -339,11 +424,18 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
       const listed = (name !== null && leaf.values.has(name)) || (id !== null && leaf.values.has(id));
       if (!want) return bool(listed !== leaf.negate);
       const who = name !== null ? `@${name}` : id !== null ? `id ${id}` : 'unknown author';
-      return { value: listed !== leaf.negate, detail: `${who} ${listed ? 'is' : 'is not'} listed`, ...(listed ? { matched: [who] } : {}) };
+      return {
+        value: listed !== leaf.negate,
+        detail: `${who} ${listed ? 'is' : 'is not'} listed`,
+        ...(listed ? { matched: [who] } : {}),
+      };
     }
     case 'media':
       if (!want) return bool(ev.mediaId !== null && leaf.values.has(ev.mediaId));
-      return { value: ev.mediaId !== null && leaf.values.has(ev.mediaId), detail: `media ${ev.mediaId ?? 'unknown'}` };
+      return {
+        value: ev.mediaId !== null && leaf.values.has(ev.mediaId),
+        detail: `media ${ev.mediaId ?? 'unknown'}`,
+      };
     case 'media-type': {
       const type = ev.adId !== null ? 'AD' : ev.mediaProductType;
       if (!want) return bool(type !== null && leaf.values.has(type));
@@ -351,7 +443,10 @@ function evalCheapLeaf(leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }
     }
     case 'is-live':
       if (!want) return bool((ev.kind === 'live_comment') === leaf.value);
-      return { value: (ev.kind === 'live_comment') === leaf.value, detail: ev.kind === 'live_comment' ? 'a live comment' : 'not live' };
+      return {
+        value: (ev.kind === 'live_comment') === leaf.value,
+        detail: ev.kind === 'live_comment' ? 'a live comment' : 'not live',
+      };
     case 'event-kind':
       if (!want) return bool(leaf.values.has(ev.kind));
       return { value: leaf.values.has(ev.kind), detail: `kind ${ev.kind}` };
@@ -404,7 +499,8 @@ function evalNode(node: CNode, ctx: Context, trace: Trace | null, depth: number)
       return r.value;
     }
     case 'all': {
-      if (trace && depth > 0) trace.conditions.push({ condition: 'all', result: 'not evaluated', detail: '', depth });
+      if (trace && depth > 0)
+        trace.conditions.push({ condition: 'all', result: 'not evaluated', detail: '', depth });
       const at = trace ? trace.conditions.length - 1 : -1;
       let unknown = false;
       let result: boolean | undefined = true;
@@ -439,7 +535,9 @@ function evalNode(node: CNode, ctx: Context, trace: Trace | null, depth: number)
       if (trace) trace.conditions.push({ condition: 'not', result: 'not evaluated', detail: '', depth });
       const at = trace ? trace.conditions.length - 1 : -1;
       // Terms found under "not" are not what made the rule fire.
-      const inner: Trace | null = trace ? { conditions: trace.conditions, matched: [], fallbacks: trace.fallbacks } : null;
+      const inner: Trace | null = trace
+        ? { conditions: trace.conditions, matched: [], fallbacks: trace.fallbacks }
+        : null;
       const v = evalNode(node.child, ctx, inner, depth + 1);
       const result = v === undefined ? undefined : !v;
       if (trace) setGroupResult(trace, at, result);
@@ -450,7 +548,11 @@ function evalNode(node: CNode, ctx: Context, trace: Trace | null, depth: number)
 
 function setGroupResult(trace: Trace, at: number, result: boolean | undefined): void {
   const entry = trace.conditions[at];
-  if (entry) trace.conditions[at] = { ...entry, result: result === undefined ? 'not evaluated' : result ? 'matched' : 'not matched' };
+  if (entry)
+    trace.conditions[at] = {
+      ...entry,
+      result: result === undefined ? 'not evaluated' : result ? 'matched' : 'not matched',
+    };
 }
 
 function notEvaluatedReason(ruleStatus: boolean | undefined): string {
@@ -471,10 +573,15 @@ async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): P
   if (leaf.kind === 'repetition') {
     const counter = ctx.ports.repetition;
     if (!counter) {
-      ctx.resolved.set(node.id, { value: false, detail: 'not evaluated (no repetition counter configured)', fallback: null });
+      ctx.resolved.set(node.id, {
+        value: false,
+        detail: 'not evaluated (no repetition counter configured)',
+        fallback: null,
+      });
       return;
     }
-    const authorId = leaf.scope === 'author' ? (ctx.event.author?.id ?? ctx.event.author?.username ?? null) : null;
+    const authorId =
+      leaf.scope === 'author' ? (ctx.event.author?.id ?? ctx.event.author?.username ?? null) : null;
     if (leaf.scope === 'author' && authorId === null) {
       ctx.resolved.set(node.id, { value: false, detail: 'unknown author', fallback: null });
       return;
@@ -495,7 +602,11 @@ async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): P
       });
     } catch (e) {
       ctx.notes.push(`repetition count failed: ${(e as Error).message}`);
-      ctx.resolved.set(node.id, { value: false, detail: `repetition count failed: ${(e as Error).message}`, fallback: null });
+      ctx.resolved.set(node.id, {
+        value: false,
+        detail: `repetition count failed: ${(e as Error).message}`,
+        fallback: null,
+      });
     }
     return;
   }
@@ -505,15 +616,24 @@ async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): P
   if (!call) {
     const classifier = getClassifier(ctx.ports, leaf.use);
     if (!classifier) {
-      call = Promise.resolve({ error: { code: 'not_configured', message: `no classifier configured for "${leaf.use}"` } });
+      call = Promise.resolve({
+        error: { code: 'not_configured', message: `no classifier configured for "${leaf.use}"` },
+      });
     } else {
       call = classifier
-        .classify({ text: ctx.text, normalisedText: ctx.normalised.text, ...(leaf.question ? { question: leaf.question } : {}) })
+        .classify({
+          text: ctx.text,
+          normalisedText: ctx.normalised.text,
+          ...(leaf.question ? { question: leaf.question } : {}),
+        })
         .then(
           (result) => ({ result }),
           (e: unknown) => ({
             error: {
-              code: typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'error',
+              code:
+                typeof e === 'object' && e !== null && 'code' in e
+                  ? String((e as { code: unknown }).code)
+                  : 'error',
               message: e instanceof Error ? e.message : String(e),
             },
           }),
@@ -521,17 +641,29 @@ async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): P
     }
     ctx.classifierCalls.set(key, call);
     void call.then((r) =>
-      ctx.classifierLog.push({ classifier: leaf.use, question: leaf.question, result: 'result' in r ? r.result : null, error: 'error' in r ? r.error : null }),
+      ctx.classifierLog.push({
+        classifier: leaf.use,
+        question: leaf.question,
+        result: 'result' in r ? r.result : null,
+        error: 'error' in r ? r.error : null,
+      }),
     );
   }
   const outcome = await call;
   if ('error' in outcome) {
     const value = leaf.fallback !== 'allow';
-    const reason = outcome.error.code === 'not_configured' ? 'not evaluated (no classifier configured)' : `${leaf.use} failed: ${outcome.error.message}`;
+    const reason =
+      outcome.error.code === 'not_configured'
+        ? 'not evaluated (no classifier configured)'
+        : `${leaf.use} failed: ${outcome.error.message}`;
     ctx.resolved.set(node.id, {
       value,
       detail: `${reason}; fallback ${leaf.fallback}`,
-      fallback: { classifier: leaf.use, fallback: leaf.fallback, error: `${outcome.error.code}: ${outcome.error.message}` },
+      fallback: {
+        classifier: leaf.use,
+        fallback: leaf.fallback,
+        error: `${outcome.error.code}: ${outcome.error.message}`,
+      },
     });
     return;
   }
@@ -549,7 +681,10 @@ async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): P
 function effectiveActions(rule: CompiledRule, fallbacks: Trace['fallbacks']): RuleAction[] {
   if (fallbacks.length === 0) return [...rule.actions];
   // A failed classifier with fallback review/hide replaces the rule's action.
-  const worst = fallbacks.reduce<Fallback>((a, f) => (SEVERITY[f.fallback] > SEVERITY[a] ? f.fallback : a), 'allow');
+  const worst = fallbacks.reduce<Fallback>(
+    (a, f) => (SEVERITY[f.fallback] > SEVERITY[a] ? f.fallback : a),
+    'allow',
+  );
   return [worst];
 }
 
@@ -581,19 +716,30 @@ function outrank(a: Rank, b: Rank): boolean {
   return a.order < b.order;
 }
 
-function plan(rule: CompiledRule, actions: readonly RuleAction[], outcome: RuleOutcome, event: InstagramEvent, notes: string[]): { action: FinalAction; steps: PlannedStep[] } {
+function plan(
+  rule: CompiledRule,
+  actions: readonly RuleAction[],
+  outcome: RuleOutcome,
+  event: InstagramEvent,
+  notes: string[],
+): { action: FinalAction; steps: PlannedStep[] } {
   const mention = event.kind === 'mention_comment' || event.kind === 'mention_caption';
   const steps: PlannedStep[] = [];
   // Reply first: Meta refuses replies under a hidden comment.
   if (actions.includes('reply') && rule.reply) {
-    const text = expandTemplate(rule.reply, { author: event.author?.username ?? null, matched: outcome.matchedTerms[0] ?? null });
+    const text = expandTemplate(rule.reply, {
+      author: event.author?.username ?? null,
+      matched: outcome.matchedTerms[0] ?? null,
+    });
     steps.push({ type: 'reply', text, to: mention ? 'mention' : 'comment' });
   }
   let action: FinalAction = actions.includes('reply') ? 'reply' : 'allow';
   for (const a of actions) {
     if (a === 'reply' || a === 'allow') continue;
     if (mention && (a === 'hide' || a === 'delete')) {
-      notes.push(`rule "${rule.id}": a mention cannot be ${a === 'hide' ? 'hidden' : 'deleted'}; held for review instead`);
+      notes.push(
+        `rule "${rule.id}": a mention cannot be ${a === 'hide' ? 'hidden' : 'deleted'}; held for review instead`,
+      );
       steps.push({ type: 'review' });
       action = 'review';
       continue;
@@ -605,7 +751,12 @@ function plan(rule: CompiledRule, actions: readonly RuleAction[], outcome: RuleO
 }
 
 /** Decides what to do with one comment. */
-export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: EvaluatePorts = {}, options: EvaluateOptions = {}): Promise<Decision> {
+export async function evaluate(
+  ruleSet: RuleSet,
+  input: ModerationInput,
+  ports: EvaluatePorts = {},
+  options: EvaluateOptions = {},
+): Promise<Decision> {
   const event = input.event;
   const text = input.text ?? event.text ?? '';
   const ctx = new Context(ruleSet, event, text, ports);
@@ -628,7 +779,9 @@ export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: 
     };
   }
 
-  const rules = ruleSet.scoped ? ruleSet.rules.filter((r) => r.accounts === null || r.accounts.has(event.accountId)) : ruleSet.rules;
+  const rules = ruleSet.scoped
+    ? ruleSet.rules.filter((r) => r.accounts === null || r.accounts.has(event.accountId))
+    : ruleSet.rules;
   const status = new Map<CompiledRule, boolean | undefined>();
   let undecidedCount = 0;
   for (const rule of rules) {
@@ -649,7 +802,17 @@ export async function evaluate(ruleSet: RuleSet, input: ModerationInput, ports: 
     for (const r of rules) {
       if (status.get(r) !== undefined) continue;
       if (r.mode === 'shadow' || best === null) worth.push(r);
-      else if (outrank({ priority: r.priority, severity: Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks)), order: r.order }, best)) worth.push(r);
+      else if (
+        outrank(
+          {
+            priority: r.priority,
+            severity: Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks)),
+            order: r.order,
+          },
+          best,
+        )
+      )
+        worth.push(r);
     }
     if (worth.length === 0) break;
     const pending = new Map<number, Pending>();

@@ -23,8 +23,16 @@ export interface ExampleResult {
   readonly decision: Decision;
 }
 
-export function exampleEvent(rule: CompiledRule | null, ex: Pick<RuleExample, 'text' | 'author' | 'kind' | 'mediaType'>): InstagramEvent {
-  const kind: EventKind = ex.kind === null || ex.kind === 'mention' ? (ex.kind === 'mention' ? 'mention_comment' : 'comment') : ex.kind;
+export function exampleEvent(
+  rule: CompiledRule | null,
+  ex: Pick<RuleExample, 'text' | 'author' | 'kind' | 'mediaType'>,
+): InstagramEvent {
+  const kind: EventKind =
+    ex.kind === null || ex.kind === 'mention'
+      ? ex.kind === 'mention'
+        ? 'mention_comment'
+        : 'comment'
+      : ex.kind;
   const accountId = rule?.accounts ? ([...rule.accounts][0] ?? 'example-account') : 'example-account';
   return {
     kind,
@@ -34,7 +42,10 @@ export function exampleEvent(rule: CompiledRule | null, ex: Pick<RuleExample, 't
     mediaId: 'example-media',
     parentId: kind === 'reply' ? 'example-parent' : null,
     text: ex.text,
-    author: { id: `id-${ex.author ?? 'example.user'}`, username: (ex.author ?? 'example.user').replace(/^@/, '') },
+    author: {
+      id: `id-${ex.author ?? 'example.user'}`,
+      username: (ex.author ?? 'example.user').replace(/^@/, ''),
+    },
     fromSelf: false,
     mediaProductType: ex.mediaType ?? 'FEED',
     adId: null,
@@ -65,18 +76,31 @@ function fakeClassifiers(scores: Readonly<Record<string, number>> | null): Recor
 /** Earlier occurrences an example pretends: `repeats` account-wide, `author repeats` for its author. */
 function pretendRepeats(ex: RuleExample): RepetitionCounter {
   return {
-    count: async (q: RepetitionQuery) => (q.authorId === null ? (ex.repeats ?? 0) : (ex.authorRepeats ?? ex.repeats ?? 0)),
+    count: async (q: RepetitionQuery) =>
+      q.authorId === null ? (ex.repeats ?? 0) : (ex.authorRepeats ?? ex.repeats ?? 0),
   };
 }
 
-export async function runRuleExamples(ruleSet: RuleSet, only?: ReadonlySet<string>): Promise<ExampleResult[]> {
+export async function runRuleExamples(
+  ruleSet: RuleSet,
+  only?: ReadonlySet<string>,
+): Promise<ExampleResult[]> {
   const results: ExampleResult[] = [];
   for (const rule of ruleSet.rules) {
     if (only && !only.has(rule.id)) continue;
     const promoted: RuleSet =
-      rule.mode === 'shadow' ? { ...ruleSet, rules: ruleSet.rules.map((r) => (r === rule ? { ...r, mode: 'enforce' as const } : r)) } : ruleSet;
+      rule.mode === 'shadow'
+        ? {
+            ...ruleSet,
+            rules: ruleSet.rules.map((r) => (r === rule ? { ...r, mode: 'enforce' as const } : r)),
+          }
+        : ruleSet;
     const run = async (ex: RuleExample): Promise<Decision> =>
-      evaluate(promoted, { event: exampleEvent(rule, ex) }, { classifiers: fakeClassifiers(ex.scores), repetition: pretendRepeats(ex), now: () => new Date(0) });
+      evaluate(
+        promoted,
+        { event: exampleEvent(rule, ex) },
+        { classifiers: fakeClassifiers(ex.scores), repetition: pretendRepeats(ex), now: () => new Date(0) },
+      );
 
     for (const ex of rule.examples.match) {
       const decision = await run(ex);
@@ -93,15 +117,36 @@ export async function runRuleExamples(ruleSet: RuleSet, only?: ReadonlySet<strin
           message = `decided by "${decision.decidingRule}" (priority ${winner?.priority ?? 0}, ${decision.action}) instead of "${expected}"`;
         }
       }
-      results.push({ ruleId: rule.id, file: rule.file, line: ex.line, kind: 'match', text: ex.text, ok: message === null, message, decision });
+      results.push({
+        ruleId: rule.id,
+        file: rule.file,
+        line: ex.line,
+        kind: 'match',
+        text: ex.text,
+        ok: message === null,
+        message,
+        decision,
+      });
     }
     for (const ex of rule.examples.noMatch) {
       const decision = await run(ex);
       const own = decision.fired.find((f) => f.ruleId === rule.id);
       const message = own
-        ? `matched but should not: ${own.conditions.filter((c) => c.result === 'matched').map((c) => `${c.condition} (${c.detail})`).join('; ')}`
+        ? `matched but should not: ${own.conditions
+            .filter((c) => c.result === 'matched')
+            .map((c) => `${c.condition} (${c.detail})`)
+            .join('; ')}`
         : null;
-      results.push({ ruleId: rule.id, file: rule.file, line: ex.line, kind: 'no match', text: ex.text, ok: message === null, message, decision });
+      results.push({
+        ruleId: rule.id,
+        file: rule.file,
+        line: ex.line,
+        kind: 'no match',
+        text: ex.text,
+        ok: message === null,
+        message,
+        decision,
+      });
     }
   }
   return results;

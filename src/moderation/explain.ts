@@ -7,12 +7,15 @@ import type { NormaliseStep } from './normalise.js';
 function ruleLine(o: RuleOutcome): string[] {
   const mark = o.matched === true ? 'MATCHED' : o.matched === false ? 'no match' : 'not evaluated';
   const mode = o.mode === 'shadow' ? ' [shadow]' : '';
-  const lines = [`  ${o.matched === true ? '✔' : '·'} ${o.ruleId}${mode} (priority ${o.priority}, ${o.actions.join('+')}): ${mark}`];
+  const lines = [
+    `  ${o.matched === true ? '✔' : '·'} ${o.ruleId}${mode} (priority ${o.priority}, ${o.actions.join('+')}): ${mark}`,
+  ];
   for (const c of o.conditions) {
     const sym = c.result === 'matched' ? '✔' : c.result === 'not matched' ? '✘' : '?';
     lines.push(`      ${'  '.repeat(c.depth)}${sym} ${c.condition}${c.detail ? `: ${c.detail}` : ''}`);
   }
-  if (o.fallback) lines.push(`      fallback ${o.fallback.fallback} (${o.fallback.classifier}: ${o.fallback.error})`);
+  if (o.fallback)
+    lines.push(`      fallback ${o.fallback.fallback} (${o.fallback.classifier}: ${o.fallback.error})`);
   return lines;
 }
 
@@ -45,9 +48,14 @@ export function formatExplanation(input: {
       out.push(`  ${i + 1}. ${s.type}${s.type === 'reply' ? ` (${s.to}): ${JSON.stringify(s.text)}` : ''}`);
     }
   }
-  if (d.shadow) out.push(`shadow:      would ${d.shadow.action} by rule "${d.shadow.ruleId}" (shadow mode: recorded, not acted on)`);
+  if (d.shadow)
+    out.push(
+      `shadow:      would ${d.shadow.action} by rule "${d.shadow.ruleId}" (shadow mode: recorded, not acted on)`,
+    );
   for (const c of d.classifierCalls) {
-    out.push(`classifier:  ${c.classifier}${c.question ? ` "${c.question}"` : ''} → ${c.result ? JSON.stringify(c.result.scores) : `error ${c.error?.code}: ${c.error?.message}`}`);
+    out.push(
+      `classifier:  ${c.classifier}${c.question ? ` "${c.question}"` : ''} → ${c.result ? JSON.stringify(c.result.scores) : `error ${c.error?.code}: ${c.error?.message}`}`,
+    );
   }
   for (const n of d.notes) out.push(`note:        ${n}`);
   return out.join('\n');

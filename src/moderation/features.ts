@@ -43,9 +43,11 @@ const OBFUSCATED_DOT = /\s*[([{]\s*(?:dot|\.)\s*[)\]}]\s*|\s+dot\s+(?=[a-z]{2,6}
 const MENTION = /(?<![\w@.])@([a-z0-9._]{1,30})/g;
 const HASHTAG = /(?<![\p{L}\p{N}_#&])#([\p{L}\p{N}_]+)/gu;
 /** One emoji: a pictograph with its modifiers and ZWJ-joined parts (👨‍👩‍👧 is one), or a flag. */
-const EMOJI = /\p{Extended_Pictographic}(?:[\u{1F3FB}-\u{1F3FF}\uFE0F\u20E3]|\u200D\p{Extended_Pictographic})*|[\u{1F1E6}-\u{1F1FF}]{2}/gu;
+const EMOJI =
+  /\p{Extended_Pictographic}(?:[\u{1F3FB}-\u{1F3FF}\uFE0F\u20E3]|\u200D\p{Extended_Pictographic})*|[\u{1F1E6}-\u{1F1FF}]{2}/gu;
 /** Every emoji is at or above U+00A9 (©); plain Latin text skips the Unicode-property scan. */
 const MAYBE_EMOJI = /[\u00A9-\uFFFF]/;
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: joiners and modifiers are removed one by one on purpose
 const VISIBLE = /[^\s\u200d\ufe0e\ufe0f\p{M}\u{1F3FB}-\u{1F3FF}]/gu;
 const UPPER = /\p{Lu}/gu;
 const LOWER = /\p{Ll}/gu;
@@ -70,9 +72,10 @@ export function domainMatches(domain: string, listed: string): boolean {
 }
 
 export function extractLinks(entityText: string): Link[] {
-  const text = entityText.includes('dot') || entityText.includes('[') || entityText.includes('(')
-    ? entityText.replace(OBFUSCATED_DOT, '.')
-    : entityText;
+  const text =
+    entityText.includes('dot') || entityText.includes('[') || entityText.includes('(')
+      ? entityText.replace(OBFUSCATED_DOT, '.')
+      : entityText;
   if (!text.includes('.')) return [];
   const links: Link[] = [];
   for (const m of text.matchAll(LINK)) {
@@ -85,7 +88,9 @@ export function extractLinks(entityText: string): Link[] {
 
 export function extractMentions(entityText: string): string[] {
   if (!entityText.includes('@')) return [];
-  return [...entityText.matchAll(MENTION)].map((m) => (m[1] ?? '').replace(/\.+$/, '')).filter((h) => h.length > 0);
+  return [...entityText.matchAll(MENTION)]
+    .map((m) => (m[1] ?? '').replace(/\.+$/, ''))
+    .filter((h) => h.length > 0);
 }
 
 export function extractHashtags(entityText: string): string[] {
@@ -123,13 +128,16 @@ export class TextFeatures {
     if (this.cachedVisibleText === undefined) {
       const capped = this.raw.length > MAX_TEXT_LENGTH ? this.raw.slice(0, MAX_TEXT_LENGTH) : this.raw;
       // Keep the zero-width joiner here: it glues emoji sequences (👨‍👩‍👧) into one emoji.
-      this.cachedVisibleText = stripInvisible(capped.replaceAll('\u200D', '\uE000')).replaceAll('\uE000', '\u200D').trim();
+      this.cachedVisibleText = stripInvisible(capped.replaceAll('\u200D', '\uE000'))
+        .replaceAll('\uE000', '\u200D')
+        .trim();
     }
     return this.cachedVisibleText;
   }
 
   get entityText(): string {
-    if (this.cachedEntity === undefined) this.cachedEntity = this.entity ? this.entity() : entityForm(this.raw);
+    if (this.cachedEntity === undefined)
+      this.cachedEntity = this.entity ? this.entity() : entityForm(this.raw);
     return this.cachedEntity;
   }
 
@@ -149,7 +157,8 @@ export class TextFeatures {
   }
 
   get emojiCount(): number {
-    if (this.cachedEmoji === undefined) this.cachedEmoji = MAYBE_EMOJI.test(this.visibleText) ? count(EMOJI, this.visibleText) : 0;
+    if (this.cachedEmoji === undefined)
+      this.cachedEmoji = MAYBE_EMOJI.test(this.visibleText) ? count(EMOJI, this.visibleText) : 0;
     return this.cachedEmoji;
   }
 

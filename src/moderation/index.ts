@@ -4,21 +4,26 @@
  *   const loaded = loadRuleSet(files);                  // {ok, ruleSet} | {ok: false, errors}
  *   const decision = await evaluate(ruleSet, { event, text }, { classifiers, repetition });
  */
-export { loadRuleSet, type LoadResult } from './load.js';
+
+export type { RuleError } from './errors.js';
 export {
-  evaluate,
   type ClassifierCall,
   type ConditionTrace,
   type Decision,
   type EvaluateOptions,
+  evaluate,
   type FallbackApplied,
   type FinalAction,
   type ModerationInput,
   type PlannedStep,
   type RuleOutcome,
 } from './evaluate.js';
-export type { RuleError } from './errors.js';
+export { type ExampleResult, runRuleExamples } from './examples.js';
+export { formatExplanation } from './explain.js';
+export { ruleSetHash, sha256Hex, textHash } from './hash.js';
+export { type LoadResult, loadRuleSet } from './load.js';
 export type { CompiledRule, RuleSet, SourceFile } from './model.js';
+export { NORMALISE_STEPS, normalise, normaliseDetailed, normaliseTrace } from './normalise.js';
 export {
   type EvaluatePorts,
   FixedRepetitionCounter,
@@ -26,8 +31,4 @@ export {
   type RepetitionCounter,
   type RepetitionQuery,
 } from './ports.js';
-export { normalise, normaliseDetailed, normaliseTrace, NORMALISE_STEPS } from './normalise.js';
-export { ruleSetHash, sha256Hex, textHash } from './hash.js';
 export { ruleFileJsonSchema } from './schema.js';
-export { runRuleExamples, type ExampleResult } from './examples.js';
-export { formatExplanation } from './explain.js';

@@ -4,7 +4,7 @@
  * one). Pure: takes file contents, never reads the disk, so it runs on Node and Workers.
  */
 import { isSafePattern } from 'redos-detector';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { Automaton } from './aho.js';
 import { didYouMean, type RuleError, ruleError } from './errors.js';
@@ -19,11 +19,11 @@ import {
   type RuleSet,
   type SourceFile,
   type TermRef,
-  type Tier,
   TIER_CHEAP,
   TIER_DATABASE,
   TIER_LOCAL_MODEL,
   TIER_REMOTE_MODEL,
+  type Tier,
 } from './model.js';
 import { isWordChar, normalise, rawForm, squeezeRepeats } from './normalise.js';
 import {
@@ -58,7 +58,16 @@ interface ParsedFile {
 const RULE_FIELDS = ['id', 'reason', 'when', 'action', 'reply', 'priority', 'mode', 'normalise', 'examples'];
 const FILE_FIELDS = ['accounts', 'lists', 'rules'];
 const EXAMPLE_FIELDS = ['match', 'no match'];
-const EXAMPLE_OBJECT_FIELDS = ['text', 'author', 'kind', 'media type', 'decided by', 'repeats', 'author repeats', 'scores'];
+const EXAMPLE_OBJECT_FIELDS = [
+  'text',
+  'author',
+  'kind',
+  'media type',
+  'decided by',
+  'repeats',
+  'author repeats',
+  'scores',
+];
 const CLASSIFIER_FIELDS = ['use', 'score', 'at least', 'question', 'fallback'];
 const REPETITION_FIELDS = ['times', 'within'];
 
@@ -76,7 +85,9 @@ function position(file: ParsedFile, path: Path, key?: string): { line: number; c
   if (offset === undefined) {
     // Walk up until a node with a range is found (missing keys point at their parent).
     for (let depth = path.length; depth >= 0 && offset === undefined; depth--) {
-      const node = file.doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+      const node = file.doc.getIn(path.slice(0, depth), true) as
+        | { range?: [number, number, number] }
+        | undefined;
       if (node && typeof node === 'object' && node.range) offset = node.range[0];
     }
   }
@@ -86,13 +97,22 @@ function position(file: ParsedFile, path: Path, key?: string): { line: number; c
 
 class Errors {
   readonly list: RuleError[] = [];
-  add(file: ParsedFile | string, path: Path, ruleId: string | null, message: string, suggestion?: string | null, key?: string): void {
+  add(
+    file: ParsedFile | string,
+    path: Path,
+    ruleId: string | null,
+    message: string,
+    suggestion?: string | null,
+    key?: string,
+  ): void {
     if (typeof file === 'string') {
       this.list.push(ruleError({ file, ruleId, message, suggestion: suggestion ?? null }));
       return;
     }
     const { line, column } = position(file, path, key);
-    this.list.push(ruleError({ file: file.path, line, column, ruleId, message, suggestion: suggestion ?? null }));
+    this.list.push(
+      ruleError({ file: file.path, line, column, ruleId, message, suggestion: suggestion ?? null }),
+    );
   }
 }
 
@@ -130,25 +150,35 @@ function getAt(root: unknown, path: Path): unknown {
 function fieldsFor(path: Path): { noun: string; fields: readonly string[] } {
   const last = path[path.length - 1];
   const parent = path[path.length - 2];
-  if (last === 'when' || last === 'not' || parent === 'any' || parent === 'all') return { noun: 'condition', fields: CONDITION_KEYS };
+  if (last === 'when' || last === 'not' || parent === 'any' || parent === 'all')
+    return { noun: 'condition', fields: CONDITION_KEYS };
   if (last === 'classifier') return { noun: 'classifier field', fields: CLASSIFIER_FIELDS };
-  if (last === 'repeated by author' || last === 'repeated across account') return { noun: 'field', fields: REPETITION_FIELDS };
+  if (last === 'repeated by author' || last === 'repeated across account')
+    return { noun: 'field', fields: REPETITION_FIELDS };
   if (last === 'examples') return { noun: 'examples field', fields: EXAMPLE_FIELDS };
-  if (parent === 'match' || parent === 'no match') return { noun: 'example field', fields: EXAMPLE_OBJECT_FIELDS };
+  if (parent === 'match' || parent === 'no match')
+    return { noun: 'example field', fields: EXAMPLE_OBJECT_FIELDS };
   if (typeof last === 'number' || last === 'rules') return { noun: 'rule field', fields: RULE_FIELDS };
   if (path.length === 0) return { noun: 'file field', fields: FILE_FIELDS };
   return { noun: 'field', fields: [] };
 }
 
 /** zod reports every branch of a union; keep the branch that fits the value's shape. */
-function flattenIssues(issues: readonly Issue[], base: Path, root: unknown): Array<Issue & { fullPath: Path }> {
+function flattenIssues(
+  issues: readonly Issue[],
+  base: Path,
+  root: unknown,
+): Array<Issue & { fullPath: Path }> {
   const out: Array<Issue & { fullPath: Path }> = [];
   for (const issue of issues) {
     const fullPath = [...base, ...(issue.path as Array<string | number>)];
     if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0) {
       const branches = issue.errors as Issue[][];
       const fitting = branches.filter(
-        (branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')),
+        (branch) =>
+          !branch.some(
+            (i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'),
+          ),
       );
       if (fitting.length > 0) {
         out.push(...flattenIssues(fitting[0] as Issue[], fullPath, root));
@@ -162,8 +192,16 @@ function flattenIssues(issues: readonly Issue[], base: Path, root: unknown): Arr
         continue;
       }
       const expected = new Set<string>();
-      for (const i of branches.flat()) if (i.code === 'invalid_type' && i.path.length === 0) expected.add(EXPECTED[i.expected] ?? i.expected);
-      out.push({ code: 'custom', path: [], message: `expected ${[...expected].join(' or ')}, got ${typeName(value)}`, input: value, fullPath } as Issue & { fullPath: Path });
+      for (const i of branches.flat())
+        if (i.code === 'invalid_type' && i.path.length === 0)
+          expected.add(EXPECTED[i.expected] ?? i.expected);
+      out.push({
+        code: 'custom',
+        path: [],
+        message: `expected ${[...expected].join(' or ')}, got ${typeName(value)}`,
+        input: value,
+        fullPath,
+      } as Issue & { fullPath: Path });
       continue;
     }
     out.push({ ...issue, fullPath });
@@ -176,11 +214,18 @@ function ruleIdAt(file: ParsedFile, root: unknown, fullPath: Path): string | nul
   const index = fullPath[rulesDepth];
   if (typeof index !== 'number') return null;
   const rule = getAt(root, [...file.rulesPath, index]);
-  if (rule && typeof rule === 'object' && typeof (rule as { id?: unknown }).id === 'string') return (rule as { id: string }).id;
+  if (rule && typeof rule === 'object' && typeof (rule as { id?: unknown }).id === 'string')
+    return (rule as { id: string }).id;
   return null;
 }
 
-function reportIssues(file: ParsedFile, root: unknown, issues: readonly Issue[], errors: Errors, base: Path): void {
+function reportIssues(
+  file: ParsedFile,
+  root: unknown,
+  issues: readonly Issue[],
+  errors: Errors,
+  base: Path,
+): void {
   for (const issue of flattenIssues(issues, base, root)) {
     const path = issue.fullPath;
     const ruleId = ruleIdAt(file, root, path);
@@ -191,7 +236,8 @@ function reportIssues(file: ParsedFile, root: unknown, issues: readonly Issue[],
         const { noun, fields } = fieldsFor(path);
         for (const key of issue.keys) {
           let suggestion = didYouMean(key, fields);
-          if (!suggestion && noun === 'condition') suggestion = 'see docs/rules.md for the list of conditions';
+          if (!suggestion && noun === 'condition')
+            suggestion = 'see docs/rules.md for the list of conditions';
           errors.add(file, path, ruleId, `unknown ${noun} "${key}"`, suggestion, key);
         }
         break;
@@ -199,9 +245,14 @@ function reportIssues(file: ParsedFile, root: unknown, issues: readonly Issue[],
       case 'invalid_value': {
         const value = getAt(root, path);
         const options = issue.values.map(String);
-        const what = last === 'action' || path[path.length - 2] === 'action' ? 'action' : `value for ${field ?? 'this field'}`;
+        const what =
+          last === 'action' || path[path.length - 2] === 'action'
+            ? 'action'
+            : `value for ${field ?? 'this field'}`;
         const suggestion =
-          typeof value === 'string' ? (didYouMean(value, options) ?? `use one of: ${options.join(', ')}`) : `use one of: ${options.join(', ')}`;
+          typeof value === 'string'
+            ? (didYouMean(value, options) ?? `use one of: ${options.join(', ')}`)
+            : `use one of: ${options.join(', ')}`;
         errors.add(file, path, ruleId, `unknown ${what} ${JSON.stringify(value)}`, suggestion);
         break;
       }
@@ -210,16 +261,31 @@ function reportIssues(file: ParsedFile, root: unknown, issues: readonly Issue[],
         if (value === undefined) {
           errors.add(file, path.slice(0, -1), ruleId, `missing ${field ?? 'value'}`, null);
         } else {
-          errors.add(file, path, ruleId, `${field ?? 'value'} should be ${EXPECTED[issue.expected] ?? issue.expected}, got ${typeName(value)}`, null);
+          errors.add(
+            file,
+            path,
+            ruleId,
+            `${field ?? 'value'} should be ${EXPECTED[issue.expected] ?? issue.expected}, got ${typeName(value)}`,
+            null,
+          );
         }
         break;
       }
       case 'too_small':
       case 'too_big': {
         const value = getAt(root, path);
-        const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
+        const bound =
+          issue.code === 'too_small'
+            ? `at least ${String(issue.minimum)}`
+            : `at most ${String(issue.maximum)}`;
         const thing = Array.isArray(value) ? 'items' : typeof value === 'string' ? 'characters' : '';
-        errors.add(file, path, ruleId, `${field ?? 'value'} must have ${bound}${thing ? ` ${thing}` : ''}, got ${typeName(value)}`, null);
+        errors.add(
+          file,
+          path,
+          ruleId,
+          `${field ?? 'value'} must have ${bound}${thing ? ` ${thing}` : ''}, got ${typeName(value)}`,
+          null,
+        );
         break;
       }
       default:
@@ -234,7 +300,16 @@ function reportIssues(file: ParsedFile, root: unknown, issues: readonly Issue[],
 function parseFile(source: SourceFile, errors: Errors): ParsedFile | null {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source.content, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const base = { path: source.path, doc, lineCounter, content: source.content, accounts: null, rules: [], rulesPath: [], lists: {} };
+  const base = {
+    path: source.path,
+    doc,
+    lineCounter,
+    content: source.content,
+    accounts: null,
+    rules: [],
+    rulesPath: [],
+    lists: {},
+  };
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
@@ -244,7 +319,10 @@ function parseFile(source: SourceFile, errors: Errors): ParsedFile | null {
           line: pos?.line ?? 0,
           column: pos?.col ?? 0,
           message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
-          suggestion: e.code === 'DUPLICATE_KEY' ? 'each field may appear once per rule' : 'check indentation and quotes around text with ":" or "#"',
+          suggestion:
+            e.code === 'DUPLICATE_KEY'
+              ? 'each field may appear once per rule'
+              : 'check indentation and quotes around text with ":" or "#"',
         }),
       );
     }
@@ -264,12 +342,24 @@ function parseFile(source: SourceFile, errors: Errors): ParsedFile | null {
     if (!shell.success) reportIssues(file, root, shell.error.issues, errors, []);
     else file = { ...file, accounts: shell.data.accounts ?? null, lists: shell.data.lists ?? {} };
     if (rules !== undefined && rules !== null && !Array.isArray(rules)) {
-      errors.add(file, ['rules'], null, '"rules" should be a list of rules', 'start each rule with "- id: ..."');
+      errors.add(
+        file,
+        ['rules'],
+        null,
+        '"rules" should be a list of rules',
+        'start each rule with "- id: ..."',
+      );
       return null;
     }
     items = (rules as unknown[] | undefined) ?? [];
   } else {
-    errors.add(source.path, [], null, 'a rule file is a list of rules, or a map with "rules:", "lists:" and "accounts:"', null);
+    errors.add(
+      source.path,
+      [],
+      null,
+      'a rule file is a list of rules, or a map with "rules:", "lists:" and "accounts:"',
+      null,
+    );
     return null;
   }
   // Each rule is checked on its own, so one broken rule does not hide the errors of the others.
@@ -285,7 +375,8 @@ function parseFile(source: SourceFile, errors: Errors): ParsedFile | null {
 // ---------------------------------------------------------------------------------------------
 // compiling
 
-const NO_SPACE_SCRIPTS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const NO_SPACE_SCRIPTS =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
 class PatternTable {
   readonly automaton = new Automaton();
@@ -311,7 +402,11 @@ class PatternTable {
   }
 
   info(): PatternInfo {
-    return { leftBoundary: this.leftBoundary, rightBoundary: this.rightBoundary, joinedOnly: this.joinedOnly };
+    return {
+      leftBoundary: this.leftBoundary,
+      rightBoundary: this.rightBoundary,
+      joinedOnly: this.joinedOnly,
+    };
   }
 }
 
@@ -354,7 +449,13 @@ function resolveTerms(value: TermsValue, ctx: CompileContext, path: Path): strin
     const list = ctx.lists.get(item.list);
     if (!list) {
       const itemPath = Array.isArray(value) ? [...path, i] : path;
-      ctx.errors.add(ctx.file, itemPath, ctx.ruleId, `unknown list "${item.list}"`, didYouMean(item.list, [...ctx.lists.keys()]) ?? 'define it under "lists:" in any rule file');
+      ctx.errors.add(
+        ctx.file,
+        itemPath,
+        ctx.ruleId,
+        `unknown list "${item.list}"`,
+        didYouMean(item.list, [...ctx.lists.keys()]) ?? 'define it under "lists:" in any rule file',
+      );
       return;
     }
     out.push(...list);
@@ -375,7 +476,13 @@ function compileTerms(
   for (const display of resolveTerms(value, ctx, path)) {
     const form = raw ? rawForm(display).toLowerCase() : normalise(display);
     if (form.length === 0) {
-      ctx.errors.add(ctx.file, path, ctx.ruleId, `the term ${JSON.stringify(display)} is empty once normalised (only invisible characters or spaces)`, 'remove it');
+      ctx.errors.add(
+        ctx.file,
+        path,
+        ctx.ruleId,
+        `the term ${JSON.stringify(display)} is empty once normalised (only invisible characters or spaces)`,
+        'remove it',
+      );
       continue;
     }
     ctx.longestMatch = Math.max(ctx.longestMatch, [...display].length);
@@ -442,7 +549,13 @@ function compileRegexes(value: string | string[], ctx: CompileContext, path: Pat
     try {
       re = new RegExp(source, 'iu');
     } catch (e) {
-      ctx.errors.add(ctx.file, itemPath, ctx.ruleId, `invalid regex ${JSON.stringify(source)}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, 'escape special characters such as ( ) [ ] . + ? * with a backslash');
+      ctx.errors.add(
+        ctx.file,
+        itemPath,
+        ctx.ruleId,
+        `invalid regex ${JSON.stringify(source)}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+        'escape special characters such as ( ) [ ] . + ? * with a backslash',
+      );
       return;
     }
     const safe = regexIsSafe(source);
@@ -525,7 +638,12 @@ function compileCondition(cond: ConditionInput, ctx: CompileContext, path: Path)
       case 'link domain in':
       case 'link domain not in': {
         const domains = resolveTerms(value as TermsValue, ctx, at).map((d) =>
-          d.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/\/.*$/, ''),
+          d
+            .trim()
+            .toLowerCase()
+            .replace(/^https?:\/\//, '')
+            .replace(/^www\./, '')
+            .replace(/\/.*$/, ''),
         );
         for (const d of domains) ctx.longestMatch = Math.max(ctx.longestMatch, d.length);
         add(key, { kind: 'link-domain', domains, negate: key === 'link domain not in' });
@@ -573,20 +691,41 @@ function compileCondition(cond: ConditionInput, ctx: CompileContext, path: Path)
         const rep = value as { times: number; within: string };
         const windowSeconds = parseDuration(rep.within);
         if (!Number.isFinite(windowSeconds) || windowSeconds <= 0 || windowSeconds > 30 * 86400) {
-          ctx.errors.add(ctx.file, [...at, 'within'], ctx.ruleId, `"within" must be between 1 second and 30 days, got ${JSON.stringify(rep.within)}`, 'e.g. "10m" or "24h"');
+          ctx.errors.add(
+            ctx.file,
+            [...at, 'within'],
+            ctx.ruleId,
+            `"within" must be between 1 second and 30 days, got ${JSON.stringify(rep.within)}`,
+            'e.g. "10m" or "24h"',
+          );
         }
-        add(key, { kind: 'repetition', scope: key === 'repeated by author' ? 'author' : 'account', times: rep.times, windowSeconds });
+        add(key, {
+          kind: 'repetition',
+          scope: key === 'repeated by author' ? 'author' : 'account',
+          times: rep.times,
+          windowSeconds,
+        });
         break;
       }
       case 'author is':
       case 'author is not':
-        add(key, { kind: 'author', values: new Set(resolveTerms(value as TermsValue, ctx, at).map(lowerHandle)), negate: key === 'author is not' });
+        add(key, {
+          kind: 'author',
+          values: new Set(resolveTerms(value as TermsValue, ctx, at).map(lowerHandle)),
+          negate: key === 'author is not',
+        });
         break;
       case 'media is':
-        add(key, { kind: 'media', values: new Set(resolveTerms(value as TermsValue, ctx, at).map((s) => s.trim())) });
+        add(key, {
+          kind: 'media',
+          values: new Set(resolveTerms(value as TermsValue, ctx, at).map((s) => s.trim())),
+        });
         break;
       case 'media type is':
-        add(key, { kind: 'media-type', values: new Set(typeof value === 'string' ? [value] : (value as string[])) });
+        add(key, {
+          kind: 'media-type',
+          values: new Set(typeof value === 'string' ? [value] : (value as string[])),
+        });
         break;
       case 'is live':
         add(key, { kind: 'is-live', value: value as boolean });
@@ -605,13 +744,32 @@ function compileCondition(cond: ConditionInput, ctx: CompileContext, path: Path)
       case 'classifier': {
         const c = value as NonNullable<ConditionInput['classifier']>;
         if (c.use === 'openai-policy' && !c.question) {
-          ctx.errors.add(ctx.file, at, ctx.ruleId, 'the openai-policy classifier needs a "question"', 'e.g. question: "Does this comment invite people to a private chat to sell something?"');
+          ctx.errors.add(
+            ctx.file,
+            at,
+            ctx.ruleId,
+            'the openai-policy classifier needs a "question"',
+            'e.g. question: "Does this comment invite people to a private chat to sell something?"',
+          );
         }
         if (c.use !== 'openai-policy' && c.question) {
-          ctx.errors.add(ctx.file, at, ctx.ruleId, `"question" is only used by openai-policy, not ${c.use}`, 'remove "question" or use: openai-policy', 'question');
+          ctx.errors.add(
+            ctx.file,
+            at,
+            ctx.ruleId,
+            `"question" is only used by openai-policy, not ${c.use}`,
+            'remove "question" or use: openai-policy',
+            'question',
+          );
         }
         if (c.use !== 'openai-policy' && !c.score) {
-          ctx.errors.add(ctx.file, at, ctx.ruleId, 'missing "score": which category to compare', 'e.g. score: scam');
+          ctx.errors.add(
+            ctx.file,
+            at,
+            ctx.ruleId,
+            'missing "score": which category to compare',
+            'e.g. score: scam',
+          );
         }
         add(key, {
           kind: 'classifier',
@@ -638,7 +796,13 @@ function compileCondition(cond: ConditionInput, ctx: CompileContext, path: Path)
     }
   }
   if (children.length === 0) {
-    ctx.errors.add(ctx.file, path, ctx.ruleId, 'no conditions', 'add at least one condition, e.g. text contains any: [word]');
+    ctx.errors.add(
+      ctx.file,
+      path,
+      ctx.ruleId,
+      'no conditions',
+      'add at least one condition, e.g. text contains any: [word]',
+    );
   }
   // Cheap conditions first: dearer ones are only asked when the cheap ones matched.
   children.sort((a, b) => a.tier - b.tier);
@@ -660,7 +824,17 @@ function compileExamples(rule: RuleInput, ctx: CompileContext, rulePath: Path): 
     (examples ?? []).map((e, i) => {
       const line = position(ctx.file, [...rulePath, 'examples', key, i]).line;
       if (typeof e === 'string') {
-        return { text: e, author: null, kind: null, mediaType: null, decidedBy: null, repeats: null, authorRepeats: null, scores: null, line };
+        return {
+          text: e,
+          author: null,
+          kind: null,
+          mediaType: null,
+          decidedBy: null,
+          repeats: null,
+          authorRepeats: null,
+          scores: null,
+          line,
+        };
       }
       return {
         text: e.text,
@@ -674,7 +848,10 @@ function compileExamples(rule: RuleInput, ctx: CompileContext, rulePath: Path): 
         line,
       };
     });
-  return { match: convert(rule.examples?.match, 'match'), noMatch: convert(rule.examples?.['no match'], 'no match') };
+  return {
+    match: convert(rule.examples?.match, 'match'),
+    noMatch: convert(rule.examples?.['no match'], 'no match'),
+  };
 }
 
 function compileRule(rule: RuleInput, index: number, ctx: CompileContext, order: number): CompiledRule {
@@ -689,41 +866,91 @@ function compileRule(rule: RuleInput, index: number, ctx: CompileContext, order:
   // Action combinations: one moderation action, optionally with a reply first.
   const moderation = actions.filter((a) => a !== 'reply');
   if (moderation.length > 1) {
-    ctx.errors.add(ctx.file, actionPath, rule.id, `a rule can take one of hide, delete, review or allow, got ${moderation.join(' and ')}`, 'split it into two rules or keep the most severe');
+    ctx.errors.add(
+      ctx.file,
+      actionPath,
+      rule.id,
+      `a rule can take one of hide, delete, review or allow, got ${moderation.join(' and ')}`,
+      'split it into two rules or keep the most severe',
+    );
   }
   if (actions.includes('allow') && actions.length > 1) {
-    ctx.errors.add(ctx.file, actionPath, rule.id, '"allow" cannot be combined with other actions', 'allow means: take no action');
+    ctx.errors.add(
+      ctx.file,
+      actionPath,
+      rule.id,
+      '"allow" cannot be combined with other actions',
+      'allow means: take no action',
+    );
   }
   if (actions.includes('reply') && actions.includes('delete')) {
-    ctx.errors.add(ctx.file, actionPath, rule.id, 'a reply under a deleted comment is deleted with it', 'use [reply, hide] or delete alone');
+    ctx.errors.add(
+      ctx.file,
+      actionPath,
+      rule.id,
+      'a reply under a deleted comment is deleted with it',
+      'use [reply, hide] or delete alone',
+    );
   }
   if (onlyMentions(when) && (actions.includes('hide') || actions.includes('delete'))) {
-    ctx.errors.add(ctx.file, actionPath, rule.id, 'mentions are on other people\u2019s posts: they cannot be hidden or deleted', 'use reply or review for mentions');
+    ctx.errors.add(
+      ctx.file,
+      actionPath,
+      rule.id,
+      'mentions are on other people\u2019s posts: they cannot be hidden or deleted',
+      'use reply or review for mentions',
+    );
   }
 
   // Reply template: placeholders known, length bounded after expansion.
   if (actions.includes('reply') && !rule.reply) {
-    ctx.errors.add(ctx.file, rulePath, rule.id, 'the action includes reply but there is no "reply" text', 'add reply: "Hi {{author}}, ..."');
+    ctx.errors.add(
+      ctx.file,
+      rulePath,
+      rule.id,
+      'the action includes reply but there is no "reply" text',
+      'add reply: "Hi {{author}}, ..."',
+    );
   }
   if (rule.reply && !actions.includes('reply')) {
-    ctx.errors.add(ctx.file, rulePath, rule.id, 'there is a "reply" text but the action does not include reply', `use action: [reply, ${moderation[0] ?? 'hide'}]`, 'reply');
+    ctx.errors.add(
+      ctx.file,
+      rulePath,
+      rule.id,
+      'there is a "reply" text but the action does not include reply',
+      `use action: [reply, ${moderation[0] ?? 'hide'}]`,
+      'reply',
+    );
   }
   if (rule.reply) {
     for (const name of placeholdersIn(rule.reply)) {
       if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-        ctx.errors.add(ctx.file, [...rulePath, 'reply'], rule.id, `unknown placeholder {{${name}}}`, didYouMean(name, PLACEHOLDERS) ?? `use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(' or ')}`);
+        ctx.errors.add(
+          ctx.file,
+          [...rulePath, 'reply'],
+          rule.id,
+          `unknown placeholder {{${name}}}`,
+          didYouMean(name, PLACEHOLDERS) ?? `use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(' or ')}`,
+        );
       }
     }
     const longest = maxExpandedLength(rule.reply, Math.max(ctx.longestMatch, 1));
     if (longest > REPLY_MAX_LENGTH) {
-      ctx.errors.add(ctx.file, [...rulePath, 'reply'], rule.id, `the reply can be ${longest} characters once placeholders are filled; Instagram allows ${REPLY_MAX_LENGTH}`, 'shorten the reply');
+      ctx.errors.add(
+        ctx.file,
+        [...rulePath, 'reply'],
+        rule.id,
+        `the reply can be ${longest} characters once placeholders are filled; Instagram allows ${REPLY_MAX_LENGTH}`,
+        'shorten the reply',
+      );
     }
   }
 
   const fallbacks: CompiledRule['fallbacks'] = [];
   const collectFallbacks = (n: CNode): void => {
     if (n.t === 'leaf') {
-      if (n.leaf.kind === 'classifier' && n.leaf.fallback !== 'allow') (fallbacks as string[]).push(n.leaf.fallback);
+      if (n.leaf.kind === 'classifier' && n.leaf.fallback !== 'allow')
+        (fallbacks as string[]).push(n.leaf.fallback);
     } else if (n.t === 'not') collectFallbacks(n.child);
     else for (const c of n.children) collectFallbacks(c);
   };
@@ -770,7 +997,14 @@ export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
     for (const [name, items] of Object.entries(file.lists)) {
       const other = listOrigin.get(name);
       if (other !== undefined) {
-        errors.add(file, ['lists'], null, `list "${name}" is already defined in ${other}`, 'give one of them another name', name);
+        errors.add(
+          file,
+          ['lists'],
+          null,
+          `list "${name}" is already defined in ${other}`,
+          'give one of them another name',
+          name,
+        );
         continue;
       }
       lists.set(name, items);
@@ -785,11 +1019,25 @@ export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
   const ctxBase = { errors, lists, normal, raw, leafCount: 0 };
   let leafCount = 0;
   for (const file of parsed) {
-    const ctx: CompileContext = { ...ctxBase, file, leafCount, ruleId: '', normaliseRule: true, longestMatch: 0 };
+    const ctx: CompileContext = {
+      ...ctxBase,
+      file,
+      leafCount,
+      ruleId: '',
+      normaliseRule: true,
+      longestMatch: 0,
+    };
     for (const { rule, index } of file.rules) {
       const where = seen.get(rule.id);
       if (where !== undefined) {
-        errors.add(file, [...file.rulesPath, index], rule.id, `duplicate rule id (also ${where})`, 'rule ids must be unique across all rule files', 'id');
+        errors.add(
+          file,
+          [...file.rulesPath, index],
+          rule.id,
+          `duplicate rule id (also ${where})`,
+          'rule ids must be unique across all rule files',
+          'id',
+        );
       } else {
         seen.set(rule.id, `${file.path}:${position(file, [...file.rulesPath, index]).line}`);
       }
@@ -802,14 +1050,29 @@ export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
   for (const rule of rules) {
     for (const ex of rule.examples.match) {
       if (ex.decidedBy !== null && !seen.has(ex.decidedBy)) {
-        errors.list.push(ruleError({ file: rule.file, line: ex.line, column: 1, ruleId: rule.id, message: `example expects unknown rule "${ex.decidedBy}"`, suggestion: didYouMean(ex.decidedBy, [...seen.keys()]) }));
+        errors.list.push(
+          ruleError({
+            file: rule.file,
+            line: ex.line,
+            column: 1,
+            ruleId: rule.id,
+            message: `example expects unknown rule "${ex.decidedBy}"`,
+            suggestion: didYouMean(ex.decidedBy, [...seen.keys()]),
+          }),
+        );
       }
     }
   }
 
   if (errors.list.length > 0) {
     const sortedErrors = [...errors.list].sort((a, b) =>
-      a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line !== b.line ? a.line - b.line : a.column - b.column,
+      a.file !== b.file
+        ? a.file < b.file
+          ? -1
+          : 1
+        : a.line !== b.line
+          ? a.line - b.line
+          : a.column - b.column,
     );
     return { ok: false, errors: sortedErrors };
   }

@@ -40,10 +40,20 @@ export type Leaf =
   | { readonly kind: 'has-link'; readonly value: boolean }
   | { readonly kind: 'has-shortened-link'; readonly value: boolean }
   | { readonly kind: 'link-domain'; readonly domains: readonly string[]; readonly negate: boolean }
-  | { readonly kind: 'count'; readonly what: 'links' | 'mentions' | 'hashtags' | 'emoji' | 'length'; readonly min: number | null; readonly max: number | null }
+  | {
+      readonly kind: 'count';
+      readonly what: 'links' | 'mentions' | 'hashtags' | 'emoji' | 'length';
+      readonly min: number | null;
+      readonly max: number | null;
+    }
   | { readonly kind: 'share'; readonly what: 'emoji' | 'capitals'; readonly min: number }
   | { readonly kind: 'mentions-any' | 'hashtags-any'; readonly values: ReadonlySet<string> }
-  | { readonly kind: 'repetition'; readonly scope: 'author' | 'account'; readonly times: number; readonly windowSeconds: number }
+  | {
+      readonly kind: 'repetition';
+      readonly scope: 'author' | 'account';
+      readonly times: number;
+      readonly windowSeconds: number;
+    }
   | { readonly kind: 'author'; readonly values: ReadonlySet<string>; readonly negate: boolean }
   | { readonly kind: 'media'; readonly values: ReadonlySet<string> }
   | { readonly kind: 'media-type'; readonly values: ReadonlySet<string> }
@@ -62,7 +72,13 @@ export type CNode =
   | { readonly t: 'all'; readonly children: readonly CNode[]; readonly tier: Tier }
   | { readonly t: 'any'; readonly children: readonly CNode[]; readonly tier: Tier }
   | { readonly t: 'not'; readonly child: CNode; readonly tier: Tier }
-  | { readonly t: 'leaf'; readonly key: string; readonly leaf: Leaf; readonly tier: Tier; readonly id: number };
+  | {
+      readonly t: 'leaf';
+      readonly key: string;
+      readonly leaf: Leaf;
+      readonly tier: Tier;
+      readonly id: number;
+    };
 
 export interface RuleExample {
   readonly text: string;
@@ -127,7 +143,13 @@ export interface PatternInfo {
 }
 
 /** Action severity, for conflicts at equal priority: the most severe wins. */
-export const SEVERITY: Readonly<Record<RuleAction, number>> = { allow: 0, reply: 1, review: 2, hide: 3, delete: 4 };
+export const SEVERITY: Readonly<Record<RuleAction, number>> = {
+  allow: 0,
+  reply: 1,
+  review: 2,
+  hide: 3,
+  delete: 4,
+};
 
 export function ruleSeverity(actions: readonly RuleAction[]): number {
   let s = 0;

@@ -17,6 +17,7 @@ export function nfkc(text: string): string {
  * variation selectors and Unicode tag characters: invisible in the app, used to split words.
  */
 const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: invisible characters are removed one by one on purpose
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDDEF]/g;
 
 /** 2. Remove zero-width and bidi control characters. */
@@ -55,6 +56,7 @@ export function confusableSkeleton(text: string): string {
   }
   return out;
 }
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, control characters included
 const NON_ASCII = /[^\x00-\x7F]/;
 
 /** 4. Lower case (locale independent). */
@@ -330,4 +332,3 @@ export function entityForm(text: string): string {
   const capped = text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
   return foldDiacritics(lowerCase(confusableSkeleton(lowerCase(stripInvisible(nfkc(capped))))));
 }
-

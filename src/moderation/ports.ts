@@ -48,7 +48,12 @@ export class InMemoryRepetitionCounter implements RepetitionCounter {
   private readonly seen: Seen[] = [];
 
   record(entry: { accountId: string; authorId: string | null; textHash: string; at: Date }): void {
-    this.seen.push({ accountId: entry.accountId, authorId: entry.authorId, textHash: entry.textHash, at: entry.at.getTime() });
+    this.seen.push({
+      accountId: entry.accountId,
+      authorId: entry.authorId,
+      textHash: entry.textHash,
+      at: entry.at.getTime(),
+    });
   }
 
   async count(query: RepetitionQuery): Promise<number> {

@@ -11,7 +11,14 @@ export type RuleAction = (typeof ACTIONS)[number];
 export const FALLBACKS = ['allow', 'review', 'hide'] as const;
 export type Fallback = (typeof FALLBACKS)[number];
 
-export const KINDS = ['comment', 'reply', 'live_comment', 'mention', 'mention_comment', 'mention_caption'] as const;
+export const KINDS = [
+  'comment',
+  'reply',
+  'live_comment',
+  'mention',
+  'mention_comment',
+  'mention_caption',
+] as const;
 export type KindName = (typeof KINDS)[number];
 
 export const MEDIA_TYPES = ['FEED', 'REELS', 'STORY', 'AD'] as const;
@@ -45,17 +52,27 @@ const Repetition = z
 
 const ClassifierCondition = z
   .strictObject({
-    use: z.enum(CLASSIFIER_NAMES).describe('Which classifier: builtin (offline), openai-moderation or openai-policy'),
+    use: z
+      .enum(CLASSIFIER_NAMES)
+      .describe('Which classifier: builtin (offline), openai-moderation or openai-policy'),
     score: z
       .string()
       .min(1)
       .optional()
-      .describe('The score category, e.g. scam, spam, harassment; "yes" for policy questions (the default there)'),
+      .describe(
+        'The score category, e.g. scam, spam, harassment; "yes" for policy questions (the default there)',
+      ),
     'at least': Share.describe('The rule matches when the score is at least this value'),
-    question: z.string().min(5).optional().describe('For openai-policy: the yes/no question asked about the comment'),
+    question: z
+      .string()
+      .min(5)
+      .optional()
+      .describe('For openai-policy: the yes/no question asked about the comment'),
     fallback: z
       .enum(FALLBACKS)
-      .describe('What happens when the classifier fails: allow (condition false), review or hide (the rule fires with this action)'),
+      .describe(
+        'What happens when the classifier fails: allow (condition false), review or hide (the rule fires with this action)',
+      ),
   })
   .describe('A classifier score; asked only after the rule\u2019s cheaper conditions matched');
 
@@ -117,7 +134,10 @@ export const Condition: z.ZodType<ConditionInput> = z
     'links at least': Count.optional().describe('At least this many links'),
     'link domain in': Terms.optional().describe('A link to one of these domains (or their subdomains)'),
     'link domain not in': Terms.optional().describe('A link to a domain NOT in this allow list'),
-    'has shortened link': z.boolean().optional().describe('A link through a URL shortener (bit.ly, tinyurl.com, ...)'),
+    'has shortened link': z
+      .boolean()
+      .optional()
+      .describe('A link through a URL shortener (bit.ly, tinyurl.com, ...)'),
     'mentions at least': Count.optional().describe('At least this many @mentions'),
     'mentions at most': Count.optional().describe('At most this many @mentions'),
     'mentions any': Terms.optional().describe('Mentions any of these handles'),
@@ -126,13 +146,17 @@ export const Condition: z.ZodType<ConditionInput> = z
     'hashtags any': Terms.optional().describe('Uses any of these hashtags'),
     'emoji at least': Count.optional().describe('At least this many emoji'),
     'emoji at most': Count.optional().describe('At most this many emoji'),
-    'emoji share at least': Share.optional().describe('Emoji make up at least this share of the visible characters'),
+    'emoji share at least': Share.optional().describe(
+      'Emoji make up at least this share of the visible characters',
+    ),
     'length at least': Count.optional().describe('At least this many characters'),
     'length at most': Count.optional().describe('At most this many characters'),
     'capitals share at least': Share.optional().describe(
       'Capital letters make up at least this share of the letters (texts with fewer than 5 letters never match)',
     ),
-    'repeated by author': Repetition.optional().describe('This author posted the same text this many times within the window'),
+    'repeated by author': Repetition.optional().describe(
+      'This author posted the same text this many times within the window',
+    ),
     'repeated across account': Repetition.optional().describe(
       'Anyone posted the same text on this account this many times within the window',
     ),
@@ -166,15 +190,26 @@ const ExampleObject = z.strictObject({
   author: z.string().optional().describe('The author\u2019s username'),
   kind: z.enum(KINDS).optional(),
   'media type': z.enum(MEDIA_TYPES).optional(),
-  'decided by': z.string().optional().describe('The rule expected to decide this example (default: this rule)'),
-  repeats: z.number().int().min(0).optional().describe('Pretend the same text was already seen this many times'),
+  'decided by': z
+    .string()
+    .optional()
+    .describe('The rule expected to decide this example (default: this rule)'),
+  repeats: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Pretend the same text was already seen this many times'),
   'author repeats': z
     .number()
     .int()
     .min(0)
     .optional()
     .describe('Pretend this author already posted it this many times (default: repeats)'),
-  scores: z.record(z.string(), z.number().min(0).max(1)).optional().describe('Classifier scores to pretend, e.g. {scam: 0.97}'),
+  scores: z
+    .record(z.string(), z.number().min(0).max(1))
+    .optional()
+    .describe('Classifier scores to pretend, e.g. {scam: 0.97}'),
 });
 const Example = z.union([z.string(), ExampleObject]).describe('A comment text, or {text, author, kind, ...}');
 export type ExampleInput = z.infer<typeof Example>;
@@ -183,7 +218,9 @@ export const Rule = z
   .strictObject({
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'use lower-case letters, digits and dashes, e.g. "link-spam"' })
+      .regex(/^[a-z0-9][a-z0-9-]*$/, {
+        message: 'use lower-case letters, digits and dashes, e.g. "link-spam"',
+      })
       .describe('A unique id in lower-case-with-dashes'),
     reason: z.string().optional().describe('Why the rule exists; recorded with every decision'),
     when: Condition,
@@ -195,8 +232,15 @@ export const Rule = z
       .min(1)
       .optional()
       .describe('The reply text when the action includes reply; placeholders {{author}} and {{matched}}'),
-    priority: z.number().int().optional().describe('Higher wins (default 0); equal priority: the most severe action wins'),
-    mode: z.enum(['enforce', 'shadow']).optional().describe('shadow: decide and record, never act (default enforce)'),
+    priority: z
+      .number()
+      .int()
+      .optional()
+      .describe('Higher wins (default 0); equal priority: the most severe action wins'),
+    mode: z
+      .enum(['enforce', 'shadow'])
+      .optional()
+      .describe('shadow: decide and record, never act (default enforce)'),
     normalise: z
       .boolean()
       .optional()
@@ -276,7 +320,10 @@ export const CONDITION_KEYS: readonly string[] = [
 
 /** The JSON Schema editors use (committed as rules/schema.json). */
 export function ruleFileJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(RuleFile, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(RuleFile, { target: 'draft-2020-12', io: 'input' }) as Record<
+    string,
+    unknown
+  >;
   return {
     $schema: schema.$schema,
     title: 'modbot rule file',

@@ -33,7 +33,10 @@ export function maxExpandedLength(template: string, longestMatched: number): num
   return total;
 }
 
-export function expandTemplate(template: string, values: { author: string | null; matched: string | null }): string {
+export function expandTemplate(
+  template: string,
+  values: { author: string | null; matched: string | null },
+): string {
   const out = template.replace(PLACEHOLDER, (_, name: string) => {
     if (name === 'author') return (values.author ?? 'there').slice(0, AUTHOR_MAX);
     if (name === 'matched') return [...(values.matched ?? '')].slice(0, MATCHED_MAX).join('');

@@ -14,7 +14,10 @@ export async function readRuleFiles(dir: string): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !RULE_FILE.test(entry.name)) continue;
-    const parent = (entry as { parentPath?: string; path?: string }).parentPath ?? (entry as { path?: string }).path ?? dir;
+    const parent =
+      (entry as { parentPath?: string; path?: string }).parentPath ??
+      (entry as { path?: string }).path ??
+      dir;
     const full = join(parent, entry.name);
     const shown = join(dir, relative(dir, full)).split(sep).join('/');
     files.push({ path: shown, content: await readFile(full, 'utf8') });

@@ -5,9 +5,9 @@
  * the bundled contents).
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { loadRuleSet } from '../moderation/load.js';
 import type { RuleError } from '../moderation/errors.js';
-import type { RuleSet } from '../moderation/model.js';
+import { loadRuleSet } from '../moderation/load.js';
+import type { RuleSet, SourceFile } from '../moderation/model.js';
 import { readRuleFiles } from './files.js';
 
 export interface RuleSourceEvents {
@@ -27,13 +27,19 @@ export interface RuleSource {
 
 export class RuleLoadError extends Error {
   constructor(readonly errors: readonly RuleError[]) {
-    super(`rule files have ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map((e) => e.format()).join('\n')}`);
+    super(
+      `rule files have ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map((e) => e.format()).join('\n')}`,
+    );
     this.name = 'RuleLoadError';
   }
 }
 
 /** Loads `dir` once (throws RuleLoadError when the first load fails), then watches it. */
-export async function watchRules(dir: string, events: RuleSourceEvents = {}, options: { debounceMs?: number; watch?: boolean } = {}): Promise<RuleSource> {
+export async function watchRules(
+  dir: string,
+  events: RuleSourceEvents = {},
+  options: { debounceMs?: number; watch?: boolean } = {},
+): Promise<RuleSource> {
   const first = loadRuleSet(await readRuleFiles(dir));
   if (!first.ok) throw new RuleLoadError(first.errors);
   let current: RuleSet = first.ruleSet;
@@ -43,11 +49,24 @@ export async function watchRules(dir: string, events: RuleSourceEvents = {}, opt
   const reload = (): Promise<boolean> => {
     // Serialise reloads so an older read never overwrites a newer one.
     chain = chain.then(async () => {
-      let files;
+      let files: SourceFile[];
       try {
         files = await readRuleFiles(dir);
       } catch (e) {
-        events.onRejected?.([{ file: dir, line: 0, column: 0, ruleId: null, message: `cannot read rules: ${(e as Error).message}`, suggestion: null, format: () => `${dir}: cannot read rules: ${(e as Error).message}` }], current);
+        events.onRejected?.(
+          [
+            {
+              file: dir,
+              line: 0,
+              column: 0,
+              ruleId: null,
+              message: `cannot read rules: ${(e as Error).message}`,
+              suggestion: null,
+              format: () => `${dir}: cannot read rules: ${(e as Error).message}`,
+            },
+          ],
+          current,
+        );
         return false;
       }
       const loaded = loadRuleSet(files);
@@ -76,7 +95,22 @@ export async function watchRules(dir: string, events: RuleSourceEvents = {}, opt
         void reload();
       }, debounceMs);
     });
-    watcher.on('error', (e) => events.onRejected?.([{ file: dir, line: 0, column: 0, ruleId: null, message: `watch failed: ${e.message}`, suggestion: null, format: () => `${dir}: watch failed: ${e.message}` }], current));
+    watcher.on('error', (e) =>
+      events.onRejected?.(
+        [
+          {
+            file: dir,
+            line: 0,
+            column: 0,
+            ruleId: null,
+            message: `watch failed: ${e.message}`,
+            suggestion: null,
+            format: () => `${dir}: watch failed: ${e.message}`,
+          },
+        ],
+        current,
+      ),
+    );
   }
 
   return {

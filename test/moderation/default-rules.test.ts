@@ -17,7 +17,8 @@ async function defaultRules(): Promise<RuleSet> {
 describe('the default rule set (rules/)', () => {
   it('loads, every file points at the schema, every rule has examples', async () => {
     const rs = await defaultRules();
-    for (const f of rs.files) expect(f.content.startsWith('# yaml-language-server: $schema=./schema.json')).toBe(true);
+    for (const f of rs.files)
+      expect(f.content.startsWith('# yaml-language-server: $schema=./schema.json')).toBe(true);
     for (const r of rs.rules) expect(r.examples.match.length, r.id).toBeGreaterThan(0);
     expect(rs.rules.some((r) => r.mode === 'shadow')).toBe(true);
   });
@@ -31,21 +32,31 @@ describe('the default rule set (rules/)', () => {
   it.each([
     ['𝐃𝐌 𝐦𝐞 on @cash.flow_ava', 'dm me on @cash.flow_ava', 'dm-me-pitch', 'hide'],
     ['d\u200bm me', 'dm me', 'dm-me', 'review'],
-    ['I invested $3,000 and got $32,200 thanks to @finance.with.ava_', 'i invested $3,000 and got $32,200 thanks to @finance.with.ava_', 'account-manager-scam', 'hide'],
-  ])('explain %j shows the normalised text and the catching rule', async (text, normalised, ruleId, action) => {
-    const rs = await defaultRules();
-    const decision = await evaluate(rs, { event: event(text) }, {}, { explain: true });
-    expect(decision.decidingRule).toBe(ruleId);
-    expect(decision.action).toBe(action);
-    const out = formatExplanation({ text, trace: normaliseTrace(text), decision });
-    expect(out).toContain(`normalised:  ${JSON.stringify(normalised)}`);
-    expect(out).toContain(`decision:    ${action} by rule "${ruleId}"`);
-    expect(out).toMatch(new RegExp(`✔ ${ruleId} .*MATCHED`));
-  });
+    [
+      'I invested $3,000 and got $32,200 thanks to @finance.with.ava_',
+      'i invested $3,000 and got $32,200 thanks to @finance.with.ava_',
+      'account-manager-scam',
+      'hide',
+    ],
+  ])(
+    'explain %j shows the normalised text and the catching rule',
+    async (text, normalised, ruleId, action) => {
+      const rs = await defaultRules();
+      const decision = await evaluate(rs, { event: event(text) }, {}, { explain: true });
+      expect(decision.decidingRule).toBe(ruleId);
+      expect(decision.action).toBe(action);
+      const out = formatExplanation({ text, trace: normaliseTrace(text), decision });
+      expect(out).toContain(`normalised:  ${JSON.stringify(normalised)}`);
+      expect(out).toContain(`decision:    ${action} by rule "${ruleId}"`);
+      expect(out).toMatch(new RegExp(`✔ ${ruleId} .*MATCHED`));
+    },
+  );
 
   it('the trusted-authors allow rule exempts its authors from everything', async () => {
     const rs = await defaultRules();
-    const d = await evaluate(rs, { event: event('kys bit.ly/x', { author: { id: '1', username: 'your.brand.team' } }) });
+    const d = await evaluate(rs, {
+      event: event('kys bit.ly/x', { author: { id: '1', username: 'your.brand.team' } }),
+    });
     expect(d.decidingRule).toBe('trusted-authors');
     expect(d.action).toBe('allow');
   });
@@ -76,7 +87,9 @@ describe('rules test catches wrong examples', () => {
   });
 
   it('tests shadow rules as if enforced', async () => {
-    const rs = rules('- id: s\n  mode: shadow\n  when: {text contains any: [x]}\n  action: hide\n  examples:\n    match: [x]\n');
+    const rs = rules(
+      '- id: s\n  mode: shadow\n  when: {text contains any: [x]}\n  action: hide\n  examples:\n    match: [x]\n',
+    );
     expect((await runRuleExamples(rs)).every((r) => r.ok)).toBe(true);
   });
 });

@@ -15,7 +15,11 @@ async function fires(cond: string, text: string, over: Parameters<typeof event>[
   return d.decidingRule === 'r';
 }
 
-function fakeClassifier(name: string, scores: Record<string, number>, fail = false): Classifier & { calls: number } {
+function fakeClassifier(
+  name: string,
+  scores: Record<string, number>,
+  fail = false,
+): Classifier & { calls: number } {
   const c = {
     name,
     calls: 0,
@@ -64,7 +68,9 @@ describe('text conditions', () => {
   });
 
   it('regex on the normalised text, case-insensitive', async () => {
-    expect(await fires('text matches: "first \\\\d+ people"', 'The FIRST 15 people to message me')).toBe(true);
+    expect(await fires('text matches: "first \\\\d+ people"', 'The FIRST 15 people to message me')).toBe(
+      true,
+    );
     expect(await fires('text matches: "first \\\\d+ people"', 'first people')).toBe(false);
   });
 
@@ -138,7 +144,8 @@ describe('author, where, kind, composition', () => {
   });
 
   it('all / any / not', async () => {
-    const cond = 'any:\n  - text contains any: [btc]\n  - all:\n      - has link: true\n      - not: {text contains any: [recipe]}';
+    const cond =
+      'any:\n  - text contains any: [btc]\n  - all:\n      - has link: true\n      - not: {text contains any: [recipe]}';
     expect(await fires(cond, 'buy btc')).toBe(true);
     expect(await fires(cond, 'see x.com')).toBe(true);
     expect(await fires(cond, 'recipe at x.com')).toBe(false);
@@ -183,12 +190,17 @@ describe('decisions: priority, conflicts, modes', () => {
   });
 
   it('an allow rule of equal priority does not exempt', async () => {
-    const d = await decide(yaml.replace('priority: 10', 'priority: 0'), 'kys', { author: { id: '9', username: 'team' } });
+    const d = await decide(yaml.replace('priority: 10', 'priority: 0'), 'kys', {
+      author: { id: '9', username: 'team' },
+    });
     expect(d.decidingRule).toBe('delete-kys');
   });
 
   it('higher priority wins over severity', async () => {
-    const d = await decide(yaml.replace("- id: review-dm\n", "- id: review-dm\n  priority: 5\n"), 'dm me at x.com');
+    const d = await decide(
+      yaml.replace('- id: review-dm\n', '- id: review-dm\n  priority: 5\n'),
+      'dm me at x.com',
+    );
     expect(d.decidingRule).toBe('review-dm');
   });
 
@@ -221,7 +233,10 @@ describe('decisions: priority, conflicts, modes', () => {
   });
 
   it('rule files scoped to accounts only apply to those accounts', async () => {
-    const rs = rules({ 'rules/x.yaml': 'accounts: [acct-2]\nrules:\n  - id: r\n    when: {text contains any: [hi]}\n    action: hide\n' });
+    const rs = rules({
+      'rules/x.yaml':
+        'accounts: [acct-2]\nrules:\n  - id: r\n    when: {text contains any: [hi]}\n    action: hide\n',
+    });
     expect((await evaluate(rs, { event: event('hi') })).outcome).toBe('no_match');
     expect((await evaluate(rs, { event: event('hi', { accountId: 'acct-2' }) })).decidingRule).toBe('r');
   });
@@ -238,12 +253,18 @@ describe('actions: replies and mentions', () => {
   it('replies first, then hides, with placeholders filled', async () => {
     const d = await decide(yaml, 'PROMOTE IT on @x');
     expect(d.action).toBe('hide');
-    expect(d.steps).toEqual([{ type: 'reply', text: "Hi @alice, 'promote it' is not welcome here", to: 'comment' }, { type: 'hide' }]);
+    expect(d.steps).toEqual([
+      { type: 'reply', text: "Hi @alice, 'promote it' is not welcome here", to: 'comment' },
+      { type: 'hide' },
+    ]);
   });
 
   it('on a mention, hide becomes review and a reply goes to the mention', async () => {
     const d = await decide(yaml, 'promote it', { kind: 'mention_comment' });
-    expect(d.steps).toEqual([{ type: 'reply', text: "Hi @alice, 'promote it' is not welcome here", to: 'mention' }, { type: 'review' }]);
+    expect(d.steps).toEqual([
+      { type: 'reply', text: "Hi @alice, 'promote it' is not welcome here", to: 'mention' },
+      { type: 'review' },
+    ]);
     expect(d.action).toBe('review');
     expect(d.notes.join()).toMatch(/cannot be hidden/);
   });
@@ -277,17 +298,31 @@ describe('classifier conditions', () => {
   });
 
   it('a low score does not fire', async () => {
-    const d = await evaluate(rules(yaml), { event: event('x.com') }, { classifiers: { builtin: fakeClassifier('builtin', { spam: 0.2 }) } });
+    const d = await evaluate(
+      rules(yaml),
+      { event: event('x.com') },
+      { classifiers: { builtin: fakeClassifier('builtin', { spam: 0.2 }) } },
+    );
     expect(d.outcome).toBe('no_match');
   });
 
   it('when the classifier fails, the fallback applies and is recorded', async () => {
-    const d = await evaluate(rules(yaml), { event: event('x.com') }, { classifiers: { builtin: fakeClassifier('builtin', {}, true) } });
+    const d = await evaluate(
+      rules(yaml),
+      { event: event('x.com') },
+      { classifiers: { builtin: fakeClassifier('builtin', {}, true) } },
+    );
     expect(d.decidingRule).toBe('model');
     expect(d.action).toBe('review');
-    expect(d.fallbacks).toEqual([{ ruleId: 'model', classifier: 'builtin', fallback: 'review', error: 'timeout: upstream timed out' }]);
+    expect(d.fallbacks).toEqual([
+      { ruleId: 'model', classifier: 'builtin', fallback: 'review', error: 'timeout: upstream timed out' },
+    ]);
     expect(d.classifierCalls[0]?.error?.code).toBe('timeout');
-    const allow = await evaluate(rules(yaml.replace('fallback: review', 'fallback: allow')), { event: event('x.com') }, { classifiers: { builtin: fakeClassifier('builtin', {}, true) } });
+    const allow = await evaluate(
+      rules(yaml.replace('fallback: review', 'fallback: allow')),
+      { event: event('x.com') },
+      { classifiers: { builtin: fakeClassifier('builtin', {}, true) } },
+    );
     expect(allow.outcome).toBe('no_match');
   });
 
@@ -304,7 +339,12 @@ describe('classifier conditions', () => {
     classifier: {use: openai-policy, question: "Is this a scam pitch?", at least: 0.8, fallback: review}
   action: hide
 `);
-    const d = await evaluate(rs, { event: event('kys x.com') }, { classifiers: { 'openai-policy': c } }, { explain: true });
+    const d = await evaluate(
+      rs,
+      { event: event('kys x.com') },
+      { classifiers: { 'openai-policy': c } },
+      { explain: true },
+    );
     expect(d.decidingRule).toBe('kys');
     expect(c.calls).toBe(0);
     expect(d.rules?.find((r) => r.ruleId === 'policy')?.matched).toBe(null);
@@ -336,28 +376,60 @@ describe('repetition conditions', () => {
     const rs = rules(yaml);
     const now = new Date('2026-01-01T00:10:00Z');
     const h = textHash(normalise('Check my page'));
-    counter.record({ accountId: 'acct-1', authorId: 'u-1', textHash: h, at: new Date('2026-01-01T00:05:00Z') });
-    const once = await evaluate(rs, { event: event('CHECK MY PAGE') }, { repetition: counter, now: () => now });
+    counter.record({
+      accountId: 'acct-1',
+      authorId: 'u-1',
+      textHash: h,
+      at: new Date('2026-01-01T00:05:00Z'),
+    });
+    const once = await evaluate(
+      rs,
+      { event: event('CHECK MY PAGE') },
+      { repetition: counter, now: () => now },
+    );
     expect(once.outcome).toBe('no_match');
-    counter.record({ accountId: 'acct-1', authorId: 'u-1', textHash: h, at: new Date('2026-01-01T00:06:00Z') });
-    const third = await evaluate(rs, { event: event('check my  page') }, { repetition: counter, now: () => now });
+    counter.record({
+      accountId: 'acct-1',
+      authorId: 'u-1',
+      textHash: h,
+      at: new Date('2026-01-01T00:06:00Z'),
+    });
+    const third = await evaluate(
+      rs,
+      { event: event('check my  page') },
+      { repetition: counter, now: () => now },
+    );
     expect(third.decidingRule).toBe('flood');
     expect(third.fired[0]?.conditions[0]?.detail).toMatch(/seen 3 times/);
     // Another author's copies do not count for "by author"; old ones fall out of the window.
-    const other = await evaluate(rs, { event: event('check my page', { author: { id: 'u-2', username: 'bob' } }) }, { repetition: counter, now: () => now });
+    const other = await evaluate(
+      rs,
+      { event: event('check my page', { author: { id: 'u-2', username: 'bob' } }) },
+      { repetition: counter, now: () => now },
+    );
     expect(other.outcome).toBe('no_match');
-    const later = await evaluate(rs, { event: event('check my page') }, { repetition: counter, now: () => new Date('2026-01-01T01:00:00Z') });
+    const later = await evaluate(
+      rs,
+      { event: event('check my page') },
+      { repetition: counter, now: () => new Date('2026-01-01T01:00:00Z') },
+    );
     expect(later.outcome).toBe('no_match');
   });
 
   it('is not asked when cheap conditions fail', async () => {
     const counter = { count: vi.fn(async (_query: RepetitionQuery) => 10) };
-    const rs = rules('- id: f\n  when:\n    length at least: 50\n    repeated across account: {times: 3, within: 1h}\n  action: hide\n');
+    const rs = rules(
+      '- id: f\n  when:\n    length at least: 50\n    repeated across account: {times: 3, within: 1h}\n  action: hide\n',
+    );
     await evaluate(rs, { event: event('short') }, { repetition: counter });
     expect(counter.count).not.toHaveBeenCalled();
     const d = await evaluate(rs, { event: event('x'.repeat(60)) }, { repetition: counter });
     expect(counter.count).toHaveBeenCalledTimes(1);
-    expect(counter.count.mock.calls[0]?.[0]).toMatchObject({ accountId: 'acct-1', authorId: null, windowSeconds: 3600 });
+    expect(counter.count.mock.calls[0]?.[0]).toMatchObject({
+      accountId: 'acct-1',
+      authorId: null,
+      windowSeconds: 3600,
+    });
     expect(d.decidingRule).toBe('f');
   });
 });

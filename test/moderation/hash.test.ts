@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ruleSetHash, sha256Hex, textHash } from '../../src/moderation/hash.js';
 
 describe('sha256Hex', () => {
-  it.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'a'.repeat(1000), 'dm me 𝐃𝐌 é 日本'])('matches node:crypto for %#', (s) => {
-    expect(sha256Hex(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
-  });
+  it.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'a'.repeat(1000), 'dm me 𝐃𝐌 é 日本'])(
+    'matches node:crypto for %#',
+    (s) => {
+      expect(sha256Hex(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
+    },
+  );
 
   it('known answer', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

@@ -1,6 +1,6 @@
-import type { InstagramEvent } from '../../src/webhook/events.js';
 import { loadRuleSet } from '../../src/moderation/load.js';
 import type { RuleSet } from '../../src/moderation/model.js';
+import type { InstagramEvent } from '../../src/webhook/events.js';
 
 export function event(text: string | null, over: Partial<InstagramEvent> = {}): InstagramEvent {
   return {
@@ -23,14 +23,20 @@ export function event(text: string | null, over: Partial<InstagramEvent> = {}): 
 
 /** Loads YAML rule text (one file, or several) and fails the test with the errors if invalid. */
 export function rules(yaml: string | Record<string, string>): RuleSet {
-  const files = typeof yaml === 'string' ? [{ path: 'rules/test.yaml', content: yaml }] : Object.entries(yaml).map(([path, content]) => ({ path, content }));
+  const files =
+    typeof yaml === 'string'
+      ? [{ path: 'rules/test.yaml', content: yaml }]
+      : Object.entries(yaml).map(([path, content]) => ({ path, content }));
   const result = loadRuleSet(files);
   if (!result.ok) throw new Error(result.errors.map((e) => e.format()).join('\n'));
   return result.ruleSet;
 }
 
 export function errorsOf(yaml: string | Record<string, string>): string[] {
-  const files = typeof yaml === 'string' ? [{ path: 'rules/test.yaml', content: yaml }] : Object.entries(yaml).map(([path, content]) => ({ path, content }));
+  const files =
+    typeof yaml === 'string'
+      ? [{ path: 'rules/test.yaml', content: yaml }]
+      : Object.entries(yaml).map(([path, content]) => ({ path, content }));
   const result = loadRuleSet(files);
   if (result.ok) throw new Error('expected errors, the rule set loaded');
   return result.errors.map((e) => e.format());

@@ -91,7 +91,9 @@ describe('normalise (whole pipeline)', () => {
   });
 
   it('keeps amounts and handles readable', () => {
-    expect(normalise('I invested $3,000 thanks to @finance.with.ava_')).toBe('i invested $3,000 thanks to @finance.with.ava_');
+    expect(normalise('I invested $3,000 thanks to @finance.with.ava_')).toBe(
+      'i invested $3,000 thanks to @finance.with.ava_',
+    );
   });
 
   it('keeps a regex form without squeezing', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,11 @@ describe('rule files on disk', () => {
   it('reload swaps in a valid change and keeps the last good set on an invalid one', async () => {
     await writeFile(join(dir, 'a.yaml'), GOOD);
     const rejected: RuleError[][] = [];
-    const source = await watchRules(dir, { onRejected: (errors) => rejected.push([...errors]) }, { watch: false });
+    const source = await watchRules(
+      dir,
+      { onRejected: (errors) => rejected.push([...errors]) },
+      { watch: false },
+    );
     const first = source.current();
     expect(first.rules.map((r) => r.id)).toEqual(['a']);
 
@@ -54,10 +58,15 @@ describe('rule files on disk', () => {
   it('watches the directory and reloads on change', async () => {
     await writeFile(join(dir, 'a.yaml'), GOOD);
     const loaded: string[] = [];
-    const source = await watchRules(dir, { onLoaded: (rs) => loaded.push(rs.rules[0]?.id ?? '') }, { debounceMs: 20 });
+    const source = await watchRules(
+      dir,
+      { onLoaded: (rs) => loaded.push(rs.rules[0]?.id ?? '') },
+      { debounceMs: 20 },
+    );
     try {
       await writeFile(join(dir, 'a.yaml'), GOOD.replace('id: a', 'id: z'));
-      for (let i = 0; i < 100 && source.current().rules[0]?.id !== 'z'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && source.current().rules[0]?.id !== 'z'; i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(source.current().rules[0]?.id).toBe('z');
       expect(loaded).toEqual(['a', 'z']);
     } finally {
