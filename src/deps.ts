@@ -1,19 +1,26 @@
 /**
- * Node composition root: configuration → database → intake → workers → HTTP app.
- * Tests build the same runtime with their own database and handler.
+ * Composition root: configuration → database → intake, inbox workers, actuator → HTTP app.
+ * Node uses buildNodeRuntime; the Workers entry reuses the factories below. Tests build the same
+ * runtime with their own database, rules and fakes on loopback.
  */
+import { type AccountStore, createAccountStore, envAccountFrom } from './accounts/store.js';
 import { createApp } from './app.js';
 import { createDecisionRecorder } from './audit/record.js';
 import { createClassifiers } from './classify/registry.js';
-import { PgClassifierCache } from './db/stores/classifier-cache.js';
-import { PgRepetitionCounter } from './db/stores/repetition.js';
-import type { RuleSet } from './moderation/index.js';
-import { createProcessEvent } from './pipeline/process-event.js';
 import type { DatabaseHandle } from './db/client.js';
 import { checkReadiness } from './db/readiness.js';
+import { PgClassifierCache } from './db/stores/classifier-cache.js';
+import { PgRepetitionCounter } from './db/stores/repetition.js';
 import type { Env } from './env.js';
+import { createGraphClient, type GraphClient } from './graph/client.js';
+import { createPacer, type Pacer } from './graph/pacing.js';
 import type { Logger } from './log.js';
+import type { RuleSet } from './moderation/index.js';
+import { type Actuator, createActuator } from './pipeline/actuator.js';
 import { createIngestor } from './pipeline/ingest.js';
+import { createProcessEvent } from './pipeline/process-event.js';
+import { createActionsRepo } from './queue/actions-repo.js';
+import { type ClaimLoop, startClaimLoop } from './queue/claim-loop.js';
 import { createInboxRepo, type InboxRepo } from './queue/inbox-repo.js';
 import { startWorkerPool, type WorkerPool } from './queue/node-worker.js';
 import type { InboxHandler } from './queue/process.js';
@@ -23,6 +30,10 @@ export interface NodeRuntime {
   readonly app: ReturnType<typeof createApp>;
   readonly repo: InboxRepo;
   readonly pool: WorkerPool;
+  readonly actuatorLoop: ClaimLoop;
+  readonly accounts: AccountStore;
+  /** Resolves when neither events nor actions are due (tests, commands). */
+  idle(): Promise<void>;
   /** Stops the workers (the caller closes the database). */
   stop(): Promise<void>;
 }
@@ -39,12 +50,28 @@ export interface RuntimeOptions {
   readonly secrets?: readonly SigningSecret[];
   readonly verifyToken?: string;
   readonly backoff?: (attempt: number) => number;
+  /** Overrides the Graph API client (tests point it at a fake). */
+  readonly graph?: GraphClient;
 }
 
 export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   const { env, database, logger } = options;
   const repo = createInboxRepo(database.db);
-  const handler = options.handler ?? moderationHandler(env, database, logger, options.rules);
+  const accounts = accountStoreFromEnv(env, database);
+  const graph = options.graph ?? graphClientFromEnv(env);
+  const actionsRepo = createActionsRepo(database.db);
+  const actuator = actuatorFromEnv(env, database, logger, accounts, graph);
+  const actuatorLoop = startClaimLoop({
+    name: 'actuator',
+    concurrency: env.ACTION_WORKERS,
+    pollMs: env.INBOX_POLL_MS,
+    logger,
+    claim: () => actionsRepo.claim(1, env.INBOX_LEASE_SECONDS),
+    process: actuator,
+  });
+  const handler =
+    options.handler ??
+    moderationHandler(env, database, logger, options.rules, { accounts, graph, onActionsPlanned: () => actuatorLoop.wake() });
   const pool = startWorkerPool(repo, handler, {
     concurrency: env.INBOX_WORKERS,
     leaseSeconds: env.INBOX_LEASE_SECONDS,
@@ -67,7 +94,55 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
       },
     },
   });
-  return { app, repo, pool, stop: () => pool.stop() };
+  return {
+    app,
+    repo,
+    pool,
+    actuatorLoop,
+    accounts,
+    async idle() {
+      // Events create actions; settle both until neither has work.
+      for (let i = 0; i < 3; i++) {
+        await pool.idle();
+        await actuatorLoop.idle();
+      }
+    },
+    async stop() {
+      await pool.stop();
+      await actuatorLoop.stop();
+    },
+  };
+}
+
+export function accountStoreFromEnv(env: Env, database: DatabaseHandle): AccountStore {
+  return createAccountStore(database.db, { encryptionKey: env.MODBOT_ENCRYPTION_KEY, envAccount: envAccountFrom(env) });
+}
+
+export function graphClientFromEnv(env: Env): GraphClient {
+  return createGraphClient({
+    version: env.GRAPH_API_VERSION,
+    ...(env.GRAPH_API_BASE_URL ? { baseUrl: env.GRAPH_API_BASE_URL } : {}),
+    ...(env.META_APP_SECRET ? { appSecret: env.META_APP_SECRET } : {}),
+  });
+}
+
+/** Per-account write pacing (token bucket per minute) and hourly write budget. */
+export function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
+  return {
+    pacer: createPacer({ ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60, burst: Math.max(1, Math.ceil(env.GRAPH_WRITES_PER_MINUTE / 6)) }),
+    budget: createPacer({ ratePerSecond: env.GRAPH_WRITES_PER_HOUR / 3600, burst: env.GRAPH_WRITES_PER_HOUR }),
+  };
+}
+
+export function actuatorFromEnv(env: Env, database: DatabaseHandle, logger: Logger, accounts: AccountStore, graph: GraphClient): Actuator {
+  return createActuator({
+    repo: createActionsRepo(database.db),
+    accounts,
+    graph,
+    ...pacersFromEnv(env),
+    logger,
+    maxAttempts: env.INBOX_MAX_ATTEMPTS,
+  });
 }
 
 /** The classifiers rules may name, from configuration: builtin always, OpenAI when a key is set. */
@@ -90,13 +165,22 @@ export function classifiersFromEnv(env: Env, database: DatabaseHandle) {
   });
 }
 
-export function moderationHandler(env: Env, database: DatabaseHandle, logger: Logger, rules: (() => RuleSet) | undefined): InboxHandler {
+export function moderationHandler(
+  env: Env,
+  database: DatabaseHandle,
+  logger: Logger,
+  rules: (() => RuleSet) | undefined,
+  io: { accounts: AccountStore; graph: GraphClient; onActionsPlanned?: (actionIds: readonly string[]) => void },
+): InboxHandler {
   if (!rules) throw new Error('buildNodeRuntime needs `rules` (or an explicit `handler`)');
   return createProcessEvent({
     rules,
     ports: { classifiers: classifiersFromEnv(env, database), repetition: new PgRepetitionCounter(database.db) },
     recordDecision: createDecisionRecorder(database.db),
+    accounts: io.accounts,
+    mentions: io.graph,
     dryRun: env.DRY_RUN,
     logger,
+    ...(io.onActionsPlanned ? { onActionsPlanned: io.onActionsPlanned } : {}),
   });
 }

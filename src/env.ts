@@ -59,6 +59,26 @@ export const envSchema = z
     INBOX_LEASE_SECONDS: int(60, 1, 3600),
     INBOX_POLL_MS: int(1000, 10, 60_000),
     RULES_DIR: z.string().default('rules'),
+    MODBOT_ENCRYPTION_KEY: optionalSecret,
+    IG_ACCOUNT_ID: z.string().optional().transform((v) => (v?.trim() ? v.trim() : undefined)),
+    IG_ACCESS_TOKEN: optionalSecret,
+    IG_USERNAME: z.string().optional().transform((v) => (v?.trim() ? v.trim().replace(/^@/, '') : undefined)),
+    IG_LOGIN_TYPE: z.enum(['facebook', 'instagram'], { error: 'expected facebook or instagram' }).default('instagram'),
+    GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/, { error: 'expected a version like v25.0' }).default('v25.0'),
+    GRAPH_API_BASE_URL: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (!/^https?:\/\//.test(v)) {
+          ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL' });
+          return z.NEVER;
+        }
+        return v.trim().replace(/\/+$/, '');
+      }),
+    GRAPH_WRITES_PER_MINUTE: int(30, 1, 10_000),
+    GRAPH_WRITES_PER_HOUR: int(600, 1, 1_000_000),
+    ACTION_WORKERS: int(2, 0, 64),
     OPENAI_API_KEY: optionalSecret,
     OPENAI_BASE_URL: z
       .string()
@@ -111,6 +131,10 @@ export const envSchema = z
         ctx.addIssue({ code: 'custom', path: ['META_VERIFY_TOKEN'], message: 'required when DRY_RUN=false' });
       }
     }
+    if ((env.IG_ACCOUNT_ID === undefined) !== (env.IG_ACCESS_TOKEN === undefined)) {
+      const missing = env.IG_ACCOUNT_ID === undefined ? 'IG_ACCOUNT_ID' : 'IG_ACCESS_TOKEN';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'IG_ACCOUNT_ID and IG_ACCESS_TOKEN go together: set both or neither' });
+    }
   });
 
 export type Env = z.output<typeof envSchema>;
@@ -132,6 +156,16 @@ const hints: Record<string, string> = {
   INBOX_POLL_MS: 'how often idle workers look for new events',
   LOG_LEVEL: 'one of debug, info, warn, error, silent',
   RULES_DIR: 'the folder of rule files, default rules',
+  MODBOT_ENCRYPTION_KEY: '32 random bytes as 64 hex digits, to encrypt access tokens at rest (openssl rand -hex 32)',
+  IG_ACCOUNT_ID: 'the Instagram professional account id, for a single account configured by environment',
+  IG_ACCESS_TOKEN: 'that account\'s access token (kept in memory, never stored or logged)',
+  IG_USERNAME: "that account's username (used to recognise our own replies)",
+  IG_LOGIN_TYPE: 'instagram (graph.instagram.com) or facebook (graph.facebook.com)',
+  GRAPH_API_VERSION: 'the Graph API version to call, e.g. v25.0',
+  GRAPH_API_BASE_URL: 'override the Graph API base URL including the version, e.g. http://127.0.0.1:4010 for a mock',
+  GRAPH_WRITES_PER_MINUTE: 'pace of hides, deletes and replies per account (token bucket rate)',
+  GRAPH_WRITES_PER_HOUR: 'write budget per account per hour; past it actions wait',
+  ACTION_WORKERS: 'how many Graph API actions this process executes at once (0: none)',
   OPENAI_API_KEY: 'an OpenAI API key; unset to use only the built-in offline classifier',
   OPENAI_BASE_URL: 'e.g. https://api.openai.com/v1, or a compatible gateway',
   OPENAI_MODERATION_MODEL: 'default omni-moderation-latest',
@@ -165,7 +199,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 /** The secrets in a configuration, so the logger can make sure they never appear in output. */
 export function secretsOf(env: Env): string[] {
-  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, env.OPENAI_API_KEY, env.ADMIN_TOKEN, passwordOf(env.DATABASE_URL)].filter(
+  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, env.OPENAI_API_KEY, env.IG_ACCESS_TOKEN, env.MODBOT_ENCRYPTION_KEY, env.ADMIN_TOKEN, passwordOf(env.DATABASE_URL)].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   );
 }

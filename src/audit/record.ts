@@ -1,13 +1,16 @@
 /**
- * Writes a decision to the audit log, with the rule set that made it (stored once per hash),
- * in one transaction. A decision for an inbox row that already has one is not written again:
- * the existing one is returned, so a reclaimed or retried event never gets two decisions.
+ * Writes a decision to the audit log together with the rule set that made it (stored once per
+ * hash) and its planned actions (the outbox), in one transaction: intent is recorded before
+ * anything is called. A decision for an inbox row that already has one is not written again; the
+ * existing one is returned, so a reclaimed or retried event never gets two decisions.
  */
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { actions } from '../db/schema/actions.js';
 import { decisions } from '../db/schema/decisions.js';
 import { ruleSets } from '../db/schema/rule-sets.js';
-import type { Decision, RuleSet } from '../moderation/index.js';
+import { type Decision, type RuleSet, textHash } from '../moderation/index.js';
+import type { PlannedAction } from '../pipeline/plan.js';
 import type { InstagramEvent } from '../webhook/events.js';
 
 export interface DecisionToRecord {
@@ -16,6 +19,7 @@ export interface DecisionToRecord {
   readonly text: string | null;
   readonly ruleSet: RuleSet;
   readonly decision: Decision;
+  readonly actions: readonly PlannedAction[];
   readonly dryRun: boolean;
   readonly durationMs: number;
 }
@@ -24,6 +28,8 @@ export interface RecordedDecision {
   readonly id: string;
   /** false when the inbox row already had a decision (this one was not written). */
   readonly created: boolean;
+  /** Ids of the actions waiting to be executed (status planned). */
+  readonly plannedActionIds: readonly string[];
 }
 
 export function createDecisionRecorder(db: Database) {
@@ -53,7 +59,7 @@ export function createDecisionRecorder(db: Database) {
           authorUsername: event.author?.username ?? null,
           text: input.text,
           normalisedText: decision.normalisedText,
-          textHash: decision.textHash,
+          textHash: textHash(decision.normalisedText),
           ruleSetHash: ruleSet.hash,
           outcome: decision.outcome,
           action: decision.action,
@@ -66,9 +72,27 @@ export function createDecisionRecorder(db: Database) {
         })
         .onConflictDoNothing({ target: decisions.inboxId })
         .returning({ id: decisions.id });
-      if (inserted.length === 1) return { id, created: true };
-      const [existing] = await tx.select({ id: decisions.id }).from(decisions).where(eq(decisions.inboxId, input.inboxId));
-      return { id: existing?.id ?? id, created: false };
+      if (inserted.length === 0) {
+        const [existing] = await tx.select({ id: decisions.id }).from(decisions).where(eq(decisions.inboxId, input.inboxId));
+        return { id: existing?.id ?? id, created: false, plannedActionIds: [] };
+      }
+      const rows = input.actions.map((a) => ({
+        id: crypto.randomUUID(),
+        decisionId: id,
+        inboxId: input.inboxId,
+        accountId: event.accountId,
+        commentId: event.commentId,
+        mediaId: event.mediaId,
+        type: a.type,
+        message: a.message,
+        seq: a.seq,
+        priority: a.priority,
+        ruleId: a.ruleId,
+        status: a.status,
+        reason: a.reason,
+      }));
+      if (rows.length > 0) await tx.insert(actions).values(rows);
+      return { id, created: true, plannedActionIds: rows.filter((r) => r.status === 'planned').map((r) => r.id) };
     });
     knownRuleSets.add(ruleSet.hash);
     return recorded;

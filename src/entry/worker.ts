@@ -4,7 +4,9 @@
  *   sql.end() (postgres.js #1202 in workerd: the runtime closes the sockets);
  * - after intake commits, one Queue message per new inbox row (the consumer processes it);
  * - a cron trigger re-enqueues rows whose lease expired or whose dispatch was lost;
- * - rule files are bundled at build time (src/generated/rules.ts), not hot-reloaded.
+ * - rule files are bundled at build time (src/generated/rules.ts), not hot-reloaded;
+ * - the actions a decision plans are executed in the same invocation; the cron runs any left due
+ *   (retries, throttled accounts, moderator actions).
  */
 import { createApp } from '../app.js';
 import { openPostgres } from '../db/postgres.js';
@@ -12,7 +14,8 @@ import { checkReadiness } from '../db/readiness.js';
 import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
 import { createIngestor } from '../pipeline/ingest.js';
-import { moderationHandler } from '../deps.js';
+import { accountStoreFromEnv, actuatorFromEnv, graphClientFromEnv, moderationHandler } from '../deps.js';
+import { createActionsRepo } from '../queue/actions-repo.js';
 import { bundledRuleFiles } from '../generated/rules.js';
 import { loadRuleSet, type RuleSet } from '../moderation/index.js';
 import { createInboxRepo } from '../queue/inbox-repo.js';
@@ -43,6 +46,12 @@ function rules(): RuleSet {
     bundledRuleSet = loaded.ruleSet;
   }
   return bundledRuleSet;
+}
+
+function actuation(env: Env, database: ReturnType<typeof openPostgres>, logger: Logger) {
+  const accounts = accountStoreFromEnv(env, database);
+  const graph = graphClientFromEnv(env);
+  return { accounts, graph, execute: actuatorFromEnv(env, database, logger, accounts, graph), actionsRepo: createActionsRepo(database.db) };
 }
 
 function configure(bindings: WorkerBindings) {
@@ -100,7 +109,15 @@ export default {
 
   async queue(batch, bindings, _ctx) {
     const { env, logger, repo, database } = configure(bindings);
-    const handler = moderationHandler(env, database, logger, rules);
+    const { accounts, graph, execute, actionsRepo } = actuation(env, database, logger);
+    const planned: string[] = [];
+    const handler = moderationHandler(env, database, logger, rules, {
+      accounts,
+      graph,
+      onActionsPlanned: (ids) => {
+        planned.push(...ids);
+      },
+    });
     for (const message of batch.messages) {
       const item = await repo.claimById(message.body.inboxId, env.INBOX_LEASE_SECONDS);
       if (!item) {
@@ -116,12 +133,26 @@ export default {
         message.ack();
       }
     }
+    // Carry out what these decisions planned (in order; anything not due now is left to the cron).
+    for (let round = 0; planned.length > 0 && round < 10; round++) {
+      const claimed = await actionsRepo.claim(planned.length, env.INBOX_LEASE_SECONDS, planned);
+      if (claimed.length === 0) break;
+      for (const action of claimed) await execute(action);
+    }
   },
 
   async scheduled(_controller, bindings, _ctx) {
-    const { logger, repo } = configure(bindings);
+    const { env, logger, repo, database } = configure(bindings);
     const ids = await repo.overdue(60, 5000);
     if (ids.length > 0) logger.info('sweep re-enqueues overdue inbox rows', { count: ids.length });
     await enqueue(bindings.INBOX_QUEUE, ids, logger);
+    // Actions due now: retries, throttled accounts whose pause ended, moderator actions.
+    const { execute, actionsRepo } = actuation(env, database, logger);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const claimed = await actionsRepo.claim(10, env.INBOX_LEASE_SECONDS);
+      if (claimed.length === 0) break;
+      for (const action of claimed) await execute(action);
+    }
   },
 } satisfies ExportedHandler<WorkerBindings, InboxMessage>;

@@ -34,6 +34,8 @@ export interface InboxRepo extends DeliveryStore {
   complete(item: InboxItem): Promise<boolean>;
   /** Records a failed attempt: back to pending after `retryInMs`, or dead when out of attempts. */
   fail(item: InboxItem, error: string, retryInMs: number, maxAttempts: number): Promise<'retry' | 'dead' | 'lost'>;
+  /** Puts a claimed row back to wait `retryInMs` without counting the attempt. */
+  defer(item: InboxItem, reason: string, retryInMs: number): Promise<boolean>;
   /** Ids of rows that should be (re)dispatched: pending and overdue, or leased past expiry. */
   overdue(graceSeconds: number, limit: number): Promise<number[]>;
 }
@@ -194,6 +196,23 @@ export function createInboxRepo(db: Database): InboxRepo {
         .returning({ id: inbox.id });
       if (rows.length === 0) return 'lost';
       return dead ? 'dead' : 'retry';
+    },
+
+    async defer(item, reason, retryInMs) {
+      const rows = await db
+        .update(inbox)
+        .set({
+          status: 'pending',
+          attempts: sql`greatest(${inbox.attempts} - 1, 0)`,
+          lastError: reason.slice(0, 2000),
+          nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
+          leaseUntil: null,
+          claimToken: null,
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')))
+        .returning({ id: inbox.id });
+      return rows.length === 1;
     },
 
     async overdue(graceSeconds, limit) {

@@ -10,7 +10,9 @@ import type { InboxItem, InboxRepo } from './inbox-repo.js';
 export type HandlerResult =
   | { readonly outcome: 'done' }
   | { readonly outcome: 'retry'; readonly error: string; readonly retryInMs?: number }
-  | { readonly outcome: 'dead'; readonly error: string };
+  | { readonly outcome: 'dead'; readonly error: string }
+  /** Not the event's fault (e.g. its account needs re-authorisation): wait without using up an attempt. */
+  | { readonly outcome: 'defer'; readonly reason: string; readonly retryInMs: number };
 
 /** The handler port: moderation plugs in here. */
 export type InboxHandler = (item: InboxItem) => Promise<HandlerResult>;
@@ -42,6 +44,11 @@ export async function processClaimed(
     const ok = await repo.complete(item);
     if (!ok) log.warn('inbox claim lost before completion (lease expired; another worker has it)');
     return { outcome: ok ? 'done' : 'lost' };
+  }
+  if (result.outcome === 'defer') {
+    const deferred = await repo.defer(item, result.reason, result.retryInMs);
+    if (deferred) log.info('inbox event deferred', { reason: result.reason, retryInMs: result.retryInMs });
+    return deferred ? { outcome: 'retry', retryInMs: result.retryInMs } : { outcome: 'lost' };
   }
   const maxAttempts = result.outcome === 'dead' ? item.attempts : options.maxAttempts;
   const delay = result.outcome === 'retry' && result.retryInMs !== undefined ? result.retryInMs : (options.backoff ?? backoffMs)(item.attempts);

@@ -1,0 +1,169 @@
+/**
+ * The accounts modbot acts for, and their credentials. Tokens are encrypted at rest and only
+ * decrypted to make a call. A single account may also come from the environment
+ * (IG_ACCOUNT_ID + IG_ACCESS_TOKEN): its token stays in memory and is never stored.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { type AccountStatus, accounts } from '../db/schema/accounts.js';
+import { decryptToken, encryptToken, parseEncryptionKey } from './token-crypto.js';
+
+export type LoginType = 'facebook' | 'instagram';
+
+/** What a Graph API call needs. */
+export interface AccountCredentials {
+  readonly id: string;
+  readonly loginType: LoginType;
+  readonly accessToken: string;
+  readonly username: string | null;
+}
+
+export interface AccountSummary {
+  readonly id: string;
+  readonly username: string | null;
+  readonly loginType: LoginType;
+  readonly hasToken: boolean;
+  readonly tokenExpiresAt: Date | null;
+  readonly status: AccountStatus;
+  readonly statusReason: string | null;
+  readonly pausedUntil: Date | null;
+  readonly source: 'database' | 'environment';
+}
+
+export interface EnvAccount {
+  readonly id: string;
+  readonly accessToken: string;
+  readonly username: string | null;
+  readonly loginType: LoginType;
+}
+
+export interface AccountStore {
+  list(): Promise<AccountSummary[]>;
+  get(id: string): Promise<AccountSummary | null>;
+  /** Credentials to act with, or null when there is no usable token (dry run for that account). */
+  credentials(id: string): Promise<AccountCredentials | null>;
+  add(input: { id: string; username: string | null; loginType: LoginType; accessToken: string; expiresAt: Date | null }): Promise<void>;
+  remove(id: string): Promise<boolean>;
+  setToken(id: string, accessToken: string, expiresAt: Date | null): Promise<void>;
+  /** Token errors: the account's events wait until someone re-authorises it. */
+  setStatus(id: string, status: AccountStatus, reason: string | null): Promise<void>;
+  /** Throttling: no writes for this account until `until`. */
+  pause(id: string, until: Date): Promise<void>;
+}
+
+export function createAccountStore(db: Database, options: { encryptionKey?: string | undefined; envAccount?: EnvAccount | null } = {}): AccountStore {
+  const env = options.envAccount ?? null;
+  const key = () => parseEncryptionKey(options.encryptionKey);
+
+  const summary = (row: typeof accounts.$inferSelect): AccountSummary => ({
+    id: row.id,
+    username: row.username,
+    loginType: row.loginType,
+    hasToken: row.accessTokenEncrypted !== null || env?.id === row.id,
+    tokenExpiresAt: row.tokenExpiresAt,
+    status: row.status,
+    statusReason: row.statusReason,
+    pausedUntil: row.pausedUntil,
+    source: env?.id === row.id ? 'environment' : 'database',
+  });
+
+  /** The environment's account gets a row too (status, pauses), without its token. */
+  const ensureEnvRow = async () => {
+    if (!env) return;
+    await db
+      .insert(accounts)
+      .values({ id: env.id, username: env.username, loginType: env.loginType })
+      .onConflictDoNothing({ target: accounts.id });
+  };
+  let envRowReady: Promise<void> | null = null;
+  const ready = () => {
+    envRowReady ??= ensureEnvRow();
+    return envRowReady;
+  };
+
+  return {
+    async list() {
+      await ready();
+      return (await db.select().from(accounts).orderBy(accounts.id)).map(summary);
+    },
+    async get(id) {
+      await ready();
+      const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+      return row ? summary(row) : null;
+    },
+    async credentials(id) {
+      await ready();
+      const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+      if (row && row.status === 'disconnected') return null;
+      if (env?.id === id) return { id, loginType: env.loginType, accessToken: env.accessToken, username: env.username ?? row?.username ?? null };
+      if (!row?.accessTokenEncrypted) return null;
+      return { id, loginType: row.loginType, accessToken: await decryptToken(row.accessTokenEncrypted, key()), username: row.username };
+    },
+    async add(input) {
+      const encrypted = await encryptToken(input.accessToken, key());
+      await db
+        .insert(accounts)
+        .values({
+          id: input.id,
+          username: input.username,
+          loginType: input.loginType,
+          accessTokenEncrypted: encrypted,
+          tokenExpiresAt: input.expiresAt,
+          tokenRefreshedAt: sql`now()`,
+          status: 'active',
+        })
+        .onConflictDoUpdate({
+          target: accounts.id,
+          set: {
+            username: input.username,
+            loginType: input.loginType,
+            accessTokenEncrypted: encrypted,
+            tokenExpiresAt: input.expiresAt,
+            tokenRefreshedAt: sql`now()`,
+            status: 'active',
+            statusReason: null,
+            pausedUntil: null,
+            updatedAt: sql`now()`,
+          },
+        });
+    },
+    async remove(id) {
+      const rows = await db.delete(accounts).where(eq(accounts.id, id)).returning({ id: accounts.id });
+      return rows.length > 0;
+    },
+    async setToken(id, accessToken, expiresAt) {
+      await db
+        .update(accounts)
+        .set({
+          accessTokenEncrypted: await encryptToken(accessToken, key()),
+          tokenExpiresAt: expiresAt,
+          tokenRefreshedAt: sql`now()`,
+          status: 'active',
+          statusReason: null,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(accounts.id, id));
+    },
+    async setStatus(id, status, reason) {
+      await ready();
+      await db.update(accounts).set({ status, statusReason: reason, updatedAt: sql`now()` }).where(eq(accounts.id, id));
+    },
+    async pause(id, until) {
+      await ready();
+      await db
+        .update(accounts)
+        .set({ pausedUntil: until, updatedAt: sql`now()` })
+        .where(eq(accounts.id, id));
+    },
+  };
+}
+
+export function envAccountFrom(env: {
+  IG_ACCOUNT_ID?: string | undefined;
+  IG_ACCESS_TOKEN?: string | undefined;
+  IG_USERNAME?: string | undefined;
+  IG_LOGIN_TYPE: LoginType;
+}): EnvAccount | null {
+  if (!env.IG_ACCOUNT_ID || !env.IG_ACCESS_TOKEN) return null;
+  return { id: env.IG_ACCOUNT_ID, accessToken: env.IG_ACCESS_TOKEN, username: env.IG_USERNAME ?? null, loginType: env.IG_LOGIN_TYPE };
+}

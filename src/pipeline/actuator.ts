@@ -1,0 +1,163 @@
+/**
+ * Carrying out one action on Instagram, exactly once:
+ * - hide, unhide and delete are idempotent: retried freely; "object gone" (100/33) counts as done;
+ * - a reply is not: its intent was recorded before any call; after an unknown outcome (timeout,
+ *   crash, 5xx) we look for our own reply on that comment before posting again, and a clean 4xx
+ *   is never retried. A mention reply whose outcome is unknown is not retried at all (there is no
+ *   reliable way to find it), so it can never be posted twice.
+ * Errors follow the Graph error taxonomy: throttling pauses the account (others go on), token
+ * errors flag the account and its actions wait, permission/invalid give up and record.
+ * Every call is recorded in action_attempts.
+ */
+import type { AccountCredentials, AccountStore } from '../accounts/store.js';
+import type { GraphClient, GraphResult } from '../graph/client.js';
+import type { GraphError } from '../graph/errors.js';
+import type { Pacer } from '../graph/pacing.js';
+import type { Logger } from '../log.js';
+import { backoffMs } from '../queue/backoff.js';
+import type { ActionItem, ActionsRepo, Finish } from '../queue/actions-repo.js';
+
+/** What the actuator needs from the Graph API client. */
+export type ActuatorGraph = Pick<GraphClient, 'hideComment' | 'deleteComment' | 'replyToComment' | 'replyToMention' | 'setCommentsEnabled' | 'findOwnReply'>;
+
+export interface ActuatorDeps {
+  readonly repo: ActionsRepo;
+  readonly accounts: AccountStore;
+  readonly graph: ActuatorGraph;
+  /** Per-account write pacing (token bucket) and hourly budget, keyed `${account}` and `${account}:hour`. */
+  readonly pacer: Pacer;
+  readonly budget: Pacer;
+  readonly logger: Logger;
+  readonly maxAttempts: number;
+  readonly backoff?: (attempt: number) => number;
+}
+
+const noTokenWaitMs = 15 * 60_000;
+
+export function createActuator(deps: ActuatorDeps) {
+  const backoff = deps.backoff ?? ((n: number) => backoffMs(n, 1000, 10 * 60_000));
+
+  const call = async <T>(item: ActionItem, run: () => Promise<GraphResult<T>>): Promise<GraphResult<T>> => {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const result = await run();
+    deps.pacer.observe(item.accountId, result.usage);
+    await deps.repo.recordAttempt(item, {
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+      request: result.request,
+      httpStatus: result.status,
+      outcome: result.ok ? 'ok' : result.error.kind,
+      errorCode: result.ok ? null : result.error.code,
+      errorSubcode: result.ok ? null : result.error.subcode,
+      error: result.ok ? null : result.error.message,
+      response: result.ok ? (result.value ?? null) : null,
+    });
+    return result;
+  };
+
+  /** What to do with an action after a failed call. */
+  const onError = async (item: ActionItem, error: GraphError, status: number): Promise<Finish> => {
+    switch (error.kind) {
+      case 'gone':
+        return { status: 'gone', error: error.message };
+      case 'throttled': {
+        const waitMs = error.retryAfterMs ?? 60_000;
+        deps.pacer.pauseUntil(item.accountId, Date.now() + waitMs, `throttled (${error.code}/${error.subcode ?? '-'})`);
+        await deps.accounts.pause(item.accountId, new Date(Date.now() + waitMs));
+        return { status: 'retry', retryInMs: waitMs, error: error.message, countAttempt: false };
+      }
+      case 'token':
+        await deps.accounts.setStatus(
+          item.accountId,
+          error.account === 'disconnected' ? 'disconnected' : 'reauth_needed',
+          `Graph error ${error.code}/${error.subcode ?? '-'}: ${error.message}`,
+        );
+        deps.logger.error('account needs re-authorisation; its actions wait', { accountId: item.accountId, code: error.code, subcode: error.subcode });
+        return { status: 'retry', retryInMs: noTokenWaitMs, error: error.message, countAttempt: false };
+      case 'permission':
+      case 'invalid':
+        return { status: 'failed', error: `${error.kind}: ${error.message}` };
+      case 'transient':
+      case 'unknown':
+        if (item.type === 'mention_reply' && (error.kind === 'unknown' || status >= 500)) {
+          return { status: 'failed', error: `outcome unknown (${error.message}); not retried so the mention cannot get two replies` };
+        }
+        return { status: 'retry', retryInMs: backoff(item.attempts), error: error.message, countAttempt: true };
+    }
+  };
+
+  const run = async (item: ActionItem, account: AccountCredentials): Promise<Finish> => {
+    const need = (v: string | null, what: string) => {
+      if (!v) throw new Error(`action ${item.id} (${item.type}) has no ${what}`);
+      return v;
+    };
+    const settle = async <T>(result: GraphResult<T>, value?: (v: T) => unknown): Promise<Finish> =>
+      result.ok ? { status: 'done', result: value ? value(result.value) : (result.value ?? null) } : onError(item, result.error, result.status);
+
+    switch (item.type) {
+      case 'hide':
+      case 'unhide':
+        return settle(await call(item, () => deps.graph.hideComment(account, need(item.commentId, 'comment id'), item.type === 'hide')));
+      case 'delete':
+        return settle(await call(item, () => deps.graph.deleteComment(account, need(item.commentId, 'comment id'))));
+      case 'comments_off':
+      case 'comments_on':
+        return settle(await call(item, () => deps.graph.setCommentsEnabled(account, need(item.mediaId, 'media id'), item.type === 'comments_on')));
+      case 'reply': {
+        const commentId = need(item.commentId, 'comment id');
+        const message = need(item.message, 'message');
+        if (item.attempts > 1) {
+          // A previous attempt may have posted the reply before we lost track (timeout, crash).
+          const found = await call(item, () => deps.graph.findOwnReply(account, commentId, { message }));
+          if (!found.ok) return onError(item, found.error, found.status);
+          if (found.value) return { status: 'done', result: { id: found.value.id, foundExisting: true } };
+        }
+        return settle(await call(item, () => deps.graph.replyToComment(account, commentId, message)));
+      }
+      case 'mention_reply': {
+        const message = need(item.message, 'message');
+        const mediaId = need(item.mediaId, 'media id');
+        if (item.attempts > 1) {
+          return { status: 'failed', error: 'a previous attempt ended without a known outcome; not retried so the mention cannot get two replies' };
+        }
+        return settle(
+          await call(item, () => deps.graph.replyToMention(account, { mediaId, message, ...(item.commentId ? { commentId: item.commentId } : {}) })),
+        );
+      }
+      case 'review':
+        return { status: 'failed', error: 'review actions are held for a moderator, not executed' };
+    }
+  };
+
+  return async function execute(item: ActionItem): Promise<Finish> {
+    const log = deps.logger.child({ actionId: item.id, type: item.type, accountId: item.accountId, commentId: item.commentId });
+    let finish: Finish;
+    const account = await deps.accounts.credentials(item.accountId);
+    if (!account) {
+      // Planned while the account had a token, which is gone now: wait for a new one.
+      finish = { status: 'retry', retryInMs: noTokenWaitMs, error: 'the account has no usable access token', countAttempt: false };
+    } else {
+      const paced = deps.pacer.take(item.accountId);
+      const budgeted = paced.ok ? deps.budget.take(`${item.accountId}:hour`) : paced;
+      if (!paced.ok || !budgeted.ok) {
+        const wait = !paced.ok ? paced : budgeted;
+        finish = { status: 'retry', retryInMs: wait.ok ? 1000 : wait.waitMs, error: `paced (${wait.ok ? 'rate' : wait.reason})`, countAttempt: false };
+      } else {
+        try {
+          finish = await run(item, account);
+        } catch (error) {
+          finish = { status: 'retry', retryInMs: backoff(item.attempts), error: (error as Error).message, countAttempt: true };
+        }
+      }
+    }
+    const kept = await deps.repo.finish(item, finish, deps.maxAttempts);
+    if (!kept) log.warn('action claim lost before its outcome was recorded (lease expired)');
+    else if (finish.status === 'done' || finish.status === 'gone') log.info('action done', { status: finish.status });
+    else if (finish.status === 'failed') log.error('action failed', { error: finish.error });
+    else if (finish.status === 'retry' && finish.countAttempt) log.warn('action will be retried', { error: finish.error, retryInMs: finish.retryInMs });
+    return finish;
+  };
+}
+
+export type Actuator = ReturnType<typeof createActuator>;

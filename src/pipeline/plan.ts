@@ -1,0 +1,65 @@
+/**
+ * From a decision to the actions to carry out (pure). Each planned step becomes an `actions` row,
+ * written in the same transaction as the decision (intent recorded before anything is called).
+ *
+ * Order: the engine puts a reply before a hide (Meta refuses replies under hidden comments);
+ * `seq` keeps that order and the actuator never starts an action before the earlier ones of the
+ * same decision have finished. Priority: hides and deletes before replies in a backlog.
+ */
+import type { ActionStatus, ActionType } from '../db/schema/actions.js';
+import type { Decision, PlannedStep } from '../moderation/index.js';
+import type { InstagramEvent } from '../webhook/events.js';
+
+export interface PlannedAction {
+  readonly type: ActionType;
+  readonly seq: number;
+  readonly priority: number;
+  readonly message: string | null;
+  readonly status: Extract<ActionStatus, 'planned' | 'dry_run' | 'held'>;
+  readonly reason: string | null;
+  readonly ruleId: string | null;
+}
+
+/** Why nothing may be called for this event, or null when acting for real is allowed. */
+export type DryRunReason = 'DRY_RUN is on' | 'the account has no access token' | 'the account needs re-authorisation' | 'the account is disconnected' | 'test event';
+
+const priorityOf: Record<ActionType, number> = {
+  delete: 0,
+  hide: 0,
+  unhide: 0,
+  comments_off: 0,
+  comments_on: 0,
+  reply: 1,
+  mention_reply: 1,
+  review: 2,
+};
+
+function typeOf(step: PlannedStep): ActionType {
+  if (step.type === 'reply') return step.to === 'mention' ? 'mention_reply' : 'reply';
+  return step.type;
+}
+
+export function planActions(decision: Decision, event: InstagramEvent, dryRun: DryRunReason | null): PlannedAction[] {
+  const planned: PlannedAction[] = [];
+  const add = (steps: readonly PlannedStep[], ruleId: string | null, shadow: boolean, seqBase: number) => {
+    steps.forEach((step, i) => {
+      const type = typeOf(step);
+      const message = step.type === 'reply' ? step.text : null;
+      let status: PlannedAction['status'] = type === 'review' ? 'held' : 'planned';
+      let reason: string | null = type === 'review' ? 'held for a moderator' : null;
+      if (shadow) {
+        status = 'dry_run';
+        reason = 'shadow rule: recorded, never acted on';
+      } else if (dryRun && type !== 'review') {
+        status = 'dry_run';
+        reason = dryRun;
+      }
+      planned.push({ type, seq: seqBase + i, priority: priorityOf[type], message, status, reason, ruleId });
+    });
+  };
+  // The account's own comments and test events are never acted on (the engine plans nothing).
+  if (event.fromSelf || event.isTest) return planned;
+  add(decision.steps, decision.decidingRule, false, 0);
+  if (decision.shadow) add(decision.shadow.steps, decision.shadow.ruleId, true, 100);
+  return planned;
+}
