@@ -5,6 +5,7 @@
  */
 import { type AccountStore, createAccountStore, envAccountFrom } from './accounts/store.js';
 import { createApp } from './app.js';
+import { scheduleRetention } from './audit/erase.js';
 import { createDecisionRecorder } from './audit/record.js';
 import { createClassifiers } from './classify/registry.js';
 import type { DatabaseHandle } from './db/client.js';
@@ -60,7 +61,7 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   const accounts = accountStoreFromEnv(env, database);
   const graph = options.graph ?? graphClientFromEnv(env);
   const actionsRepo = createActionsRepo(database.db);
-  const actuator = actuatorFromEnv(env, database, logger, accounts, graph);
+  const actuator = actuatorFromEnv(env, database, logger, accounts, graph, options.backoff);
   const actuatorLoop = startClaimLoop({
     name: 'actuator',
     concurrency: env.ACTION_WORKERS,
@@ -80,12 +81,15 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
     logger,
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
+  const secrets = options.secrets ?? signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET);
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
+    api: { db: database.db, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
+    meta: { db: database.db, secrets, publicUrl: env.PUBLIC_URL },
     webhooks: {
       verifyToken: options.verifyToken ?? env.META_VERIFY_TOKEN,
-      secrets: options.secrets ?? signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET),
+      secrets,
       maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
       ingestor: createIngestor(repo),
       logger,
@@ -134,8 +138,16 @@ export function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
   };
 }
 
-export function actuatorFromEnv(env: Env, database: DatabaseHandle, logger: Logger, accounts: AccountStore, graph: GraphClient): Actuator {
+export function actuatorFromEnv(
+  env: Env,
+  database: DatabaseHandle,
+  logger: Logger,
+  accounts: AccountStore,
+  graph: GraphClient,
+  backoff?: (attempt: number) => number,
+): Actuator {
   return createActuator({
+    ...(backoff ? { backoff } : {}),
     repo: createActionsRepo(database.db),
     accounts,
     graph,
