@@ -147,6 +147,12 @@ export interface FakeGraphOptions {
   readonly latencyMs?: number;
   /** Usage headers on normal answers (default { app: 1, business: 1 }; null: none). */
   readonly usage?: UsageSpec | null;
+  /**
+   * Unknown numeric comment / media ids are created on first use (a comment on the calling
+   * account's media; mention targets on another account's media), so pipelines, crash tests and
+   * benchmarks can fire webhooks with made-up ids. Deleted comments stay deleted (100/33).
+   */
+  readonly autoCreate?: boolean;
 }
 
 export interface FakeGraphState {
@@ -306,6 +312,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const accounts = new Map<string, FakeAccount>();
   const media = new Map<string, FakeMedia>();
   const comments = new Map<string, FakeComment>();
+  const children = new Map<string, FakeComment[]>();
   const calls: FakeCall[] = [];
   let rules: Array<ScriptRule & { left: number }> = [];
   let usage: UsageSpec | null = options.usage === undefined ? { app: 1, business: 1 } : options.usage;
@@ -359,10 +366,15 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
         likeCount: 0,
       };
       comments.set(item.id, item);
+      if (item.parentId) {
+        const list = children.get(item.parentId);
+        if (list) list.push(item);
+        else children.set(item.parentId, [item]);
+      }
       return item;
     },
     repliesTo(commentId) {
-      return [...comments.values()].filter((c) => c.parentId === commentId && !c.deleted);
+      return (children.get(commentId) ?? []).filter((c) => !c.deleted);
     },
     repliesBy(accountId, commentId) {
       return state.repliesTo(commentId).filter((c) => c.fromId === accountId);
@@ -422,6 +434,27 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     return { status: 200, body: { data, paging } };
   };
 
+  const autoMedia = new Map<string, FakeMedia>();
+  /** The media auto-created comments hang on: the caller's own, or another account's for mentions. */
+  const autoMediaOf = (ownerId: string): FakeMedia => {
+    let m = autoMedia.get(ownerId);
+    if (!m) {
+      m = state.addMedia(ownerId, { caption: 'auto-created media' });
+      autoMedia.set(ownerId, m);
+    }
+    return m;
+  };
+  const isNew = (id: string): boolean =>
+    options.autoCreate === true &&
+    /^\d+$/.test(id) &&
+    !comments.has(id) &&
+    !media.has(id) &&
+    !accounts.has(id);
+  const autoComment = (id: string, ownerId: string): void => {
+    if (isNew(id)) state.addComment(autoMediaOf(ownerId).id, { id, text: `comment ${id}` });
+  };
+  const FOREIGN = '17841499999999999';
+
   function route(
     method: string,
     path: string,
@@ -443,6 +476,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     const ok = { status: 200, body: { success: true } };
     const [id, edge, ...rest] = seg;
     if (id === undefined || rest.length > 0) throw new GraphFail(400, 100, 'Unknown path components');
+    if (edge === undefined || edge === 'replies') autoComment(id, acct.id);
+    if (edge === 'comments' && isNew(id)) media.set(id, { ...autoMediaOf(acct.id), id });
 
     if (id === 'refresh_access_token' && method === 'GET') {
       if (query.get('grant_type') !== 'ig_refresh_token') throw new GraphFail(400, 100, 'Invalid grant_type');
@@ -494,11 +529,14 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
           const mc = /mentioned_comment\.comment_id\(([^)]+)\)/.exec(fieldsRaw ?? '');
           const mm = /mentioned_media\.media_id\(([^)]+)\)/.exec(fieldsRaw ?? '');
           if (mc?.[1]) {
+            autoComment(mc[1], FOREIGN);
             const c = comments.get(mc[1]);
             if (!c || c.deleted) throw gone(mc[1]);
             const inner = /mentioned_comment\.comment_id\([^)]+\)\{(.*)\}/.exec(fieldsRaw ?? '')?.[1];
             out.mentioned_comment = pick(commentView(c), topFields(inner), ['text', 'timestamp']);
           } else if (mm?.[1]) {
+            if (isNew(mm[1]))
+              media.set(mm[1], { ...autoMediaOf(FOREIGN), id: mm[1], caption: `caption ${mm[1]}` });
             const target = media.get(mm[1]);
             if (!target) throw gone(mm[1]);
             const inner = /mentioned_media\.media_id\([^)]+\)\{(.*)\}/.exec(fieldsRaw ?? '')?.[1];
@@ -560,9 +598,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const mediaId = param('media_id');
       const message = param('message');
       if (!mediaId || !message) throw new GraphFail(400, 100, '(#100) media_id and message are required');
+      if (isNew(mediaId)) media.set(mediaId, { ...autoMediaOf(FOREIGN), id: mediaId });
       const m = media.get(mediaId);
       if (!m) throw gone(mediaId);
       const commentId = param('comment_id');
+      if (commentId) autoComment(commentId, FOREIGN);
       if (commentId && !comments.has(commentId)) throw gone(commentId);
       const reply = state.addComment(mediaId, {
         text: message,

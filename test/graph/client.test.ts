@@ -352,6 +352,37 @@ describe('failures', () => {
   });
 });
 
+describe('fake: autoCreate for made-up webhook ids', () => {
+  it('creates unknown comments and mention targets on first use; deleted stays deleted', async () => {
+    const auto = await startFakeGraph({ autoCreate: true });
+    try {
+      const a = auto.state.addAccount({ id: '17841400000000777', token: 'tok-auto-0001' });
+      const account: GraphAccount = { id: a.id, loginType: 'instagram', accessToken: a.token };
+      const c = createGraphClient({ baseUrl: auto.baseUrl });
+      expect((await c.hideComment(account, '17900000000055501', true)).ok).toBe(true);
+      expect(auto.state.comments.get('17900000000055501')?.hidden).toBe(true);
+      expect((await c.replyToComment(account, '17900000000055502', 'hello')).ok).toBe(true);
+      expect(auto.state.repliesBy(a.id, '17900000000055502')).toHaveLength(1);
+      const mc = await c.getMentionedComment(account, '17900000000055503');
+      expect(mc.ok && mc.value?.id).toBe('17900000000055503');
+      expect((await c.replyToMention(account, { mediaId: '18000000000055504', message: 'hi' })).ok).toBe(
+        true,
+      );
+      expect((await c.deleteComment(account, '17900000000055501')).ok).toBe(true);
+      expect(await c.deleteComment(account, '17900000000055501')).toMatchObject({
+        ok: false,
+        error: { kind: 'gone' },
+      });
+      expect(await c.hideComment(account, 'not-numeric', true)).toMatchObject({
+        ok: false,
+        error: { kind: 'gone' },
+      });
+    } finally {
+      await auto.close();
+    }
+  });
+});
+
 describe('tokens and hosts', () => {
   it('refreshes an Instagram token under baseUrl', async () => {
     const { a } = setup();
