@@ -5,7 +5,9 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Readiness } from './db/readiness.js';
+import { type ApiDeps, apiRoutes } from './http/api.js';
 import type { AppEnv } from './http/context.js';
+import { type MetaCallbackDeps, metaCallbackRoutes } from './http/meta-callbacks.js';
 import { type WebhookDeps, webhookRoutes } from './http/webhooks.js';
 import type { Logger } from './log.js';
 
@@ -13,6 +15,10 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly webhooks: WebhookDeps;
   readonly readiness: () => Promise<Readiness>;
+  /** The admin API under /api (audit, review queue, moderator actions); mounted when given. */
+  readonly api?: ApiDeps;
+  /** Meta's data-deletion and deauthorize callbacks under /meta; mounted when given. */
+  readonly meta?: MetaCallbackDeps;
 }
 
 export function createApp(deps: AppDeps) {
@@ -29,6 +35,8 @@ export function createApp(deps: AppDeps) {
     return ready.ok ? c.json({ ok: true }) : c.json({ ok: false, reason: ready.reason }, 503);
   });
   app.route('/webhooks/instagram', webhookRoutes(deps.webhooks));
+  if (deps.api) app.route('/api', apiRoutes(deps.api));
+  if (deps.meta) app.route('/meta', metaCallbackRoutes(deps.meta));
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

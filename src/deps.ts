@@ -98,6 +98,14 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
       },
     },
   });
+  // Retention (RETENTION_DAYS): hourly in this process; on Workers the cron trigger runs it.
+  const stopRetention = scheduleRetention(database.db, {
+    days: env.RETENTION_DAYS,
+    onResult: (r) => {
+      if (Object.values(r.counts).some((n) => n > 0)) logger.info('retention redacted old text', { cutoff: r.cutoff, counts: r.counts });
+    },
+    onError: (error) => logger.error('retention failed; it runs again in an hour', { error }),
+  });
   return {
     app,
     repo,
@@ -112,6 +120,7 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
       }
     },
     async stop() {
+      stopRetention();
       await pool.stop();
       await actuatorLoop.stop();
     },

@@ -332,3 +332,28 @@ export function scheduleRetention(
     clearInterval(timer);
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Deauthorize: the user removed the app.
+
+/**
+ * Drops the account's token and marks it disconnected (the account store then gives no
+ * credentials, so nothing more is done on Instagram for it), and dismisses its actions that
+ * have not started. Returns false when no connected account has this id.
+ */
+export async function disconnectAccount(db: Database, accountId: string, reason: string): Promise<{ found: boolean; dismissedActions: number }> {
+  if (!/^[0-9A-Za-z_-]{1,64}$/.test(accountId)) throw new AuditInputError('account id is an Instagram id (digits)');
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(accounts)
+      .set({ accessTokenEncrypted: null, tokenExpiresAt: null, status: 'disconnected', statusReason: reason, updatedAt: new Date() })
+      .where(eq(accounts.id, accountId))
+      .returning({ id: accounts.id });
+    const dismissed = await tx
+      .update(actions)
+      .set({ status: 'dismissed', reason, completedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(actions.accountId, accountId), inArray(actions.status, ['planned', 'waiting'])))
+      .returning({ id: actions.id });
+    return { found: rows.length > 0, dismissedActions: dismissed.length };
+  });
+}
