@@ -16,6 +16,7 @@ const program = new Command()
 // Command modules register themselves below (one import per group).
 registerDb(program);
 registerSimulate(program);
+(await import('./accounts.js')).registerAccounts(program);
 registerRules(program);
 (await import('./eval.js')).registerEval(program);
 (await import('./audit.js')).registerAudit(program);
