@@ -323,7 +323,7 @@ export function scheduleRetention(
       running = false;
     }
   };
-  const first = setTimeout(() => void tick(), 5_000);
+  const first = setTimeout(() => void tick(), 60_000);
   const timer = setInterval(() => void tick(), options.everyMs ?? 3_600_000);
   first.unref?.();
   timer.unref?.();
