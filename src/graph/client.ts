@@ -154,12 +154,13 @@ export interface GraphClient {
   ): AsyncIterable<GraphResult<GraphPage<IgComment>>>;
   /**
    * After an unknown outcome: look through the replies of `commentId` for one written by this
-   * account (from.id === account.id), optionally with exactly this text. value null = none found.
+   * account (from.id === account.id, or username === opts.username when Meta omits `from`),
+   * optionally with exactly this text. value null = none found; an error = could not tell.
    */
   findOwnReply(
     account: GraphAccount,
     commentId: string,
-    opts?: CallOptions & { message?: string },
+    opts?: CallOptions & { message?: string; username?: string },
   ): Promise<GraphResult<IgComment | null>>;
   /** GET /{ig-user-id}?fields=mentioned_comment.comment_id(ID){...}; value null when not returned. */
   getMentionedComment(
@@ -535,7 +536,9 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
         if (!page.ok) return page;
         last = page;
         const mine = page.value.items.find(
-          (c) => c.from?.id === account.id && (opts.message === undefined || c.text === opts.message),
+          (c) =>
+            (c.from?.id === account.id || (opts.username !== undefined && c.username === opts.username)) &&
+            (opts.message === undefined || c.text === opts.message),
         );
         if (mine) return { ...page, value: mine };
       }
