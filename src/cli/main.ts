@@ -17,6 +17,7 @@ const program = new Command()
 registerDb(program);
 registerSimulate(program);
 (await import('./accounts.js')).registerAccounts(program);
+(await import('./sweep.js')).registerSweep(program);
 registerRules(program);
 (await import('./eval.js')).registerEval(program);
 (await import('./audit.js')).registerAudit(program);

@@ -11,7 +11,8 @@ export interface DeliveryToStore {
   readonly id: string;
   readonly receivedAt: Date;
   readonly requestId: string | null;
-  readonly signedWith: 'meta' | 'instagram';
+  /** Which app secret signed it, or 'sweep' for comments found by the catch-up sweep. */
+  readonly signedWith: 'meta' | 'instagram' | 'sweep';
   readonly body: string;
   readonly changes: readonly NormalisedChange[];
 }
