@@ -31,6 +31,12 @@ function arrayOr(expr: ReturnType<typeof sql>) {
   return sql`case when jsonb_typeof(${expr}) = 'array' then ${expr} else '[]'::jsonb end`;
 }
 
+/** Planned steps with reply text (which may quote the author's name) replaced. */
+function stepsTombstone(steps: ReturnType<typeof sql>, mark: string) {
+  return sql`coalesce((select jsonb_agg(case when jsonb_typeof(s) = 'object' and s ? 'text' then s || jsonb_build_object('text', ${mark}::text) else s end)
+      from jsonb_array_elements(${arrayOr(steps)}) s), '[]'::jsonb)`;
+}
+
 /**
  * The decision row's tombstone: text gone, the engine's record kept minus anything quoting the
  * comment (condition details, matched terms, policy reasons, reply text).
@@ -53,9 +59,9 @@ function decisionTombstone(mark: string, eraseAuthorId: boolean) {
                                   from jsonb_array_elements(${arrayOr(sql`f->'conditions'`)}) c), '[]'::jsonb)))
         from jsonb_array_elements(${arrayOr(fired)}) f), '[]'::jsonb),
       'classifierCalls', coalesce((select jsonb_agg(c #- '{result,reason}') from jsonb_array_elements(${arrayOr(calls)}) c), '[]'::jsonb),
+      'steps', ${stepsTombstone(sql`${d.detail}->'steps'`, mark)},
       'shadow', case when jsonb_typeof(${d.detail}->'shadow') = 'object' then (${d.detail}->'shadow') - 'steps' else 'null'::jsonb end)`,
-    steps: sql`coalesce((select jsonb_agg(case when jsonb_typeof(s) = 'object' and s ? 'text' then s || jsonb_build_object('text', ${mark}::text) else s end)
-      from jsonb_array_elements(${arrayOr(sql`${d.steps}`)}) s), '[]'::jsonb)`,
+    steps: stepsTombstone(sql`${d.steps}`, mark),
     redactedAt: sql`now()`,
   };
 }
