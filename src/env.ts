@@ -79,6 +79,8 @@ export const envSchema = z
     GRAPH_WRITES_PER_MINUTE: int(30, 1, 10_000),
     GRAPH_WRITES_PER_HOUR: int(600, 1, 1_000_000),
     ACTION_WORKERS: int(2, 0, 64),
+    SWEEP_INTERVAL_MINUTES: int(60, 0, 7 * 24 * 60),
+    SWEEP_SINCE_HOURS: int(48, 1, 24 * 90),
     OPENAI_API_KEY: optionalSecret,
     OPENAI_BASE_URL: z
       .string()
@@ -166,6 +168,8 @@ const hints: Record<string, string> = {
   GRAPH_WRITES_PER_MINUTE: 'pace of hides, deletes and replies per account (token bucket rate)',
   GRAPH_WRITES_PER_HOUR: 'write budget per account per hour; past it actions wait',
   ACTION_WORKERS: 'how many Graph API actions this process executes at once (0: none)',
+  SWEEP_INTERVAL_MINUTES: 'how often to sweep each account for comments whose webhooks never arrived (0: never)',
+  SWEEP_SINCE_HOURS: 'how far back each scheduled sweep looks, in hours (default 48)',
   OPENAI_API_KEY: 'an OpenAI API key; unset to use only the built-in offline classifier',
   OPENAI_BASE_URL: 'e.g. https://api.openai.com/v1, or a compatible gateway',
   OPENAI_MODERATION_MODEL: 'default omni-moderation-latest',

@@ -5,7 +5,9 @@
 import { serve } from '@hono/node-server';
 import { openDatabase } from '../db/open.js';
 import { applyMigrations } from '../db/migrate.js';
-import { buildNodeRuntime } from '../deps.js';
+import { PgClassifierCache } from '../db/stores/classifier-cache.js';
+import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
+import { dailyMaintenance, every, type ScheduleDeps, sweepAllAccounts } from '../pipeline/schedule.js';
 import { loadOrCreateDevSecrets, devSecretsPath } from '../dev-secrets.js';
 import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger } from '../log.js';
@@ -63,6 +65,22 @@ async function main() {
     ...(dev ? { secrets: signingSecrets(dev.appSecret), verifyToken: env.META_VERIFY_TOKEN ?? dev.verifyToken } : {}),
   });
 
+  // Periodic jobs: catch-up sweep of every account, token refresh and cache purge.
+  const jobs: ScheduleDeps = {
+    accounts: runtime.accounts,
+    graph: graphClientFromEnv(env),
+    store: runtime.repo,
+    cache: new PgClassifierCache(database.db),
+    logger,
+    onQueued: () => runtime.pool.wake(),
+  };
+  const stopJobs = [
+    env.SWEEP_INTERVAL_MINUTES > 0
+      ? every('sweep', env.SWEEP_INTERVAL_MINUTES * 60_000, 60_000, () => sweepAllAccounts(jobs, env.SWEEP_SINCE_HOURS), logger)
+      : () => {},
+    every('daily maintenance', 24 * 3600_000, 5 * 60_000, () => dailyMaintenance(jobs), logger),
+  ];
+
   const server = serve({ fetch: runtime.app.fetch, hostname: env.HOST, port: env.PORT }, (info) => {
     const url = `http://${env.HOST}:${info.port}`;
     const lines = [
@@ -86,6 +104,7 @@ async function main() {
     closing = true;
     logger.info('shutting down', { signal });
     server.close();
+    for (const stop of stopJobs) stop();
     rules.close();
     await runtime.stop();
     await database.close();

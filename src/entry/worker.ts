@@ -9,6 +9,7 @@
  *   (retries, throttled accounts, moderator actions).
  */
 import { createApp } from '../app.js';
+import { runRetention } from '../audit/erase.js';
 import { openPostgres } from '../db/postgres.js';
 import { checkReadiness } from '../db/readiness.js';
 import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
@@ -16,6 +17,8 @@ import { createLogger, type Logger } from '../log.js';
 import { createIngestor } from '../pipeline/ingest.js';
 import { accountStoreFromEnv, actuatorFromEnv, graphClientFromEnv, moderationHandler } from '../deps.js';
 import { createActionsRepo } from '../queue/actions-repo.js';
+import { PgClassifierCache } from '../db/stores/classifier-cache.js';
+import { dailyMaintenance, sweepAllAccounts } from '../pipeline/schedule.js';
 import { bundledRuleFiles } from '../generated/rules.js';
 import { loadRuleSet, type RuleSet } from '../moderation/index.js';
 import { createInboxRepo } from '../queue/inbox-repo.js';
@@ -93,6 +96,8 @@ export default {
     const app = createApp({
       logger,
       readiness: () => checkReadiness(database.db),
+      api: { db: database.db, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
+      meta: { db: database.db, secrets: signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET), publicUrl: env.PUBLIC_URL },
       webhooks: {
         verifyToken: env.META_VERIFY_TOKEN,
         secrets: signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET),
@@ -141,8 +146,13 @@ export default {
     }
   },
 
-  async scheduled(_controller, bindings, _ctx) {
+  async scheduled(controller, bindings, _ctx) {
     const { env, logger, repo, database } = configure(bindings);
+    // Retention (RETENTION_DAYS), once an hour from the every-minute cron.
+    if (new Date(controller.scheduledTime).getUTCMinutes() === 7) {
+      const r = await runRetention(database.db, { days: env.RETENTION_DAYS });
+      logger.info('retention', { cutoff: r.cutoff, counts: r.counts });
+    }
     const ids = await repo.overdue(60, 5000);
     if (ids.length > 0) logger.info('sweep re-enqueues overdue inbox rows', { count: ids.length });
     await enqueue(bindings.INBOX_QUEUE, ids, logger);
