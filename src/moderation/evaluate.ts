@@ -751,7 +751,7 @@ function plan(
 }
 
 /** Decides what to do with one comment. */
-export async function evaluate(
+export function evaluate(
   ruleSet: RuleSet,
   input: ModerationInput,
   ports: EvaluatePorts = {},
@@ -760,82 +760,102 @@ export async function evaluate(
   const event = input.event;
   const text = input.text ?? event.text ?? '';
   const ctx = new Context(ruleSet, event, text, ports);
-
-  if (event.fromSelf || event.isTest) {
-    // Our own comments (and our replies coming back as webhooks) are never acted on.
-    return {
-      outcome: 'skipped',
-      reason: event.fromSelf ? 'own_comment' : 'test_event',
-      action: 'allow',
-      decidingRule: null,
-      steps: [],
-      ruleSetHash: ruleSet.hash,
-      normalisedText: ctx.normalised.text,
-      fired: [],
-      shadow: null,
-      classifierCalls: [],
-      fallbacks: [],
-      notes: [],
-    };
-  }
+  if (event.fromSelf || event.isTest)
+    return Promise.resolve(skipped(ctx, event.fromSelf ? 'own_comment' : 'test_event'));
 
   const rules = ruleSet.scoped
     ? ruleSet.rules.filter((r) => r.accounts === null || r.accounts.has(event.accountId))
     : ruleSet.rules;
-  const status = new Map<CompiledRule, boolean | undefined>();
-  let undecidedCount = 0;
-  for (const rule of rules) {
-    const v = evalNode(rule.when, ctx, null, 0);
-    if (v === undefined) undecidedCount++;
-    status.set(rule, v);
+  // status[i]: rules[i] fired (true), did not (false), or depends on a dear condition (undefined).
+  const status: Array<boolean | undefined> = new Array(rules.length);
+  let undecided = 0;
+  for (let i = 0; i < rules.length; i++) {
+    const v = evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
+    if (v === undefined) undecided++;
+    status[i] = v;
   }
+  // The common case is fully synchronous: no database or classifier condition was needed.
+  if (undecided === 0) return Promise.resolve(finish(ctx, rules, status, options));
+  return resolveDear(ctx, rules, status).then(() => finish(ctx, rules, status, options));
+}
 
-  // Ask dearer conditions tier by tier, only for rules that are still undecided and could matter.
-  for (let tier = 1; tier <= 3 && undecidedCount > 0; tier++) {
+function skipped(ctx: Context, reason: 'own_comment' | 'test_event'): Decision {
+  // Our own comments (and our replies coming back as webhooks) are never acted on.
+  return {
+    outcome: 'skipped',
+    reason,
+    action: 'allow',
+    decidingRule: null,
+    steps: [],
+    ruleSetHash: ctx.ruleSet.hash,
+    normalisedText: ctx.normalised.text,
+    fired: [],
+    shadow: null,
+    classifierCalls: [],
+    fallbacks: [],
+    notes: [],
+  };
+}
+
+/** Asks dearer conditions tier by tier, only for rules still undecided that could matter. */
+async function resolveDear(
+  ctx: Context,
+  rules: readonly CompiledRule[],
+  status: Array<boolean | undefined>,
+): Promise<void> {
+  let undecided = 1;
+  for (let tier = 1; tier <= 3 && undecided > 0; tier++) {
     let best: Rank | null = null;
-    for (const r of rules) {
-      if (r.mode !== 'enforce' || status.get(r) !== true) continue;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i] as CompiledRule;
+      if (r.mode !== 'enforce' || status[i] !== true) continue;
       const cand = { priority: r.priority, severity: ruleSeverity(r.actions), order: r.order };
       if (!best || outrank(cand, best)) best = cand;
     }
-    const worth: CompiledRule[] = [];
-    for (const r of rules) {
-      if (status.get(r) !== undefined) continue;
-      if (r.mode === 'shadow' || best === null) worth.push(r);
-      else if (
-        outrank(
-          {
-            priority: r.priority,
-            severity: Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks)),
-            order: r.order,
-          },
-          best,
-        )
+    const worth: number[] = [];
+    for (let i = 0; i < rules.length; i++) {
+      if (status[i] !== undefined) continue;
+      const r = rules[i] as CompiledRule;
+      const severity = Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks));
+      if (
+        r.mode === 'shadow' ||
+        best === null ||
+        outrank({ priority: r.priority, severity, order: r.order }, best)
       )
-        worth.push(r);
+        worth.push(i);
     }
     if (worth.length === 0) break;
     const pending = new Map<number, Pending>();
     ctx.pending = pending;
-    for (const r of worth) evalNode(r.when, ctx, null, 0);
+    for (const i of worth) evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
     ctx.pending = null;
-    const thisTier: Array<Promise<void>> = [];
-    for (const p of pending.values()) if (p.node.tier === tier) thisTier.push(resolveLeaf(p.node, ctx));
-    if (thisTier.length > 0) await Promise.all(thisTier);
-    undecidedCount = 0;
-    for (const r of worth) {
-      const v = evalNode(r.when, ctx, null, 0);
-      if (v === undefined) undecidedCount++;
-      status.set(r, v);
+    const asks: Array<Promise<void>> = [];
+    for (const p of pending.values()) if (p.node.tier === tier) asks.push(resolveLeaf(p.node, ctx));
+    if (asks.length > 0) await Promise.all(asks);
+    undecided = 0;
+    for (const i of worth) {
+      const v = evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
+      if (v === undefined) undecided++;
+      status[i] = v;
     }
   }
+}
 
+function finish(
+  ctx: Context,
+  rules: readonly CompiledRule[],
+  status: ReadonlyArray<boolean | undefined>,
+  options: EvaluateOptions,
+): Decision {
+  const event = ctx.event;
+  const ruleSet = ctx.ruleSet;
   // Outcomes: full traces for fired rules (and for every rule when explaining).
   const outcomes: RuleOutcome[] = [];
   const fired: Array<{ rule: CompiledRule; outcome: RuleOutcome }> = [];
   const fallbacks: FallbackApplied[] = [];
-  for (const rule of rules) {
-    const st = status.get(rule);
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i] as CompiledRule;
+    const st = status[i];
     if (st !== true && !options.explain) continue;
     const trace: Trace = { conditions: [], matched: [], fallbacks: [] };
     ctx.tracing = st;
@@ -875,17 +895,37 @@ export async function evaluate(
     shadow = { ruleId: top.rule.id, action: p.action, steps: p.steps };
   }
 
-  const base = {
+  const firedOutcomes = fired.length === 0 ? [] : fired.map(outcomeOf);
+  const explained = options.explain ? { rules: outcomes } : null;
+  if (!winner) {
+    const decision: Decision = {
+      outcome: 'no_match',
+      action: 'allow',
+      decidingRule: null,
+      steps: [],
+      ruleSetHash: ruleSet.hash,
+      normalisedText: ctx.normalised.text,
+      fired: firedOutcomes,
+      shadow,
+      classifierCalls: ctx.classifierLog,
+      fallbacks,
+      notes,
+    };
+    return explained ? { ...decision, ...explained } : decision;
+  }
+  const p = plan(winner.rule, winner.outcome.actions, winner.outcome, event, notes);
+  const decision: Decision = {
+    outcome: 'matched',
+    action: p.action,
+    decidingRule: winner.rule.id,
+    steps: p.steps,
     ruleSetHash: ruleSet.hash,
     normalisedText: ctx.normalised.text,
-    fired: fired.length === 0 ? [] : fired.map(outcomeOf),
+    fired: firedOutcomes,
     shadow,
     classifierCalls: ctx.classifierLog,
     fallbacks,
     notes,
-    ...(options.explain ? { rules: outcomes } : {}),
   };
-  if (!winner) return { ...base, outcome: 'no_match', action: 'allow', decidingRule: null, steps: [] };
-  const p = plan(winner.rule, winner.outcome.actions, winner.outcome, event, notes);
-  return { ...base, outcome: 'matched', action: p.action, decidingRule: winner.rule.id, steps: p.steps };
+  return explained ? { ...decision, ...explained } : decision;
 }

@@ -586,6 +586,30 @@ function leafNode(key: string, leaf: Leaf, ctx: CompileContext): CNode {
   return { t: 'leaf', key, leaf, tier, id: ctx.leafCount++ };
 }
 
+/** A rough per-comment cost rank within a tier (0: free once the comment is scanned). */
+function nodeCost(node: CNode): number {
+  if (node.t !== 'leaf') return 3;
+  switch (node.leaf.kind) {
+    case 'terms':
+    case 'author':
+    case 'media':
+    case 'media-type':
+    case 'is-live':
+    case 'event-kind':
+      return 0;
+    case 'count':
+      return node.leaf.what === 'emoji' ? 2 : 1;
+    case 'has-link':
+    case 'has-shortened-link':
+    case 'link-domain':
+    case 'mentions-any':
+    case 'hashtags-any':
+      return 1;
+    default:
+      return 2;
+  }
+}
+
 function maxTier(nodes: readonly CNode[]): Tier {
   let t: Tier = TIER_CHEAP;
   for (const n of nodes) if (n.tier > t) t = n.tier;
@@ -784,7 +808,7 @@ function compileCondition(cond: ConditionInput, ctx: CompileContext, path: Path)
       case 'any':
       case 'all': {
         const groups = (value as ConditionInput[]).map((g, i) => compileCondition(g, ctx, [...at, i]));
-        groups.sort((a, b) => a.tier - b.tier);
+        groups.sort((a, b) => a.tier - b.tier || nodeCost(a) - nodeCost(b));
         children.push({ t: key, children: groups, tier: maxTier(groups) });
         break;
       }
@@ -804,8 +828,10 @@ function compileCondition(cond: ConditionInput, ctx: CompileContext, path: Path)
       'add at least one condition, e.g. text contains any: [word]',
     );
   }
-  // Cheap conditions first: dearer ones are only asked when the cheap ones matched.
-  children.sort((a, b) => a.tier - b.tier);
+  // Cheap conditions first: dearer ones are only asked when the cheap ones matched. Within a
+  // tier, conditions answered from the shared term scan or the event come before those that
+  // scan the text again (regexes, emoji, capitals), so a failing cheap one saves the scan.
+  children.sort((a, b) => a.tier - b.tier || nodeCost(a) - nodeCost(b));
   if (children.length === 1) return children[0] as CNode;
   return { t: 'all', children, tier: maxTier(children) };
 }
