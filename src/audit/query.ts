@@ -12,6 +12,7 @@ import { decisions } from '../db/schema/decisions.js';
 import { ruleSets } from '../db/schema/rule-sets.js';
 import { normalise } from '../moderation/index.js';
 import { type AuditFilter, AuditInputError, type StatsDimension } from './filters.js';
+import { base64UrlDecode, base64UrlEncode } from './signed-request.js';
 
 const d = decisions;
 
@@ -120,7 +121,7 @@ export interface DecisionPage {
 }
 
 function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
+  return base64UrlEncode(new TextEncoder().encode(JSON.stringify([at, id])));
 }
 
 function decodeCursor(cursor: string): { at: string; id: string } {
@@ -128,7 +129,9 @@ function decodeCursor(cursor: string): { at: string; id: string } {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw bad();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const bytes = base64UrlDecode(cursor);
+    if (!bytes) throw bad();
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     throw bad();
   }
