@@ -24,6 +24,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 
 export type LoginType = 'facebook' | 'instagram';
 
@@ -153,6 +154,8 @@ export interface FakeGraphOptions {
    * benchmarks can fire webhooks with made-up ids. Deleted comments stay deleted (100/33).
    */
   readonly autoCreate?: boolean;
+  /** Listen port (default 0: random). */
+  readonly port?: number;
 }
 
 export interface FakeGraphState {
@@ -642,6 +645,75 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     res.end(text);
   };
 
+  /**
+   * Control endpoints for scripting the fake from another process (an operator, a shell test):
+   *   GET /_fake/calls · POST /_fake/script {method?,path?,pathRegex?,times?,fault} · DELETE /_fake/script
+   *   POST /_fake/accounts {id,token,username?,loginType?} · POST /_fake/usage {app?,business?,regainMinutes?}|null
+   *   GET /_fake/comments/{id} (the comment and its live replies). Not recorded as calls.
+   */
+  function control(method: string, path: string, raw: string, res: ServerResponse): true {
+    pending.delete(res);
+    const json = (status: number, body: unknown): true => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return true;
+    };
+    let input: Record<string, unknown> = {};
+    try {
+      input = raw.trim() ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    } catch {
+      return json(400, { error: 'body must be JSON' });
+    }
+    if (method === 'GET' && path === '/_fake/calls') return json(200, calls);
+    if (method === 'DELETE' && path === '/_fake/script') {
+      rules = [];
+      return json(200, { ok: true });
+    }
+    if (method === 'POST' && path === '/_fake/script') {
+      const rule: ScriptRule & { left: number } = {
+        fault: input.fault as FakeFault,
+        left:
+          typeof input.times === 'number'
+            ? input.times
+            : input.times === 'always'
+              ? Number.POSITIVE_INFINITY
+              : 1,
+        ...(typeof input.method === 'string' ? { method: input.method } : {}),
+        ...(typeof input.path === 'string' ? { path: input.path } : {}),
+        ...(typeof input.pathRegex === 'string' ? { path: new RegExp(input.pathRegex) } : {}),
+      };
+      if (!rule.fault || typeof rule.fault.kind !== 'string')
+        return json(400, { error: 'fault.kind is required' });
+      rules.push(rule);
+      return json(200, { ok: true });
+    }
+    if (method === 'POST' && path === '/_fake/accounts') {
+      if (typeof input.id !== 'string' || typeof input.token !== 'string')
+        return json(400, { error: 'id and token are required' });
+      const a = state.addAccount({
+        id: input.id,
+        token: input.token,
+        ...(typeof input.username === 'string' ? { username: input.username } : {}),
+        ...(input.loginType === 'facebook' || input.loginType === 'instagram'
+          ? { loginType: input.loginType }
+          : {}),
+      });
+      return json(200, { id: a.id, username: a.username, loginType: a.loginType });
+    }
+    if (method === 'POST' && path === '/_fake/usage') {
+      usage = raw.trim() === 'null' ? null : (input as UsageSpec);
+      return json(200, { ok: true });
+    }
+    const m = /^\/_fake\/comments\/([^/]+)$/.exec(path);
+    if (method === 'GET' && m?.[1]) {
+      const c = comments.get(m[1]);
+      return c
+        ? json(200, { comment: c, replies: state.repliesTo(c.id) })
+        : json(404, { error: 'no such comment' });
+    }
+    return json(404, { error: `unknown control endpoint ${method} ${path}` });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     pending.add(res);
     const chunks: Buffer[] = [];
@@ -651,6 +723,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname.replace(/^\/v\d+\.\d+(?=\/)/, '');
     const query = new URLSearchParams(url.searchParams);
+
+    if (path.startsWith('/_fake/')) {
+      control(method, path, raw, res);
+      return;
+    }
 
     let body: Record<string, unknown> | null = null;
     if (raw.trim()) {
@@ -815,7 +892,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
@@ -848,4 +925,29 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Standalone: `npx tsx test/fakes/graph.ts` serves the fake on FAKE_GRAPH_PORT (default 4010)
+ * with autoCreate on, and registers IG_ACCOUNT_ID / IG_ACCESS_TOKEN when set, so modbot can run
+ * with GRAPH_API_BASE_URL=http://127.0.0.1:4010 and faults can be scripted over /_fake/*.
+ */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const g = await startFakeGraph({ autoCreate: true, port: Number(process.env.FAKE_GRAPH_PORT ?? 4010) });
+  const { IG_ACCOUNT_ID: id, IG_ACCESS_TOKEN: token } = process.env;
+  if (id && token)
+    g.state.addAccount({
+      id,
+      token,
+      loginType: process.env.IG_LOGIN_TYPE === 'facebook' ? 'facebook' : 'instagram',
+    });
+  console.log(`fake Graph API listening on ${g.baseUrl} (control: ${g.baseUrl}/_fake/calls)`);
+  const stop = (): void => {
+    g.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

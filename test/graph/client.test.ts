@@ -383,6 +383,43 @@ describe('fake: autoCreate for made-up webhook ids', () => {
   });
 });
 
+describe('fake: control endpoints for other processes', () => {
+  it('scripts a fault, registers an account and shows calls over HTTP', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${g.baseUrl}${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
+    expect(await post('/_fake/accounts', { id: '17841400000000888', token: 'tok-ctl-0001' })).toMatchObject({
+      id: '17841400000000888',
+    });
+    const media = g.state.addMedia('17841400000000888');
+    const c = g.state.addComment(media.id, { text: 'x' });
+    await post('/_fake/script', {
+      method: 'POST',
+      path: `/${c.id}`,
+      times: 1,
+      fault: { kind: 'status', status: 500 },
+    });
+    const account: GraphAccount = {
+      id: '17841400000000888',
+      loginType: 'instagram',
+      accessToken: 'tok-ctl-0001',
+    };
+    expect(keep(await client().hideComment(account, c.id, true))).toMatchObject({
+      ok: false,
+      error: { kind: 'transient' },
+    });
+    expect(keep(await client().hideComment(account, c.id, true)).ok).toBe(true);
+    const seen = (await fetch(`${g.baseUrl}/_fake/calls`).then((r) => r.json())) as Array<{
+      path: string;
+      status: number;
+    }>;
+    expect(seen.filter((x) => x.path === `/${c.id}`).map((x) => x.status)).toEqual([500, 200]);
+    const state = (await fetch(`${g.baseUrl}/_fake/comments/${c.id}`).then((r) => r.json())) as {
+      comment: { hidden: boolean };
+    };
+    expect(state.comment.hidden).toBe(true);
+  });
+});
+
 describe('tokens and hosts', () => {
   it('refreshes an Instagram token under baseUrl', async () => {
     const { a } = setup();
