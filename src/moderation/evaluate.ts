@@ -135,6 +135,13 @@ export type Decision =
 
 // ---------------------------------------------------------------------------------------------
 
+/** Is the character at `i` a word character? ASCII answered from the code, no string made. */
+function isWordAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+  return isWordChar(text[i] as string);
+}
+
 /** Reused hit buffer (evaluation is synchronous between awaits while searching). */
 const HITS: number[] = [];
 
@@ -222,29 +229,34 @@ class Context {
     const hits = HITS;
     hits.length = 0;
     automaton.searchInto(text, hits);
+    const noSpans = spans.length === 0;
     for (let h = 0; h < hits.length; h += 3) {
       const p = hits[h] as number;
       const start = hits[h + 1] as number;
       const end = hits[h + 2] as number;
       let inJoined = false;
-      for (const [s, e] of spans) {
-        if (start >= s && end <= e) {
-          inJoined = true;
-          break;
+      if (!noSpans) {
+        for (const [s, e] of spans) {
+          if (start >= s && end <= e) {
+            inJoined = true;
+            break;
+          }
         }
       }
-      if (info.joinedOnly[p] && !inJoined) continue;
+      if (!inJoined && info.joinedOnly[p]) continue;
       let f = F_ANY;
       if (start === 0) f |= F_START;
       if (end === len) f |= F_END;
       if (
         inJoined ||
-        ((!info.leftBoundary[p] || start === 0 || !isWordChar(text[start - 1] as string)) &&
-          (!info.rightBoundary[p] || end === len || !isWordChar(text[end] as string)))
+        ((start === 0 || !info.leftBoundary[p] || !isWordAt(text, start - 1)) &&
+          (end === len || !info.rightBoundary[p] || !isWordAt(text, end)))
       ) {
         f |= F_WORD;
       }
-      flags.set(p, (flags.get(p) ?? 0) | f);
+      const previous = flags.get(p);
+      const merged = (previous ?? 0) | f;
+      if (merged !== previous) flags.set(p, merged);
     }
     return { text, flags };
   }
