@@ -41,7 +41,7 @@ export function formatExplanation(input: {
   if (d.outcome === 'skipped') {
     out.push(`decision:    skipped (${d.reason})`);
   } else if (d.outcome === 'no_match') {
-    out.push('decision:    allow (no rule matched)');
+    out.push(`decision:    allow (no ${d.fired.length > 0 ? 'enforced ' : ''}rule matched)`);
   } else {
     out.push(`decision:    ${d.action} by rule "${d.decidingRule}"`);
     for (const [i, s] of d.steps.entries()) {
