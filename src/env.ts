@@ -76,8 +76,8 @@ export const envSchema = z
         }
         return v.trim().replace(/\/+$/, '');
       }),
-    GRAPH_WRITES_PER_MINUTE: int(30, 1, 10_000),
-    GRAPH_WRITES_PER_HOUR: int(600, 1, 1_000_000),
+    GRAPH_WRITES_PER_MINUTE: int(30, 1, 1_000_000),
+    GRAPH_WRITES_PER_HOUR: int(600, 1, 100_000_000),
     ACTION_WORKERS: int(2, 0, 64),
     SWEEP_INTERVAL_MINUTES: int(60, 0, 7 * 24 * 60),
     SWEEP_SINCE_HOURS: int(48, 1, 24 * 90),
