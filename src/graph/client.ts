@@ -199,6 +199,9 @@ export interface GraphClient {
   refreshInstagramToken(accessToken: string, opts?: CallOptions): Promise<GraphResult<RefreshedToken>>;
 }
 
+/** Graph object ids: digits, sometimes `pageid_postid`; user ids in tests may carry letters. */
+const GRAPH_ID = /^[A-Za-z0-9_]{1,64}$/;
+
 const SECRET_PARAMS = [
   'access_token',
   'appsecret_proof',
@@ -300,13 +303,19 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   // Meta documents refresh_access_token without a version segment.
   const refreshBase = (): string => override ?? 'https://graph.instagram.com';
 
+  // Object ids come from webhooks; an id such as `../123/mentions` or `1){x}` must not steer the
+  // call to another endpoint or field, so anything but a plain Graph id is refused unsent.
+  const badUrls = new WeakSet<URL>();
   const urlFor = (
     account: GraphAccount,
     path: string,
     query: Record<string, string | undefined> = {},
+    fieldIds: readonly string[] = [],
   ): URL => {
-    const url = new URL(`${base(account.loginType)}/${path.split('/').map(encodeURIComponent).join('/')}`);
+    const segments = path.split('/');
+    const url = new URL(`${base(account.loginType)}/${segments.map(encodeURIComponent).join('/')}`);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    if (![...segments, ...fieldIds].every((id) => GRAPH_ID.test(id))) badUrls.add(url);
     return url;
   };
 
@@ -322,6 +331,22 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
   };
 
   async function call<T>(req: Req, parse: Parse<T>, opts: CallOptions = {}): Promise<GraphResult<T>> {
+    if (badUrls.has(req.url)) {
+      return {
+        ok: false,
+        status: 0,
+        usage: null,
+        request: `${req.method} (refused: not a Graph object id)`,
+        durationMs: 0,
+        error: {
+          kind: 'invalid',
+          code: null,
+          subcode: null,
+          message: 'not a Graph object id; nothing was sent',
+          retryable: false,
+        },
+      };
+    }
     const started = Date.now();
     const url = new URL(req.url.href);
     // Credentials must never come from elsewhere (e.g. a paging.next URL): strip, then add ours.
@@ -511,6 +536,7 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     replyToMention(account, mention, opts) {
       const url = urlFor(account, `${account.id}/mentions`);
       const json: Record<string, unknown> = { media_id: mention.mediaId, message: mention.message };
+      if (![mention.mediaId, mention.commentId ?? '0'].every((id) => GRAPH_ID.test(id))) badUrls.add(url);
       if (mention.commentId !== undefined) json.comment_id = mention.commentId;
       return call(
         { method: 'POST', url, token: account.accessToken, loginType: account.loginType, json },
@@ -555,9 +581,14 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       return { ...last, value: null };
     },
     getMentionedComment(account, commentId, opts) {
-      const url = urlFor(account, account.id, {
-        fields: `mentioned_comment.comment_id(${commentId}){${MENTIONED_COMMENT_FIELDS}}`,
-      });
+      const url = urlFor(
+        account,
+        account.id,
+        {
+          fields: `mentioned_comment.comment_id(${commentId}){${MENTIONED_COMMENT_FIELDS}}`,
+        },
+        [commentId],
+      );
       return call(
         { method: 'GET', url, token: account.accessToken, loginType: account.loginType },
         (j) => (isObj(j) ? (parseComment(j.mentioned_comment) ?? null) : undefined),
@@ -565,9 +596,14 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       );
     },
     getMentionedMedia(account, mediaId, opts) {
-      const url = urlFor(account, account.id, {
-        fields: `mentioned_media.media_id(${mediaId}){${MENTIONED_MEDIA_FIELDS}}`,
-      });
+      const url = urlFor(
+        account,
+        account.id,
+        {
+          fields: `mentioned_media.media_id(${mediaId}){${MENTIONED_MEDIA_FIELDS}}`,
+        },
+        [mediaId],
+      );
       return call(
         { method: 'GET', url, token: account.accessToken, loginType: account.loginType },
         (j) => (isObj(j) ? (parseMedia(j.mentioned_media) ?? null) : undefined),

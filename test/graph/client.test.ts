@@ -352,6 +352,24 @@ describe('failures', () => {
   });
 });
 
+describe('ids from webhooks cannot steer a call', () => {
+  it('refuses path-traversal and field-syntax ids without sending anything', async () => {
+    const { account, comment } = setup();
+    const before = g.calls.length;
+    const bad = [
+      await client().hideComment(account, `../${account.id}/mentions`, true),
+      await client().replyToComment(account, '..', 'x'),
+      await client().getMentionedComment(account, `${comment.id}){id}`),
+      await client().replyToMention(account, { mediaId: '1/../2', message: 'x' }),
+    ];
+    for (const r of bad) expect(r).toMatchObject({ ok: false, status: 0, error: { kind: 'invalid' } });
+    const pages = [];
+    for await (const p of client().listComments(account, '%2e%2e')) pages.push(p);
+    expect(pages).toMatchObject([{ ok: false, error: { kind: 'invalid' } }]);
+    expect(g.calls.length).toBe(before);
+  });
+});
+
 describe('fake: autoCreate for made-up webhook ids', () => {
   it('creates unknown comments and mention targets on first use; deleted stays deleted', async () => {
     const auto = await startFakeGraph({ autoCreate: true });
@@ -373,7 +391,7 @@ describe('fake: autoCreate for made-up webhook ids', () => {
         ok: false,
         error: { kind: 'gone' },
       });
-      expect(await c.hideComment(account, 'not-numeric', true)).toMatchObject({
+      expect(await c.hideComment(account, 'abc', true)).toMatchObject({
         ok: false,
         error: { kind: 'gone' },
       });
