@@ -60,6 +60,7 @@ export function ndjson(rows: readonly unknown[]): string {
 export function decisionRows(items: readonly DecisionSummary[]): Record<string, unknown>[] {
   return items.map((i) => ({
     ...i,
+    time: i.createdAt.slice(0, 19).replace('T', ' '),
     firedRules: i.firedRules.join(' '),
     actions: i.actions.map((a) => `${a.type}:${a.status}${a.actor === 'modbot' ? '' : `(${a.actor})`}`).join(' '),
     author: i.authorUsername ? `@${i.authorUsername}` : (i.authorId ?? ''),
@@ -88,7 +89,7 @@ export const decisionColumns = [
 ] as const;
 
 export const decisionTable = [
-  { key: 'createdAt', title: 'time (UTC)', max: 19 },
+  { key: 'time', title: 'time (UTC)', max: 19 },
   { key: 'id', title: 'decision', max: 36 },
   { key: 'commentId', title: 'comment', max: 20 },
   { key: 'author', title: 'author', max: 24 },

@@ -450,8 +450,15 @@ export async function auditStats(db: Database, by: StatsDimension, filter: Audit
   });
   switch (by) {
     case 'day': {
-      const day = sql<string>`to_char(date_trunc('day', ${d.createdAt} at time zone 'UTC'), 'YYYY-MM-DD')`;
-      const rows = await db.select({ key: day, ...perAction }).from(d).where(where).groupBy(day).orderBy(day).limit(500);
+      // Group on the truncated timestamp (cheap) and format only the groups.
+      const trunc = sql`date_trunc('day', ${d.createdAt} at time zone 'UTC')`;
+      const rows = await db
+        .select({ key: sql<string>`to_char(${trunc}, 'YYYY-MM-DD')`, ...perAction })
+        .from(d)
+        .where(where)
+        .groupBy(trunc)
+        .orderBy(trunc)
+        .limit(500);
       return { ...common, rows: rows.map((r) => ({ key: r.key, ...num(r) })) };
     }
     case 'action':
