@@ -26,8 +26,8 @@ const outcomeStatuses: Record<string, readonly string[]> = {
   dismissed: ['dismissed'],
 };
 
-/** The same expression as the decisions_text_search_idx index, so the index is used. */
-const searchVector = sql`to_tsvector('simple', coalesce(${d.text}, '') || ' ' || coalesce(${d.normalisedText}, ''))`;
+/** Stored tsvector of text and normalised text (GIN-indexed; decisions_search_idx). */
+const searchVector = sql`${d.search}`;
 
 function hasActionWith(statuses: readonly string[]): SQL {
   return sql`exists (select 1 from ${actions} a where a.decision_id = ${d.id} and a.status in ${sql`(${sql.join(

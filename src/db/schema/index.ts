@@ -6,3 +6,4 @@ export * from './classifier-cache.js';
 export * from './accounts.js';
 export * from './actions.js';
 export * from './erasures.js';
+export * from './decision-daily.js';
