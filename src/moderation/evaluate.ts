@@ -244,16 +244,15 @@ class Context {
         }
       }
       if (!inJoined && info.joinedOnly[p]) continue;
-      let f = F_ANY;
-      if (start === 0) f |= F_START;
-      if (end === len) f |= F_END;
-      if (
+      const whole =
         inJoined ||
         ((start === 0 || !info.leftBoundary[p] || !isWordAt(text, start - 1)) &&
-          (end === len || !info.rightBoundary[p] || !isWordAt(text, end)))
-      ) {
-        f |= F_WORD;
-      }
+          (end === len || !info.rightBoundary[p] || !isWordAt(text, end)));
+      // "u" inside "you": nothing to record for a term only used as a whole word.
+      if (!whole && info.wordOnly[p]) continue;
+      let f = whole ? F_ANY | F_WORD : F_ANY;
+      if (start === 0) f |= F_START;
+      if (end === len) f |= F_END;
       const previous = flags.get(p);
       const merged = (previous ?? 0) | f;
       if (merged !== previous) flags.set(p, merged);

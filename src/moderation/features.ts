@@ -38,6 +38,7 @@ const LINK = new RegExp(
   `(?:https?:\\/\\/[^\\s<>"]+|www\\.[^\\s<>"]+|(?<![@\\w.\\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+(?:${TLDS})(?![a-z0-9\\-])(?:[\\/?#][^\\s<>"]*)?)`,
   'g',
 );
+const MAYBE_LINK = /[a-z0-9]\.[a-z]{2}|:\/\//;
 /** `example(dot)com`, `example[.]com`, `example dot com` → `example.com`. */
 const OBFUSCATED_DOT = /\s*[([{]\s*(?:dot|\.)\s*[)\]}]\s*|\s+dot\s+(?=[a-z]{2,6}\b)/g;
 const MENTION = /(?<![\w@.])@([a-z0-9._]{1,30})/g;
@@ -76,7 +77,8 @@ export function extractLinks(entityText: string): Link[] {
     entityText.includes('dot') || entityText.includes('[') || entityText.includes('(')
       ? entityText.replace(OBFUSCATED_DOT, '.')
       : entityText;
-  if (!text.includes('.')) return [];
+  // Most comments have no dot followed by letters: skip the big pattern for them.
+  if (!MAYBE_LINK.test(text)) return [];
   const links: Link[] = [];
   for (const m of text.matchAll(LINK)) {
     const url = m[0].replace(/[.,!?;:)\]]+$/, '');

@@ -383,12 +383,17 @@ class PatternTable {
   readonly leftBoundary: boolean[] = [];
   readonly rightBoundary: boolean[] = [];
   readonly joinedOnly: boolean[] = [];
+  /** Used only by whole-word conditions: a hit inside a word can be dropped at once. */
+  readonly wordOnly: boolean[] = [];
   private readonly ids = new Map<string, number>();
 
-  add(form: string, joinedOnly: boolean): number {
+  add(form: string, joinedOnly: boolean, wordMode: boolean): number {
     const key = `${joinedOnly ? 'j' : 'n'}:${form}`;
     const existing = this.ids.get(key);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (!wordMode) this.wordOnly[existing] = false;
+      return existing;
+    }
     const id = this.automaton.add(form);
     this.ids.set(key, id);
     const first = String.fromCodePoint(form.codePointAt(0) ?? 32);
@@ -398,6 +403,7 @@ class PatternTable {
     this.leftBoundary[id] = isWordChar(first) && !NO_SPACE_SCRIPTS.test(first);
     this.rightBoundary[id] = isWordChar(lastCp) && !NO_SPACE_SCRIPTS.test(lastCp);
     this.joinedOnly[id] = joinedOnly;
+    this.wordOnly[id] = wordMode;
     return id;
   }
 
@@ -406,6 +412,7 @@ class PatternTable {
       leftBoundary: this.leftBoundary,
       rightBoundary: this.rightBoundary,
       joinedOnly: this.joinedOnly,
+      wordOnly: this.wordOnly,
     };
   }
 }
@@ -486,10 +493,11 @@ function compileTerms(
       continue;
     }
     ctx.longestMatch = Math.max(ctx.longestMatch, [...display].length);
-    const patterns = [table.add(form, false)];
+    const wordMode = mode === 'word';
+    const patterns = [table.add(form, false, wordMode)];
     if (!raw && form.includes(' ')) {
       // "dm me" written as "d m m e" is joined to "dme": find the joined form inside joined words.
-      patterns.push(table.add(squeezeRepeats(form.replaceAll(' ', '')), true));
+      patterns.push(table.add(squeezeRepeats(form.replaceAll(' ', '')), true, wordMode));
     }
     terms.push({ display, form, patterns });
   }

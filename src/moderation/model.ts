@@ -140,6 +140,7 @@ export interface PatternInfo {
   readonly leftBoundary: readonly boolean[];
   readonly rightBoundary: readonly boolean[];
   readonly joinedOnly: readonly boolean[];
+  readonly wordOnly: readonly boolean[];
 }
 
 /** Action severity, for conflicts at equal priority: the most severe wins. */
