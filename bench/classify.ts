@@ -21,17 +21,25 @@ import { startFakeOpenAI } from '../test/fakes/openai.js';
 
 const NAMES = ['ava', 'sophie', 'maria', 'julie', 'kate', 'olivia', 'emma', 'grace', 'lily', 'nina'];
 const SPAM = [
-  (r: () => number) => `i invested $${Math.ceil(r() * 9)},000 and got $${Math.ceil(r() * 90)},000 in ${Math.ceil(r() * 14)} days thanks to @${pick(r, NAMES)}_fx_${Math.floor(r() * 100)}`,
-  (r: () => number) => `all thanks to #${pick(r, NAMES)}_trades__ she is legit, my profit this week was $${Math.ceil(r() * 50)}k`,
+  (r: () => number) =>
+    `i invested $${Math.ceil(r() * 9)},000 and got $${Math.ceil(r() * 90)},000 in ${Math.ceil(r() * 14)} days thanks to @${pick(r, NAMES)}_fx_${Math.floor(r() * 100)}`,
+  (r: () => number) =>
+    `all thanks to #${pick(r, NAMES)}_trades__ she is legit, my profit this week was $${Math.ceil(r() * 50)}k`,
   (r: () => number) => `first ${Math.ceil(r() * 20)} people to dm me "help" get $${Math.ceil(r() * 9)}000 🙏`,
-  (r: () => number) => `message me on whatsapp +44 7700 ${Math.floor(900000 + r() * 99999)} for crypto recovery`,
+  (r: () => number) =>
+    `message me on whatsapp +44 7700 ${Math.floor(900000 + r() * 99999)} for crypto recovery`,
 ];
 const HAM = [
-  (r: () => number) => `${pick(r, ['great', 'love', 'useful', 'helpful', 'nice'])} post, thanks for the ${pick(r, ['tips', 'breakdown', 'chart', 'video'])} ${pick(r, ['🙌', '🔥', '', '👏'])}`,
-  (r: () => number) => `does this ${pick(r, ['apply to', 'work for', 'include'])} ${pick(r, ['roth accounts', 'index funds', 'students', 'the uk'])}?`,
-  (r: () => number) => `@${pick(r, NAMES)}${Math.floor(r() * 1000)} look at this, we talked about it ${pick(r, ['yesterday', 'last week', 'at dinner'])}`,
-  (r: () => number) => `${pick(r, ['this is terrible advice', 'you are an idiot', 'i disagree with point', 'not sure about number'])} ${Math.ceil(r() * 5)}`,
-  (r: () => number) => `bought my first house at ${20 + Math.floor(r() * 20)} following this, ${pick(r, ['thank you', 'no regrets', 'still paying it off'])}`,
+  (r: () => number) =>
+    `${pick(r, ['great', 'love', 'useful', 'helpful', 'nice'])} post, thanks for the ${pick(r, ['tips', 'breakdown', 'chart', 'video'])} ${pick(r, ['🙌', '🔥', '', '👏'])}`,
+  (r: () => number) =>
+    `does this ${pick(r, ['apply to', 'work for', 'include'])} ${pick(r, ['roth accounts', 'index funds', 'students', 'the uk'])}?`,
+  (r: () => number) =>
+    `@${pick(r, NAMES)}${Math.floor(r() * 1000)} look at this, we talked about it ${pick(r, ['yesterday', 'last week', 'at dinner'])}`,
+  (r: () => number) =>
+    `${pick(r, ['this is terrible advice', 'you are an idiot', 'i disagree with point', 'not sure about number'])} ${Math.ceil(r() * 5)}`,
+  (r: () => number) =>
+    `bought my first house at ${20 + Math.floor(r() * 20)} following this, ${pick(r, ['thank you', 'no regrets', 'still paying it off'])}`,
 ];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -67,12 +75,16 @@ export default async function bench(argv: readonly string[] = []): Promise<void>
   const rate = Number(values.rate);
   const repeat = Number(values.repeat);
   const fake = await startFakeOpenAI({ latencyMs: Number(values.latency) });
-  const classifiers = createClassifiers({ openai: { apiKey: 'bench', baseURL: fake.baseURL }, cache: new MemoryClassifierCache() });
+  const classifiers = createClassifiers({
+    openai: { apiKey: 'bench', baseURL: fake.baseURL },
+    cache: new MemoryClassifierCache(),
+  });
   const builtin = createBuiltinClassifier();
   const moderation = classifiers.get('openai-moderation')!;
   const policy = classifiers.get('openai-policy')!;
   const { hide, review } = builtinModel().data.thresholds;
-  const question = 'Is this comment offering investment returns or asking people to contact an account manager?';
+  const question =
+    'Is this comment offering investment returns or asking people to contact an account manager?';
 
   const r = rng(7);
   const total = Math.round(seconds * rate);

@@ -23,8 +23,17 @@ const { values, positionals } = parseArgs({
 });
 const file = positionals[0];
 const kind = values.kind as EvasionKind | 'mixed';
-if (!file || !values.text || !values.label || !values.positive || !values.out || (kind !== 'mixed' && !EVASION_KINDS.includes(kind))) {
-  console.error(`usage: tsx scripts/evade.ts <csv> --text <col> --label <col> --positive <v> [--kind mixed|${EVASION_KINDS.join('|')}] --out <file>`);
+if (
+  !file ||
+  !values.text ||
+  !values.label ||
+  !values.positive ||
+  !values.out ||
+  (kind !== 'mixed' && !EVASION_KINDS.includes(kind))
+) {
+  console.error(
+    `usage: tsx scripts/evade.ts <csv> --text <col> --label <col> --positive <v> [--kind mixed|${EVASION_KINDS.join('|')}] --out <file>`,
+  );
   process.exit(2);
 }
 const records = parseCsvRecords(readFileSync(file, 'utf8'));

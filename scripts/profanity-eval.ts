@@ -14,10 +14,16 @@ const { values, positionals } = parseArgs({
   options: { text: { type: 'string' }, label: { type: 'string' }, positive: { type: 'string' } },
 });
 if (!positionals[0] || !values.text || !values.label || !values.positive) {
-  console.error('usage: npx tsx scripts/profanity-eval.ts <csv> --text <col> --label <col> --positive <v[,v]>');
+  console.error(
+    'usage: npx tsx scripts/profanity-eval.ts <csv> --text <col> --label <col> --positive <v[,v]>',
+  );
   process.exit(2);
 }
-const rows = readLabelledCsv(positionals[0], { text: values.text, label: values.label, positive: values.positive.split(',') });
+const rows = readLabelledCsv(positionals[0], {
+  text: values.text,
+  label: values.label,
+  positive: values.positive.split(','),
+});
 const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
 const started = performance.now();
 for (const r of rows) {

@@ -16,11 +16,18 @@ import { toCsv } from './lib/csv-write.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { group: { type: 'string' }, fold: { type: 'string' }, test: { type: 'string' }, 'out-dir': { type: 'string', default: '.modbot/split' } },
+  options: {
+    group: { type: 'string' },
+    fold: { type: 'string' },
+    test: { type: 'string' },
+    'out-dir': { type: 'string', default: '.modbot/split' },
+  },
 });
 const file = positionals[0];
 if (!file || !values.group || (!values.fold && !values.test)) {
-  console.error('usage: tsx scripts/split.ts <csv> --group <col> (--fold i/k | --test g1,g2) [--out-dir dir]');
+  console.error(
+    'usage: tsx scripts/split.ts <csv> --group <col> (--fold i/k | --test g1,g2) [--out-dir dir]',
+  );
   process.exit(2);
 }
 const records = parseCsvRecords(readFileSync(file, 'utf8'));

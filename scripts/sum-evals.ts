@@ -21,7 +21,9 @@ const add = (key: string, r: Line['result']) => {
   groups.set(key, g);
 };
 for (const l of lines) {
-  const dataset = l.split.startsWith('ig') ? 'instagram (4 folds by account)' : 'youtube (leave one video out)';
+  const dataset = l.split.startsWith('ig')
+    ? 'instagram (4 folds by account)'
+    : 'youtube (leave one video out)';
   add(`${dataset} | ${l.variant} | ${l.path}`, l.result);
   if (!l.split.startsWith('ig')) add(`${l.split} | ${l.variant} | ${l.path}`, l.result);
 }
@@ -32,5 +34,7 @@ for (const [key, g] of [...groups.entries()].sort()) {
   const p = g.tp / Math.max(1, g.tp + g.fp);
   const r = g.tp / Math.max(1, g.tp + g.fn);
   const f1 = p + r === 0 ? 0 : (2 * p * r) / (p + r);
-  console.log(`| ${key.split(' | ').join(' | ')} | ${g.n} | ${g.tp} | ${g.fp} | ${g.fn} | ${g.tn} | ${g.review} | ${r3(p)} | ${r3(r)} | ${r3(f1)} |`);
+  console.log(
+    `| ${key.split(' | ').join(' | ')} | ${g.n} | ${g.tp} | ${g.fp} | ${g.fn} | ${g.tn} | ${g.review} | ${r3(p)} | ${r3(r)} | ${r3(f1)} |`,
+  );
 }

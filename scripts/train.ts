@@ -34,7 +34,15 @@ import { extractFeatures, FEATURE_VERSION } from '../src/classify/builtin/featur
 import { type BuiltinModelData, sigmoid } from '../src/classify/builtin/model.js';
 import { cleanCommentText, parseCsvRecords, readLabelledCsv } from '../src/classify/labelled-csv.js';
 import { EVASION_KINDS, type EvasionKind, evade, evadeMixed } from './lib/evasion.js';
-import { DEFAULT_LOGREG, fitPlatt, indexOf, type LogRegOptions, marginOf, pruneModel, trainLogReg } from './lib/logreg.js';
+import {
+  DEFAULT_LOGREG,
+  fitPlatt,
+  indexOf,
+  type LogRegOptions,
+  marginOf,
+  pruneModel,
+  trainLogReg,
+} from './lib/logreg.js';
 import { normalise } from './lib/normalise.js';
 
 interface Row {
@@ -59,7 +67,13 @@ function pickColumn(candidates: string, columns: readonly string[], file: string
   throw new Error(`${file}: none of --${flag} ${candidates} is a column (columns: ${columns.join(', ')})`);
 }
 
-export function loadRows(files: readonly string[], text: string, label: string, positive: string, group: string): Row[] {
+export function loadRows(
+  files: readonly string[],
+  text: string,
+  label: string,
+  positive: string,
+  group: string,
+): Row[] {
   const rows: Row[] = [];
   for (const file of files) {
     // Resolve candidate columns against this file's header.
@@ -69,7 +83,13 @@ export function loadRows(files: readonly string[], text: string, label: string, 
     const g = pickColumn(group, probe, file, 'group');
     for (const r of readLabelledCsv(file, { text: t, label: l, positive: positive.split(',') })) {
       const groupValue = g === '@file' ? basename(file) : `${basename(file)}:${r.columns[g] ?? ''}`;
-      rows.push({ file: basename(file), group: groupValue, text: r.text, positive: r.positive, features: extractFeatures(normalise(r.text)) });
+      rows.push({
+        file: basename(file),
+        group: groupValue,
+        text: r.text,
+        positive: r.positive,
+        features: extractFeatures(normalise(r.text)),
+      });
     }
   }
   return rows;
@@ -91,7 +111,11 @@ function assignFolds(rows: readonly Row[], k: number): Map<string, number> {
   return out;
 }
 
-function augmented(rows: readonly Row[], copies: number, dedupe = false): { docs: string[][]; labels: boolean[] } {
+function augmented(
+  rows: readonly Row[],
+  copies: number,
+  dedupe = false,
+): { docs: string[][]; labels: boolean[] } {
   const docs: string[][] = [];
   const labels: boolean[] = [];
   const seen = new Set<string>();
@@ -163,7 +187,9 @@ function main(): void {
     },
   });
   if (positionals.length === 0 || !values.text || !values.label || !values.positive) {
-    console.error('usage: npm run train -- <csv>... --text <col> --label <col> --positive <value> [--group <col>] [--folds k]');
+    console.error(
+      'usage: npm run train -- <csv>... --text <col> --label <col> --positive <value> [--group <col>] [--folds k]',
+    );
     process.exit(2);
   }
   const opts: LogRegOptions = {
@@ -190,12 +216,24 @@ function main(): void {
     const step = all.length / Math.max(1, limit);
     for (let i = 0; i < limit; i++) {
       const raw = cleanCommentText(all[Math.floor(i * step)]?.[col ?? 'text'] ?? '');
-      const text = raw.replace(/https?:\/\/\S+/gu, ' ').replace(/^\s*rt\b:?/iu, '').trim();
-      if (text) extra.push({ file: basename(file), group: '@negatives', text, positive: false, features: extractFeatures(normalise(text)) });
+      const text = raw
+        .replace(/https?:\/\/\S+/gu, ' ')
+        .replace(/^\s*rt\b:?/iu, '')
+        .trim();
+      if (text)
+        extra.push({
+          file: basename(file),
+          group: '@negatives',
+          text,
+          positive: false,
+          features: extractFeatures(normalise(text)),
+        });
     }
     log(`${extra.length} extra negatives from ${file}`);
   }
-  log(`${rows.length} rows (${rows.filter((r) => r.positive).length} positive) from ${positionals.length} file(s)`);
+  log(
+    `${rows.length} rows (${rows.filter((r) => r.positive).length} positive) from ${positionals.length} file(s)`,
+  );
 
   const k = Number(values.folds);
   let calibration = { a: 1, b: 0 };
@@ -222,21 +260,34 @@ function main(): void {
       });
       log(`fold ${f + 1}/${k}: trained on ${train.length} rows, ${model.features.length} features`);
     }
-    calibration = fitPlatt(oof, rows.map((r) => r.positive));
+    calibration = fitPlatt(
+      oof,
+      rows.map((r) => r.positive),
+    );
     const cal = (m: number) => sigmoid(calibration.a * m + calibration.b);
     if (values.oof) {
       // Out-of-fold scores for threshold analysis: file, group, label, plain, then each evasion kind.
       const kinds = [...evaded.keys()];
       const lines = [['file', 'group', 'label', 'plain', ...kinds].join('\t')];
       rows.forEach((r, i) => {
-        const ev = kinds.map((kd) => { const v = evaded.get(kd)?.[i]; return v === undefined || Number.isNaN(v) ? '' : cal(v).toFixed(4); });
+        const ev = kinds.map((kd) => {
+          const v = evaded.get(kd)?.[i];
+          return v === undefined || Number.isNaN(v) ? '' : cal(v).toFixed(4);
+        });
         lines.push([r.file, r.group, r.positive ? 1 : 0, cal(oof[i]!).toFixed(4), ...ev].join('\t'));
       });
       writeFileSync(values.oof, `${lines.join('\n')}\n`);
     }
     for (const file of [...new Set(rows.map((r) => r.file))]) {
       const ids = rows.map((r, i) => (r.file === file ? i : -1)).filter((i) => i >= 0);
-      const plain = metrics(count(ids.map((i) => cal(oof[i]!)), ids.map((i) => rows[i]!.positive), hide, review));
+      const plain = metrics(
+        count(
+          ids.map((i) => cal(oof[i]!)),
+          ids.map((i) => rows[i]!.positive),
+          hide,
+          review,
+        ),
+      );
       const evasion: Record<string, number> = {};
       for (const [kind, list] of evaded) {
         const pos = ids.filter((i) => rows[i]!.positive);
@@ -255,7 +306,12 @@ function main(): void {
   const features = keep.map((i) => model.features[i]!);
   const weights = Float32Array.from(keep.map((i) => model.weights[i]!));
   const buf = Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength);
-  const version = createHash('sha256').update(features.join('\n')).update(buf).update(JSON.stringify(calibration)).digest('hex').slice(0, 12);
+  const version = createHash('sha256')
+    .update(features.join('\n'))
+    .update(buf)
+    .update(JSON.stringify(calibration))
+    .digest('hex')
+    .slice(0, 12);
   const data: BuiltinModelData = {
     format: 'modbot-linear-v1',
     featureVersion: FEATURE_VERSION,
@@ -272,11 +328,20 @@ function main(): void {
     writeFileSync(values.out, JSON.stringify(data));
     log(`wrote ${values.out}: ${features.length} features, version ${version}`);
   } else if (values.out !== '-') {
-    const body = `// Generated by scripts/train.ts: do not edit. Retrain with the command in docs/classifiers.md.\nimport type { BuiltinModelData } from './model.js';\n\nexport const BUILTIN_MODEL: BuiltinModelData = ${JSON.stringify(data, null, 1)};\n`;
+    const body = `// Generated by scripts/train.ts: do not edit. Retrain with the command in docs/classifiers.md.\nimport type { BuiltinModelData } from './model.js';\n\n// biome-ignore format: generated, byte-identical to what scripts/train.ts writes\nexport const BUILTIN_MODEL: BuiltinModelData = ${JSON.stringify(data, null, 1)};\n`;
     writeFileSync(values.out, body);
-    log(`wrote ${values.out}: ${features.length} features, ${(body.length / 1024).toFixed(0)} KiB, version ${version}`);
+    log(
+      `wrote ${values.out}: ${features.length} features, ${(body.length / 1024).toFixed(0)} KiB, version ${version}`,
+    );
   }
-  const summary = { version, features: features.length, calibration, thresholds: { hide, review }, seconds: Math.round((performance.now() - started) / 100) / 10, report };
+  const summary = {
+    version,
+    features: features.length,
+    calibration,
+    thresholds: { hide, review },
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+    report,
+  };
   if (values.json) console.log(JSON.stringify(summary));
   else console.log(JSON.stringify(summary, null, 2));
 }

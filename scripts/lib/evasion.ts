@@ -21,19 +21,56 @@ export function rng(seed: number): () => number {
 }
 
 const LOOKALIKE: Record<string, string[]> = {
-  a: ['а', 'ɑ', 'α'], c: ['с', 'ϲ'], e: ['е', 'е', 'ҽ'], i: ['і', 'ı', 'ɩ'], j: ['ј'], o: ['о', 'ο', 'ө'],
-  p: ['р', 'ρ'], s: ['ѕ'], x: ['х'], y: ['у', 'ү'], h: ['һ'], k: ['κ', 'к'], n: ['ո', 'п'], m: ['м', 'ṃ'],
-  t: ['т', 'ţ'], u: ['υ', 'ս'], v: ['ν'], w: ['ԝ', 'ω'], b: ['Ь', 'ḅ'], d: ['ԁ'], g: ['ɡ'], l: ['ӏ', 'ⅼ'], r: ['г'],
+  a: ['а', 'ɑ', 'α'],
+  c: ['с', 'ϲ'],
+  e: ['е', 'е', 'ҽ'],
+  i: ['і', 'ı', 'ɩ'],
+  j: ['ј'],
+  o: ['о', 'ο', 'ө'],
+  p: ['р', 'ρ'],
+  s: ['ѕ'],
+  x: ['х'],
+  y: ['у', 'ү'],
+  h: ['һ'],
+  k: ['κ', 'к'],
+  n: ['ո', 'п'],
+  m: ['м', 'ṃ'],
+  t: ['т', 'ţ'],
+  u: ['υ', 'ս'],
+  v: ['ν'],
+  w: ['ԝ', 'ω'],
+  b: ['Ь', 'ḅ'],
+  d: ['ԁ'],
+  g: ['ɡ'],
+  l: ['ӏ', 'ⅼ'],
+  r: ['г'],
 };
 const ZERO_WIDTH = ['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD'];
 const LEET: Record<string, string[]> = {
-  a: ['4', '@'], e: ['3'], i: ['1', '!'], o: ['0'], s: ['5', '$'], t: ['7'], l: ['1'], g: ['9'], b: ['8'],
+  a: ['4', '@'],
+  e: ['3'],
+  i: ['1', '!'],
+  o: ['0'],
+  s: ['5', '$'],
+  t: ['7'],
+  l: ['1'],
+  g: ['9'],
+  b: ['8'],
 };
 /** Start code points of a-z in a few Mathematical Alphanumeric styles (bold, italic, bold script, double-struck, sans bold, monospace). */
 const FANCY_LOWER = [0x1d41a, 0x1d44e, 0x1d4ea, 0x1d552, 0x1d5ee, 0x1d68a];
 const FANCY_UPPER = [0x1d400, 0x1d434, 0x1d4d0, 0x1d538, 0x1d5d4, 0x1d670];
 // Italic small h and a few double-struck capitals are reserved holes in the block: use the old letters.
-const HOLES: Record<number, string> = { 0x1d455: 'ℎ', 0x1d53a: 'ℂ', 0x1d53f: 'ℍ', 0x1d545: 'ℕ', 0x1d547: 'ℙ', 0x1d548: 'ℚ', 0x1d549: 'ℝ', 0x1d551: 'ℤ' };
+const HOLES: Record<number, string> = {
+  119893: 'ℎ',
+  120122: 'ℂ',
+  120127: 'ℍ',
+  120133: 'ℕ',
+  120135: 'ℙ',
+  120136: 'ℚ',
+  120137: 'ℝ',
+  120145: 'ℤ',
+};
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)] as T;

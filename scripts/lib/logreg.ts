@@ -23,7 +23,15 @@ export interface LogRegOptions {
   readonly nbAlpha: number;
 }
 
-export const DEFAULT_LOGREG: LogRegOptions = { epochs: 12, learningRate: 0.3, l2: 1e-5, minDf: 2, seed: 42, positiveWeight: 1, nbAlpha: 0 };
+export const DEFAULT_LOGREG: LogRegOptions = {
+  epochs: 12,
+  learningRate: 0.3,
+  l2: 1e-5,
+  minDf: 2,
+  seed: 42,
+  positiveWeight: 1,
+  nbAlpha: 0,
+};
 
 export interface LinearWeights {
   readonly features: string[];
@@ -31,10 +39,17 @@ export interface LinearWeights {
   readonly bias: number;
 }
 
-export function trainLogReg(docs: readonly (readonly string[])[], labels: readonly boolean[], options: LogRegOptions = DEFAULT_LOGREG): LinearWeights {
+export function trainLogReg(
+  docs: readonly (readonly string[])[],
+  labels: readonly boolean[],
+  options: LogRegOptions = DEFAULT_LOGREG,
+): LinearWeights {
   const df = new Map<string, number>();
   for (const doc of docs) for (const f of doc) df.set(f, (df.get(f) ?? 0) + 1);
-  const features = [...df.entries()].filter(([, n]) => n >= options.minDf).map(([f]) => f).sort();
+  const features = [...df.entries()]
+    .filter(([, n]) => n >= options.minDf)
+    .map(([f]) => f)
+    .sort();
   const index = new Map(features.map((f, i) => [f, i]));
   const scale = new Float64Array(features.length).fill(1);
   if (options.nbAlpha > 0) {
@@ -165,8 +180,16 @@ export function pruneModel(model: LinearWeights, max: number): LinearWeights {
   if (model.features.length <= max) return model;
   const order = model.features
     .map((_, i) => i)
-    .sort((a, b) => Math.abs(model.weights[b]!) - Math.abs(model.weights[a]!) || (model.features[a]! < model.features[b]! ? -1 : 1))
+    .sort(
+      (a, b) =>
+        Math.abs(model.weights[b]!) - Math.abs(model.weights[a]!) ||
+        (model.features[a]! < model.features[b]! ? -1 : 1),
+    )
     .slice(0, max)
     .sort((a, b) => a - b);
-  return { features: order.map((i) => model.features[i]!), weights: Float32Array.from(order, (i) => model.weights[i]!), bias: model.bias };
+  return {
+    features: order.map((i) => model.features[i]!),
+    weights: Float32Array.from(order, (i) => model.weights[i]!),
+    bias: model.bias,
+  };
 }

@@ -57,7 +57,9 @@ export class MicroBatcher<I, O> {
           if (outputs.length !== batch.length) {
             throw new Error(`batch returned ${outputs.length} results for ${batch.length} inputs`);
           }
-          batch.forEach((p, i) => p.resolve(outputs[i] as O));
+          batch.forEach((p, i) => {
+            p.resolve(outputs[i] as O);
+          });
         })
         .catch((error: unknown) => {
           for (const p of batch) p.reject(error);

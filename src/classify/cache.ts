@@ -71,7 +71,11 @@ export interface CachingOptions {
  * (single flight), so a burst of one campaign's comments costs one model call, not one each.
  * Failures are never cached: the rule's fallback applies and the next comment tries again.
  */
-export function withCache(classifier: Classifier, cache: ClassifierCache, options: CachingOptions): Classifier {
+export function withCache(
+  classifier: Classifier,
+  cache: ClassifierCache,
+  options: CachingOptions,
+): Classifier {
   const inFlight = new Map<string, Promise<ClassifierResult>>();
   const namespace = options.namespace ?? 'v1';
   return {

@@ -51,7 +51,11 @@ export function parseCsvRecords(content: string): Record<string, string>[] {
   }) as Record<string, string>[];
 }
 
-export function parseLabelledCsv(content: string, options: LabelledCsvOptions, source = 'input'): LabelledRow[] {
+export function parseLabelledCsv(
+  content: string,
+  options: LabelledCsvOptions,
+  source = 'input',
+): LabelledRow[] {
   const records = parseCsvRecords(content);
   const first = records[0];
   if (first !== undefined) {
@@ -61,7 +65,9 @@ export function parseLabelledCsv(content: string, options: LabelledCsvOptions, s
       }
     }
   }
-  const positives = new Set((typeof options.positive === 'string' ? [options.positive] : options.positive).map((p) => p.trim()));
+  const positives = new Set(
+    (typeof options.positive === 'string' ? [options.positive] : options.positive).map((p) => p.trim()),
+  );
   return records.map((columns, i) => ({
     text: cleanCommentText(columns[options.text] ?? ''),
     positive: positives.has((columns[options.label] ?? '').trim()),

@@ -58,7 +58,13 @@ export function createClassifiers(config: ClassifierConfig = {}): Map<string, Cl
       }),
   });
   const ttlMs = config.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
-  out.set('openai-moderation', config.cache ? withCache(moderation, config.cache, { ttlMs, namespace: moderationModel }) : moderation);
-  out.set('openai-policy', config.cache ? withCache(policy, config.cache, { ttlMs, namespace: `${policyModel}:p1` }) : policy);
+  out.set(
+    'openai-moderation',
+    config.cache ? withCache(moderation, config.cache, { ttlMs, namespace: moderationModel }) : moderation,
+  );
+  out.set(
+    'openai-policy',
+    config.cache ? withCache(policy, config.cache, { ttlMs, namespace: `${policyModel}:p1` }) : policy,
+  );
   return out;
 }

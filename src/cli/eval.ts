@@ -9,16 +9,16 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type BuiltinModelData, builtinModel, createBuiltinClassifier } from '../classify/builtin/index.js';
+import { MemoryClassifierCache } from '../classify/cache.js';
 import { type LabelledRow, readLabelledCsv } from '../classify/labelled-csv.js';
 import type { Classifier } from '../classify/port.js';
-import { MemoryClassifierCache } from '../classify/cache.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
 import type { Env } from '../env.js';
-import { envOrExit } from './env.js';
 import { evaluate, loadRuleSet } from '../moderation/index.js';
 import { normalise } from '../moderation/normalise.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import type { InstagramEvent } from '../webhook/events.js';
+import { envOrExit } from './env.js';
 
 /** What the decision path did with one comment. `hide` and `delete` count as positive. */
 export interface EvalDecision {
@@ -45,6 +45,8 @@ export interface EvalReport {
   readonly reviewNegative: number;
   /** Rows whose decision threw; counted as "allow". */
   readonly errors: number;
+  /** The first such error, so a broken rule set or classifier is not mistaken for a bad model. */
+  readonly firstError?: string;
   readonly decider: string;
   readonly byDecider: Readonly<Record<string, number>>;
   readonly msPerComment: number;
@@ -52,9 +54,14 @@ export interface EvalReport {
 
 const POSITIVE_ACTIONS = new Set(['hide', 'delete']);
 
-export async function evaluateRows(rows: readonly LabelledRow[], decide: Decider, options: { concurrency?: number; name?: string; file?: string } = {}): Promise<EvalReport> {
+export async function evaluateRows(
+  rows: readonly LabelledRow[],
+  decide: Decider,
+  options: { concurrency?: number; name?: string; file?: string } = {},
+): Promise<EvalReport> {
   const counts = { tp: 0, fp: 0, fn: 0, tn: 0, review: 0, reviewPositive: 0, reviewNegative: 0, errors: 0 };
   const byDecider: Record<string, number> = {};
+  let firstError: string | undefined;
   const started = performance.now();
   let next = 0;
   const worker = async () => {
@@ -63,8 +70,9 @@ export async function evaluateRows(rows: readonly LabelledRow[], decide: Decider
       let decision: EvalDecision;
       try {
         decision = await decide(row.text);
-      } catch {
+      } catch (error) {
         counts.errors++;
+        firstError ??= error instanceof Error ? error.message : String(error);
         decision = { action: 'allow', decidedBy: 'error' };
       }
       const hidden = POSITIVE_ACTIONS.has(decision.action);
@@ -97,6 +105,7 @@ export async function evaluateRows(rows: readonly LabelledRow[], decide: Decider
     decider: options.name ?? 'custom',
     byDecider,
     msPerComment: r4((performance.now() - started) / Math.max(1, rows.length)),
+    ...(firstError === undefined ? {} : { firstError }),
   };
 }
 
@@ -104,12 +113,17 @@ export async function evaluateRows(rows: readonly LabelledRow[], decide: Decider
  * The classifier-only decision: the builtin spam score against the model's suggested thresholds
  * (hide at or above `hide`, review at or above `review`). Used when no rule set is loaded.
  */
-export function classifierOnlyDecider(classifier: Classifier, thresholds = builtinModel().data.thresholds): Decider {
+export function classifierOnlyDecider(
+  classifier: Classifier,
+  thresholds = builtinModel().data.thresholds,
+): Decider {
   return async (text) => {
     const result = await classifier.classify({ text, normalisedText: normalise(text) });
     const spam = result.scores.spam ?? 0;
-    if (spam >= thresholds.hide) return { action: 'hide', decidedBy: `${classifier.name}.spam>=${thresholds.hide}` };
-    if (spam >= thresholds.review) return { action: 'review', decidedBy: `${classifier.name}.spam>=${thresholds.review}` };
+    if (spam >= thresholds.hide)
+      return { action: 'hide', decidedBy: `${classifier.name}.spam>=${thresholds.hide}` };
+    if (spam >= thresholds.review)
+      return { action: 'review', decidedBy: `${classifier.name}.spam>=${thresholds.review}` };
     return { action: 'allow' };
   };
 }
@@ -126,7 +140,10 @@ export type DeciderFactory = (
 export const classifierOnlyFactory: DeciderFactory = async (classifiers, context) => {
   const builtin = classifiers.get('builtin');
   if (builtin === undefined) throw new Error('no builtin classifier configured');
-  return { decide: classifierOnlyDecider(builtin, context.builtinThresholds), name: 'builtin classifier only' };
+  return {
+    decide: classifierOnlyDecider(builtin, context.builtinThresholds),
+    name: 'builtin classifier only',
+  };
 };
 
 /** A plain top-level comment by a stranger on a feed post: what most labelled rows are. */
@@ -175,7 +192,8 @@ export function formatReport(r: EvalReport): string {
     `${r.file}: ${r.n} rows, decided by ${r.decider}`,
     `  tp ${r.tp}  fp ${r.fp}  fn ${r.fn}  tn ${r.tn}   (positive decision = automatic hide or delete)`,
     `  precision ${pct(r.precision)}  recall ${pct(r.recall)}  F1 ${pct(r.f1)}`,
-    `  review ${r.review} (${r.reviewPositive} labelled positive, ${r.reviewNegative} negative)${r.errors ? `   errors ${r.errors}` : ''}`,
+    `  review ${r.review} (${r.reviewPositive} labelled positive, ${r.reviewNegative} negative)`,
+    ...(r.errors ? [`  ERRORS ${r.errors} (counted as allow), first: ${r.firstError ?? ''}`] : []),
     `  ${r.msPerComment} ms per comment`,
   ].join('\n');
 }
@@ -214,7 +232,9 @@ export function classifierConfigOf(env: Env): ClassifierConfig {
 export function registerEval(program: Command, makeDecider?: DeciderFactory): void {
   program
     .command('eval')
-    .description('measure the decision path on a labelled CSV: precision/recall of automatic hide/delete, and review counts')
+    .description(
+      'measure the decision path on a labelled CSV: precision/recall of automatic hide/delete, and review counts',
+    )
     .argument('<file>', 'a CSV file with a header row (BOM, quoted newlines and HTML entities are fine)')
     .requiredOption('--text <column>', 'the column holding the comment text')
     .requiredOption('--label <column>', 'the column holding the label')
@@ -222,12 +242,22 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
     .option('--json', 'print one JSON object on the last line')
     .option('--concurrency <n>', 'comments in flight at once (lets OpenAI batching work)', '16')
     .option('--rules <dir>', 'the rule files to evaluate', 'rules')
-    .option('--classifier-only', 'skip the rules: hide/review by the builtin spam score and its suggested thresholds')
-    .option('--builtin-model <file.json>', 'use these builtin weights (from npm run train -- ... --out x.json) instead of the committed ones')
+    .option(
+      '--classifier-only',
+      'skip the rules: hide/review by the builtin spam score and its suggested thresholds',
+    )
+    .option(
+      '--builtin-model <file.json>',
+      'use these builtin weights (from npm run train -- ... --out x.json) instead of the committed ones',
+    )
     .action(async (file: string, options: EvalOptions) => {
       let rows: LabelledRow[];
       try {
-        rows = readLabelledCsv(file, { text: options.text, label: options.label, positive: options.positive });
+        rows = readLabelledCsv(file, {
+          text: options.text,
+          label: options.label,
+          positive: options.positive,
+        });
       } catch (error) {
         console.error(`Cannot read ${file}: ${(error as Error).message}`);
         process.exit(1);
@@ -241,7 +271,8 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
         classifiers.set('builtin', createBuiltinClassifier({ model: data }));
         builtinThresholds = data.thresholds;
       }
-      const factory = makeDecider ?? (options.classifierOnly ? classifierOnlyFactory : rulesDeciderFactory(options.rules));
+      const factory =
+        makeDecider ?? (options.classifierOnly ? classifierOnlyFactory : rulesDeciderFactory(options.rules));
       let made: { decide: Decider; name: string };
       try {
         made = await factory(classifiers, { builtinThresholds });
@@ -250,7 +281,11 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
         process.exit(1);
       }
       const { decide, name } = made;
-      const report = await evaluateRows(rows, decide, { concurrency: Number(options.concurrency), name, file });
+      const report = await evaluateRows(rows, decide, {
+        concurrency: Number(options.concurrency),
+        name,
+        file,
+      });
       console.log(formatReport(report));
       if (options.json) console.log(JSON.stringify(report));
     });

@@ -12,12 +12,24 @@ function counting(delayMs = 5): Classifier & { calls: number; fail: boolean } {
       c.calls++;
       await new Promise((res) => setTimeout(res, delayMs));
       if (c.fail) throw new ClassifierError('fake', 'down', 'unavailable');
-      return { provider: 'p', model: 'm', version: '1', scores: { spam: r.normalisedText.length / 100 }, latencyMs: delayMs, usage: { costUsd: 0.001 }, cached: false };
+      return {
+        provider: 'p',
+        model: 'm',
+        version: '1',
+        scores: { spam: r.normalisedText.length / 100 },
+        latencyMs: delayMs,
+        usage: { costUsd: 0.001 },
+        cached: false,
+      };
     },
   };
   return c;
 }
-const req = (t: string, question?: string) => ({ text: t, normalisedText: t, ...(question ? { question } : {}) });
+const req = (t: string, question?: string) => ({
+  text: t,
+  normalisedText: t,
+  ...(question ? { question } : {}),
+});
 
 describe('classifier cache', () => {
   it('answers a repeated normalised text from the cache, marked cached and free', async () => {
@@ -71,7 +83,10 @@ describe('classifier cache', () => {
 
   it('still classifies when the cache store fails', async () => {
     const inner = counting(0);
-    const broken = { get: async () => Promise.reject(new Error('db down')), set: async () => Promise.reject(new Error('db down')) };
+    const broken = {
+      get: async () => Promise.reject(new Error('db down')),
+      set: async () => Promise.reject(new Error('db down')),
+    };
     const errors: unknown[] = [];
     const c = withCache(inner, broken, { ttlMs: 1, onCacheError: (e) => errors.push(e) });
     await expect(c.classify(req('x'))).resolves.toMatchObject({ cached: false });
@@ -92,7 +107,14 @@ describe('classifier cache', () => {
 describe('micro-batcher', () => {
   it('flushes after the window, or at once when full', async () => {
     const seen: number[][] = [];
-    const b = new MicroBatcher<number, number>({ maxBatch: 3, windowMs: 5, run: async (xs) => (seen.push([...xs]), xs.map((x) => x * 2)) });
+    const b = new MicroBatcher<number, number>({
+      maxBatch: 3,
+      windowMs: 5,
+      run: async (xs) => {
+        seen.push([...xs]);
+        return xs.map((x) => x * 2);
+      },
+    });
     const out = await Promise.all([1, 2, 3, 4].map((x) => b.add(x)));
     expect(out).toEqual([2, 4, 6, 8]);
     expect(seen).toEqual([[1, 2, 3], [4]]);

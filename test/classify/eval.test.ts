@@ -20,7 +20,17 @@ describe('modbot eval', () => {
       return { action: 'allow' };
     };
     const r = await evaluateRows(rows, decide, { name: 'test' });
-    expect(r).toMatchObject({ n: 12, tp: 5, fp: 0, fn: 1, tn: 6, review: 1, reviewPositive: 0, reviewNegative: 1, errors: 0 });
+    expect(r).toMatchObject({
+      n: 12,
+      tp: 5,
+      fp: 0,
+      fn: 1,
+      tn: 6,
+      review: 1,
+      reviewPositive: 0,
+      reviewNegative: 1,
+      errors: 0,
+    });
     expect(r.precision).toBe(1);
     expect(r.recall).toBeCloseTo(5 / 6, 4);
     expect(r.f1).toBeCloseTo((2 * 1 * (5 / 6)) / (1 + 5 / 6), 4);
@@ -30,7 +40,7 @@ describe('modbot eval', () => {
   it('counts a decision that throws as allow and reports it', async () => {
     const rows = readLabelledCsv(FIXTURE, { text: 'text', label: 'label_spam', positive: '1' });
     const r = await evaluateRows(rows, async () => Promise.reject(new Error('boom')));
-    expect(r).toMatchObject({ errors: 12, tp: 0, fn: 6, tn: 6 });
+    expect(r).toMatchObject({ errors: 12, tp: 0, fn: 6, tn: 6, firstError: 'boom' });
   });
 
   it('runs from the command line on the builtin model and prints one JSON object on the last line', async () => {
@@ -40,9 +50,23 @@ describe('modbot eval', () => {
     });
     const program = new Command().exitOverride();
     registerEval(program);
-    await program.parseAsync(['eval', FIXTURE, '--text', 'text', '--label', 'label_spam', '--positive', '1', '--json', '--classifier-only'], {
-      from: 'user',
-    });
+    await program.parseAsync(
+      [
+        'eval',
+        FIXTURE,
+        '--text',
+        'text',
+        '--label',
+        'label_spam',
+        '--positive',
+        '1',
+        '--json',
+        '--classifier-only',
+      ],
+      {
+        from: 'user',
+      },
+    );
     const last = JSON.parse(lines.at(-1)!);
     expect(last).toMatchObject({ n: 12, decider: 'builtin classifier only' });
     expect(last.tp + last.fn).toBe(6);
@@ -61,7 +85,22 @@ describe('modbot eval', () => {
     const program = new Command().exitOverride();
     registerEval(program);
     const rules = new URL('../fixtures/rules-eval', import.meta.url).pathname;
-    await program.parseAsync(['eval', FIXTURE, '--text', 'text', '--label', 'label_spam', '--positive', '1', '--rules', rules, '--json'], { from: 'user' });
+    await program.parseAsync(
+      [
+        'eval',
+        FIXTURE,
+        '--text',
+        'text',
+        '--label',
+        'label_spam',
+        '--positive',
+        '1',
+        '--rules',
+        rules,
+        '--json',
+      ],
+      { from: 'user' },
+    );
     const last = JSON.parse(lines.at(-1)!);
     expect(last.decider).toMatch(/^rules in .*rules-eval \+ classifiers \(builtin\)$/);
     expect(last.byDecider['spam-model']).toBe(last.tp + last.fp);

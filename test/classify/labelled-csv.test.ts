@@ -15,18 +15,24 @@ describe('labelled CSV reader', () => {
   });
 
   it('shows links as their text and line breaks as newlines, and drops stray U+FEFF', () => {
-    expect(cleanCommentText('<a href="http://www.youtube.com/watch?v=x&amp;t=2m19s">2:19</a> best part\uFEFF')).toBe('2:19 best part');
+    expect(
+      cleanCommentText('<a href="http://www.youtube.com/watch?v=x&amp;t=2m19s">2:19</a> best part\uFEFF'),
+    ).toBe('2:19 best part');
     expect(cleanCommentText('one<br />two &lt;3')).toBe('one\ntwo <3');
   });
 
   it('names the missing column and the ones that exist', () => {
-    expect(() => parseLabelledCsv('a,b\n1,2\n', { text: 'text', label: 'b', positive: '1' }, 'x.csv')).toThrow(
-      'x.csv: no column "text" (columns: a, b)',
-    );
+    expect(() =>
+      parseLabelledCsv('a,b\n1,2\n', { text: 'text', label: 'b', positive: '1' }, 'x.csv'),
+    ).toThrow('x.csv: no column "text" (columns: a, b)');
   });
 
   it('accepts several positive values', () => {
-    const rows = parseLabelledCsv('t,l\nx,spam\ny,scam\nz,ham\n', { text: 't', label: 'l', positive: ['spam', 'scam'] });
+    const rows = parseLabelledCsv('t,l\nx,spam\ny,scam\nz,ham\n', {
+      text: 't',
+      label: 'l',
+      positive: ['spam', 'scam'],
+    });
     expect(rows.map((r) => r.positive)).toEqual([true, true, false]);
   });
 });

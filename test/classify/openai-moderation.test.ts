@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOpenAIModerationClassifier, OPENAI_MODERATION_DEFAULTS } from '../../src/classify/openai/moderation.js';
+import {
+  createOpenAIModerationClassifier,
+  OPENAI_MODERATION_DEFAULTS,
+} from '../../src/classify/openai/moderation.js';
 import { ClassifierError } from '../../src/classify/port.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 
@@ -15,8 +18,18 @@ describe('openai-moderation against a fake OpenAI on loopback (real SDK)', () =>
   });
 
   it('batches texts that arrive together into one array-input call and maps each result back', async () => {
-    const c = createOpenAIModerationClassifier({ apiKey: 'sk-test', baseURL: fake.baseURL, batchWindowMs: 5 });
-    const texts = ['what a lovely photo', 'I will kill you', 'you absolute idiot', 'nice', 'see you at the show'];
+    const c = createOpenAIModerationClassifier({
+      apiKey: 'sk-test',
+      baseURL: fake.baseURL,
+      batchWindowMs: 5,
+    });
+    const texts = [
+      'what a lovely photo',
+      'I will kill you',
+      'you absolute idiot',
+      'nice',
+      'see you at the show',
+    ];
     const results = await Promise.all(texts.map((t) => c.classify(req(t))));
     expect(fake.count('/v1/moderations')).toBe(1);
     const body = fake.requests[0]!.body as { model: string; input: string[] };
@@ -27,7 +40,12 @@ describe('openai-moderation against a fake OpenAI on loopback (real SDK)', () =>
     expect(results[2]!.scores.harassment).toBeGreaterThan(0.9);
     expect(results[0]!.scores.flagged).toBe(0);
     expect(results[0]!.scores.violence).toBeLessThan(0.01);
-    expect(results[0]).toMatchObject({ provider: 'openai', model: 'omni-moderation-latest', version: 'omni-moderation-2024-09-26', cached: false });
+    expect(results[0]).toMatchObject({
+      provider: 'openai',
+      model: 'omni-moderation-latest',
+      version: 'omni-moderation-2024-09-26',
+      cached: false,
+    });
     expect(c.calls()).toBe(1);
   });
 
@@ -35,11 +53,14 @@ describe('openai-moderation against a fake OpenAI on loopback (real SDK)', () =>
     const c = createOpenAIModerationClassifier({ apiKey: 'k', baseURL: fake.baseURL, maxBatch: 4 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => c.classify(req(`comment ${i}`))));
     expect(fake.count('/v1/moderations')).toBe(3);
-    expect((fake.requests.map((r) => (r.body as { input: string[] }).input.length))).toEqual([4, 4, 2]);
+    expect(fake.requests.map((r) => (r.body as { input: string[] }).input.length)).toEqual([4, 4, 2]);
   });
 
   it('retries a 429 after its retry-after and a 500, then answers', async () => {
-    fake.enqueue({ kind: 'status', status: 429, retryAfterMs: 20 }, { kind: 'status', status: 500, retryAfterMs: 10 });
+    fake.enqueue(
+      { kind: 'status', status: 429, retryAfterMs: 20 },
+      { kind: 'status', status: 500, retryAfterMs: 10 },
+    );
     const c = createOpenAIModerationClassifier({ apiKey: 'k', baseURL: fake.baseURL, maxRetries: 2 });
     const r = await c.classify(req('hello'));
     expect(r.scores.flagged).toBe(0);
@@ -48,7 +69,9 @@ describe('openai-moderation against a fake OpenAI on loopback (real SDK)', () =>
   });
 
   it('gives up after maxRetries with code "unavailable"', async () => {
-    fake.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 500, retryAfterMs: 1 })));
+    fake.enqueue(
+      ...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 500, retryAfterMs: 1 })),
+    );
     const c = createOpenAIModerationClassifier({ apiKey: 'k', baseURL: fake.baseURL, maxRetries: 1 });
     const error = await c.classify(req('hello')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClassifierError);
@@ -58,7 +81,12 @@ describe('openai-moderation against a fake OpenAI on loopback (real SDK)', () =>
 
   it('turns a hang into code "timeout" within the configured timeout', async () => {
     fake.enqueue({ kind: 'hang' });
-    const c = createOpenAIModerationClassifier({ apiKey: 'k', baseURL: fake.baseURL, timeoutMs: 150, maxRetries: 0 });
+    const c = createOpenAIModerationClassifier({
+      apiKey: 'k',
+      baseURL: fake.baseURL,
+      timeoutMs: 150,
+      maxRetries: 0,
+    });
     const started = Date.now();
     const error = await c.classify(req('hello')).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'timeout' });
@@ -68,7 +96,9 @@ describe('openai-moderation against a fake OpenAI on loopback (real SDK)', () =>
   it('rejects every text of a batch whose answer has the wrong number of results', async () => {
     fake.enqueue({ kind: 'wrong-count' });
     const c = createOpenAIModerationClassifier({ apiKey: 'k', baseURL: fake.baseURL });
-    const errors = await Promise.all([c.classify(req('a')), c.classify(req('b'))].map((p) => p.catch((e: unknown) => e)));
+    const errors = await Promise.all(
+      [c.classify(req('a')), c.classify(req('b'))].map((p) => p.catch((e: unknown) => e)),
+    );
     for (const e of errors) expect(e).toMatchObject({ code: 'invalid_response' });
   });
 

@@ -4,7 +4,8 @@ import { createOpenAIPolicyClassifier } from '../../src/classify/openai/policy.j
 import { ClassifierError } from '../../src/classify/port.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 
-const QUESTION = 'Is this comment offering investment returns or asking people to contact an account manager?';
+const QUESTION =
+  'Is this comment offering investment returns or asking people to contact an account manager?';
 const req = (text: string, question: string | undefined = QUESTION) => ({
   text,
   normalisedText: text.toLowerCase(),
@@ -30,7 +31,11 @@ describe('openai-policy against a fake OpenAI on loopback (real SDK)', () => {
     expect(yes.version).toBe('gpt-4o-mini-2024-07-18');
     const no = await c.classify(req('Great post, thanks for sharing'));
     expect(no.scores.yes).toBeCloseTo(0.12);
-    const body = fake.requests[0]!.body as { model: string; response_format: { type: string; json_schema: { strict: boolean } }; messages: Array<{ content: string }> };
+    const body = fake.requests[0]!.body as {
+      model: string;
+      response_format: { type: string; json_schema: { strict: boolean } };
+      messages: Array<{ content: string }>;
+    };
     expect(body.model).toBe('gpt-4o-mini');
     expect(body.response_format.type).toBe('json_schema');
     expect(body.response_format.json_schema.strict).toBe(true);
@@ -47,12 +52,20 @@ describe('openai-policy against a fake OpenAI on loopback (real SDK)', () => {
     const c = createOpenAIPolicyClassifier({ apiKey: 'k', baseURL: fake.baseURL });
     fake.enqueue({ kind: 'content', content: 'Yes, definitely a scam.' });
     await expect(c.classify(req('x'))).rejects.toMatchObject({ code: 'invalid_response' });
-    fake.enqueue({ kind: 'content', content: JSON.stringify({ answer: 'maybe', confidence: 2, reason: '' }) });
+    fake.enqueue({
+      kind: 'content',
+      content: JSON.stringify({ answer: 'maybe', confidence: 2, reason: '' }),
+    });
     await expect(c.classify(req('x'))).rejects.toMatchObject({ code: 'invalid_response' });
   });
 
   it('retries a 429 with retry-after, and reports a hang as a timeout', async () => {
-    const c = createOpenAIPolicyClassifier({ apiKey: 'k', baseURL: fake.baseURL, timeoutMs: 200, maxRetries: 1 });
+    const c = createOpenAIPolicyClassifier({
+      apiKey: 'k',
+      baseURL: fake.baseURL,
+      timeoutMs: 200,
+      maxRetries: 1,
+    });
     fake.enqueue({ kind: 'status', status: 429, retryAfterSeconds: 0 });
     await expect(c.classify(req('hi'))).resolves.toMatchObject({ provider: 'openai' });
     fake.enqueue({ kind: 'hang' }, { kind: 'hang' });

@@ -8,7 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 export type Fault =
-  | { readonly kind: 'status'; readonly status: number; readonly retryAfterSeconds?: number; readonly retryAfterMs?: number }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly retryAfterSeconds?: number;
+      readonly retryAfterMs?: number;
+    }
   | { readonly kind: 'hang' }
   | { readonly kind: 'content'; readonly content: string }
   | { readonly kind: 'wrong-count' };
@@ -25,7 +30,10 @@ export interface FakeOpenAIOptions {
   /** Added before every answer (the benchmark uses 300 ms). */
   readonly latencyMs?: number;
   /** Answer for a policy question; default: keyword heuristics on the comment. */
-  readonly policyAnswer?: (question: string, comment: string) => { answer: 'yes' | 'no'; confidence: number; reason: string };
+  readonly policyAnswer?: (
+    question: string,
+    comment: string,
+  ) => { answer: 'yes' | 'no'; confidence: number; reason: string };
 }
 
 export interface FakeOpenAI {
@@ -82,13 +90,23 @@ export function moderationResult(text: string) {
     categories[c] = hit.has(c);
     applied[c] = hit.has(c) ? ['text'] : [];
   });
-  return { flagged: hit.size > 0, categories, category_scores: scores, category_applied_input_types: applied };
+  return {
+    flagged: hit.size > 0,
+    categories,
+    category_scores: scores,
+    category_applied_input_types: applied,
+  };
 }
 
 function defaultPolicy(_question: string, comment: string) {
-  const yes = /\b(invest|profit|account manager|whatsapp|telegram|dm me|inbox me|forex|crypto mentor)\b/i.test(comment);
+  const yes =
+    /\b(invest|profit|account manager|whatsapp|telegram|dm me|inbox me|forex|crypto mentor)\b/i.test(comment);
   return yes
-    ? { answer: 'yes' as const, confidence: 0.93, reason: 'Promises investment returns and points to a contact.' }
+    ? {
+        answer: 'yes' as const,
+        confidence: 0.93,
+        reason: 'Promises investment returns and points to a contact.',
+      }
     : { answer: 'no' as const, confidence: 0.88, reason: 'An ordinary comment about the post.' };
 }
 
@@ -139,7 +157,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       }
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
       if (req.headers.authorization === undefined || !req.headers.authorization.startsWith('Bearer ')) {
-        return send(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+        return send(res, 401, {
+          error: {
+            message: 'Incorrect API key provided',
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+          },
+        });
       }
       if (fault?.kind === 'status') {
         const headers: Record<string, string> = {};
@@ -148,7 +172,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         const error =
           fault.status === 429
             ? { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' }
-            : { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null };
+            : {
+                message: 'The server had an error while processing your request. Sorry about that!',
+                type: 'server_error',
+                code: null,
+              };
         return send(res, fault.status, { error }, headers);
       }
       const b = (body ?? {}) as Record<string, unknown>;
@@ -172,19 +200,33 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           object: 'chat.completion',
           created: Math.floor(Date.now() / 1000),
           model: `${String(b.model ?? 'gpt-4o-mini')}-2024-07-18`,
-          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content, refusal: null, annotations: [] },
+              logprobs: null,
+              finish_reason: 'stop',
+            },
+          ],
           usage: {
             prompt_tokens: promptTokens,
             completion_tokens: completionTokens,
             total_tokens: promptTokens + completionTokens,
             prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-            completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+            completion_tokens_details: {
+              reasoning_tokens: 0,
+              audio_tokens: 0,
+              accepted_prediction_tokens: 0,
+              rejected_prediction_tokens: 0,
+            },
           },
           service_tier: 'default',
           system_fingerprint: 'fp_fake',
         });
       }
-      return send(res, 404, { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', code: null } });
+      return send(res, 404, {
+        error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', code: null },
+      });
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -28,7 +28,20 @@ const LETTER = /\p{L}/u;
 const TOKEN = /[\p{L}\p{N}_']+|[$€£₿%!?]|\p{Extended_Pictographic}/gu;
 
 const SKELETON_LEET: Readonly<Record<string, string>> = {
-  '0': 'o', '1': 'i', '2': 'z', '3': 'e', '4': 'a', '5': 's', '6': 'b', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l',
+  '0': 'o',
+  '1': 'i',
+  '2': 'z',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '6': 'b',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
 };
 
 const LEET_CHARS = /[0-9@$!|]/g;
@@ -38,16 +51,19 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 /** Add the min..max-character n-grams of `s`, by code point (an emoji is never split in half). */
 function addGrams(out: Set<string>, prefix: string, s: string, min: number, max: number): void {
   if (!SURROGATE.test(s)) {
-    for (let n = min; n <= max; n++) for (let i = 0; i + n <= s.length; i++) out.add(prefix + s.slice(i, i + n));
+    for (let n = min; n <= max; n++)
+      for (let i = 0; i + n <= s.length; i++) out.add(prefix + s.slice(i, i + n));
     return;
   }
   const cps = Array.from(s);
-  for (let n = min; n <= max; n++) for (let i = 0; i + n <= cps.length; i++) out.add(prefix + cps.slice(i, i + n).join(''));
+  for (let n = min; n <= max; n++)
+    for (let i = 0; i + n <= cps.length; i++) out.add(prefix + cps.slice(i, i + n).join(''));
 }
 
 const POINTER_WORDS =
   /\b(?:dm|inbox|message|contact|reach out|whatsapp|whatsap|telegram|signal|wickr|text me|call me|email|e-mail|hmu|link in (?:my )?bio|my bio|check out|checkout|follow me|subscribe|my channel|visit|click|website|site)\b/u;
-const MONEY_WORDS = /\b(?:invest\w*|profit\w*|earn\w*|income|returns?|trad(?:e|ing|er)|crypto|bitcoin|btc|forex|payout|withdraw\w*|money|cash|funds?)\b/u;
+const MONEY_WORDS =
+  /\b(?:invest\w*|profit\w*|earn\w*|income|returns?|trad(?:e|ing|er)|crypto|bitcoin|btc|forex|payout|withdraw\w*|money|cash|funds?)\b/u;
 
 function lengthBucket(n: number): string {
   if (n < 10) return '0';
@@ -115,7 +131,9 @@ export function extractFeatures(normalisedText: string): string[] {
 
   // Words: handles become a placeholder so a campaign's one account name is not memorised;
   // the name's characters still reach the character n-grams below.
-  const masked = foldDigits(text.replace(HANDLE, (h) => (h.startsWith('@') ? ' xmention ' : ' xtag ')).replace(URL, ' xurl '));
+  const masked = foldDigits(
+    text.replace(HANDLE, (h) => (h.startsWith('@') ? ' xmention ' : ' xtag ')).replace(URL, ' xurl '),
+  );
   const tokens = masked.match(TOKEN) ?? [];
   let prev = '^';
   for (const tok of tokens) {

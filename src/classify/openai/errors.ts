@@ -8,12 +8,19 @@ import { ClassifierError } from '../port.js';
 export function toClassifierError(classifier: string, error: unknown): ClassifierError {
   if (error instanceof ClassifierError) return error;
   if (error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError) {
-    return new ClassifierError(classifier, `${classifier}: OpenAI did not answer in time`, 'timeout', { cause: error });
-  }
-  if (error instanceof APIConnectionError) {
-    return new ClassifierError(classifier, `${classifier}: cannot reach OpenAI (check OPENAI_BASE_URL and the network)`, 'unavailable', {
+    return new ClassifierError(classifier, `${classifier}: OpenAI did not answer in time`, 'timeout', {
       cause: error,
     });
+  }
+  if (error instanceof APIConnectionError) {
+    return new ClassifierError(
+      classifier,
+      `${classifier}: cannot reach OpenAI (check OPENAI_BASE_URL and the network)`,
+      'unavailable',
+      {
+        cause: error,
+      },
+    );
   }
   if (error instanceof APIError) {
     const hint =
@@ -24,9 +31,14 @@ export function toClassifierError(classifier: string, error: unknown): Classifie
           : error.status === 404
             ? ' (check the model name)'
             : '';
-    return new ClassifierError(classifier, `${classifier}: OpenAI answered ${error.status ?? 'an error'}${hint}: ${error.message}`, 'unavailable', {
-      cause: error,
-    });
+    return new ClassifierError(
+      classifier,
+      `${classifier}: OpenAI answered ${error.status ?? 'an error'}${hint}: ${error.message}`,
+      'unavailable',
+      {
+        cause: error,
+      },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
   return new ClassifierError(classifier, `${classifier}: ${message}`, 'invalid_response', { cause: error });

@@ -49,7 +49,9 @@ interface ModerationOutput {
   readonly batchSize: number;
 }
 
-export function createOpenAIModerationClassifier(options: OpenAIModerationOptions = {}): OpenAIModerationClassifier {
+export function createOpenAIModerationClassifier(
+  options: OpenAIModerationOptions = {},
+): OpenAIModerationClassifier {
   const name = 'openai-moderation';
   const model = options.model ?? OPENAI_MODERATION_DEFAULTS.model;
   const client =
@@ -68,13 +70,16 @@ export function createOpenAIModerationClassifier(options: OpenAIModerationOption
       const started = performance.now();
       const response = await client.moderations.create({ model, input: [...inputs] });
       if (!Array.isArray(response.results) || response.results.length !== inputs.length) {
-        throw new Error(`moderation returned ${response.results?.length ?? 0} results for ${inputs.length} inputs`);
+        throw new Error(
+          `moderation returned ${response.results?.length ?? 0} results for ${inputs.length} inputs`,
+        );
       }
       const latencyMs = performance.now() - started;
       return response.results.map((r) => {
         const scores: Record<string, number> = { flagged: r.flagged ? 1 : 0 };
         for (const [category, score] of Object.entries(r.category_scores ?? {})) {
-          if (typeof score === 'number' && Number.isFinite(score)) scores[category] = Math.min(1, Math.max(0, score));
+          if (typeof score === 'number' && Number.isFinite(score))
+            scores[category] = Math.min(1, Math.max(0, score));
         }
         return { scores, model: response.model ?? model, latencyMs, batchSize: inputs.length };
       });
