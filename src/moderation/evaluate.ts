@@ -842,7 +842,8 @@ async function resolveDear(
     ctx.pending = null;
     const asks: Array<Promise<void>> = [];
     for (const p of pending.values()) if (p.node.tier === tier) asks.push(resolveLeaf(p.node, ctx));
-    if (asks.length > 0) await Promise.all(asks);
+    if (asks.length === 1) await asks[0];
+    else if (asks.length > 1) await Promise.all(asks);
     undecided = 0;
     for (const i of worth) {
       const v = evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
