@@ -6,44 +6,22 @@
  */
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { applyMigrations } from '../src/db/migrate.js';
-import { openPglite } from '../src/db/pglite.js';
-import { openPostgres } from '../src/db/postgres.js';
 import { buildNodeRuntime } from '../src/deps.js';
 import { parseEnv } from '../src/env.js';
 import { silentLogger } from '../src/log.js';
-import { adminUrl, withDatabase } from '../test/support/pg-names.js';
 import { runLoad } from './load.js';
+import { arg, benchDatabase } from './support.js';
 
 const secret = 'bench_app_secret';
 
-function arg(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
-function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: ServerType; url: string }> {
+function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve) => {
     const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) =>
       resolve({ server, url: `http://127.0.0.1:${info.port}/webhooks/instagram` }),
     );
   });
-}
-
-async function benchDatabase() {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const handle = await openPglite(undefined);
-    await applyMigrations(handle);
-    return handle;
-  }
-  const admin = openPostgres(adminUrl(url), { max: 1 });
-  await admin.db.execute('drop database if exists modbot_bench with (force)');
-  await admin.db.execute('create database modbot_bench');
-  await admin.close();
-  const handle = openPostgres(withDatabase(url, 'modbot_bench'));
-  await applyMigrations(handle);
-  return handle;
 }
 
 export default async function ingest(args: readonly string[]): Promise<void> {
@@ -60,12 +38,28 @@ export default async function ingest(args: readonly string[]): Promise<void> {
   const bareResult = await runLoad({ url: bareServer.url, connections, duration, secret, prefix: 'bare' });
   bareServer.server.close();
 
-  const database = await benchDatabase();
-  const env = parseEnv({ META_APP_SECRET: secret, META_VERIFY_TOKEN: 'bench', INBOX_WORKERS: '0', LOG_LEVEL: 'silent' });
-  const runtime = buildNodeRuntime({ env, database, logger: silentLogger, handler: async () => ({ outcome: 'done' }) });
+  const database = await benchDatabase('modbot_bench_ingest');
+  const env = parseEnv({
+    META_APP_SECRET: secret,
+    META_VERIFY_TOKEN: 'bench',
+    INBOX_WORKERS: '0',
+    LOG_LEVEL: 'silent',
+  });
+  const runtime = buildNodeRuntime({
+    env,
+    database,
+    logger: silentLogger,
+    handler: async () => ({ outcome: 'done' }),
+  });
   const modbotServer = await listen(runtime.app.fetch);
   await runLoad({ url: modbotServer.url, connections, duration: 2, secret, prefix: 'warm-modbot' });
-  const modbotResult = await runLoad({ url: modbotServer.url, connections, duration, secret, prefix: 'modbot' });
+  const modbotResult = await runLoad({
+    url: modbotServer.url,
+    connections,
+    duration,
+    secret,
+    prefix: 'modbot',
+  });
   modbotServer.server.close();
   await runtime.stop();
   await database.close();

@@ -81,7 +81,8 @@ export function createDecisionRecorder(db: Database) {
         decisionId: id,
         inboxId: input.inboxId,
         accountId: event.accountId,
-        commentId: event.commentId,
+        // Instagram takes replies on top-level comments only: a reply to a reply goes under its parent.
+        commentId: a.type === 'reply' && event.parentId ? event.parentId : event.commentId,
         mediaId: event.mediaId,
         type: a.type,
         message: a.message,

@@ -28,8 +28,12 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
   let sleepers: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
   let busy = 0;
+  // Bumped by every wake(): a loop whose claim started before a wake must not go to sleep after
+  // it (the new work may have committed just after its claim looked), or the wake is lost.
+  let generation = 0;
 
   const wake = () => {
+    generation++;
     const s = sleepers;
     sleepers = [];
     for (const resolve of s) resolve();
@@ -50,6 +54,7 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
   const loop = async () => {
     while (!stopped) {
       let found = 0;
+      const seen = generation;
       busy++;
       try {
         const items = await options.claim();
@@ -66,7 +71,7 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
           idleWaiters = [];
           for (const resolve of w) resolve();
         }
-        if (!stopped) await sleep();
+        if (!stopped && generation === seen) await sleep();
       }
     }
   };

@@ -1,0 +1,199 @@
+/**
+ * `npm run bench -- pipeline [--rate 500] [--seconds 10] [--backlog 10000]`
+ * 1. Latency: our own time from webhook received to Graph call issued (default rules, builtin
+ *    classifier, no OpenAI; a fake Graph API on loopback answering at once), at an open-loop
+ *    rate of 500 events/s. Baseline in the same run: the time the intake alone takes to answer.
+ * 2. Drain: 10,000 decided events whose actions waited out a Graph outage, then carried out with
+ *    pacing relaxed; events/s.
+ * Uses DATABASE_URL (a fresh database on that server) when set, else in-memory PGlite.
+ * Prints one JSON object.
+ */
+import { count, eq } from 'drizzle-orm';
+import { actions } from '../src/db/schema/actions.js';
+import { buildNodeRuntime } from '../src/deps.js';
+import { parseEnv } from '../src/env.js';
+import { createGraphClient } from '../src/graph/client.js';
+import { silentLogger } from '../src/log.js';
+import { watchRules } from '../src/rules-source/watch.js';
+import { signBody } from '../src/webhook/verify.js';
+import { startFakeGraph } from '../test/fakes/graph.js';
+import { arg, benchDatabase, percentile } from './support.js';
+
+const ACCOUNT = '17841400000000001';
+const TOKEN = 'bench-token-0123456789';
+const SECRET = 'bench_app_secret';
+
+function delivery(ids: readonly string[]): string {
+  return JSON.stringify({
+    object: 'instagram',
+    entry: [
+      {
+        id: ACCOUNT,
+        time: Math.floor(Date.now() / 1000),
+        changes: ids.map((id, i) => ({
+          field: 'comments',
+          value: {
+            id,
+            text: `DM me on @cash.flow_ava for the promo ${i}`,
+            from: { id: `7${id}`, username: `user_${id}` },
+            media: { id: '18000000000000004', media_product_type: 'FEED' },
+          },
+        })),
+      },
+    ],
+  });
+}
+
+export default async function pipeline(args: readonly string[]): Promise<void> {
+  const rate = arg(args, 'rate', 500);
+  const seconds = arg(args, 'seconds', 10);
+  const backlog = arg(args, 'backlog', 10_000);
+  const fake = await startFakeGraph({ autoCreate: true, usage: null });
+  fake.state.addAccount({ id: ACCOUNT, username: 'brand', token: TOKEN });
+  const rules = await watchRules('rules', {}, { watch: false });
+  const env = parseEnv({
+    META_APP_SECRET: SECRET,
+    META_VERIFY_TOKEN: 'bench',
+    DRY_RUN: 'false',
+    IG_ACCOUNT_ID: ACCOUNT,
+    IG_ACCESS_TOKEN: TOKEN,
+    GRAPH_API_BASE_URL: fake.baseUrl,
+    GRAPH_WRITES_PER_MINUTE: '1000000',
+    GRAPH_WRITES_PER_HOUR: '100000000',
+    INBOX_WORKERS: '4',
+    ACTION_WORKERS: '4',
+    LOG_LEVEL: 'silent',
+  });
+
+  // 1. Latency at a steady rate.
+  const issued = new Map<string, number>();
+  const graph = createGraphClient({
+    baseUrl: fake.baseUrl,
+    fetch: (input, init) => {
+      const m = /\/(\d+)\?/.exec(String(input));
+      if (m?.[1] && !issued.has(m[1])) issued.set(m[1], performance.now());
+      return fetch(input, init);
+    },
+  });
+  const database = await benchDatabase('modbot_bench_pipeline', { max: 12 });
+  const runtime = buildNodeRuntime({
+    env,
+    database,
+    logger: silentLogger,
+    rules: () => rules.current(),
+    graph,
+  });
+  const total = Math.round(rate * seconds);
+  const received = new Map<string, number>();
+  const acked: number[] = [];
+  const rejected: number[] = [];
+  const bodies = await Promise.all(
+    Array.from({ length: total }, async (_, i) => {
+      const id = `9${String(i).padStart(9, '0')}`;
+      const body = delivery([id]);
+      return { id, body, signature: await signBody(body, SECRET) };
+    }),
+  );
+  const start = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const b = bodies[i]!;
+    const t = performance.now();
+    received.set(b.id, t);
+    inFlight.push(
+      Promise.resolve(
+        runtime.app.request('/webhooks/instagram', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': b.signature },
+          body: b.body,
+        }),
+      ).then((res) => {
+        acked.push(performance.now() - t);
+        if (res.status !== 200) rejected.push(res.status);
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const deadline = performance.now() + 120_000;
+  while (issued.size < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const sendSeconds = (performance.now() - start) / 1000;
+  const latencies = [...received]
+    .flatMap(([id, t]) => (issued.has(id) ? [(issued.get(id) as number) - t] : []))
+    .sort((a, b) => a - b);
+  acked.sort((a, b) => a - b);
+  await runtime.stop();
+  await database.close();
+
+  // 2. Drain a backlog: decide everything while the Graph API is "down" (no actuator), then let it go.
+  const drainDb = await benchDatabase('modbot_bench_drain', { max: 20 });
+  const deciding = buildNodeRuntime({
+    env: { ...env, ACTION_WORKERS: 0, INBOX_WORKERS: 4 },
+    database: drainDb,
+    logger: silentLogger,
+    rules: () => rules.current(),
+  });
+  for (let i = 0; i < backlog; i += 200) {
+    const ids = Array.from(
+      { length: Math.min(200, backlog - i) },
+      (_, j) => `8${String(i + j).padStart(9, '0')}`,
+    );
+    const body = delivery(ids);
+    await deciding.app.request('/webhooks/instagram', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': await signBody(body, SECRET) },
+      body,
+    });
+  }
+  await deciding.pool.idle();
+  await deciding.stop();
+  const planned = async () =>
+    Number(
+      (await drainDb.db.select({ n: count() }).from(actions).where(eq(actions.status, 'planned')))[0]?.n ?? 0,
+    );
+  const backlogActions = await planned();
+  const drainStart = performance.now();
+  const draining = buildNodeRuntime({
+    env: { ...env, ACTION_WORKERS: 8, INBOX_WORKERS: 0 },
+    database: drainDb,
+    logger: silentLogger,
+    rules: () => rules.current(),
+  });
+  await draining.actuatorLoop.idle();
+  const drainSeconds = (performance.now() - drainStart) / 1000;
+  const left = await planned();
+  await draining.stop();
+  await drainDb.close();
+  rules.close();
+  await fake.close();
+
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  const drainRate = Math.round(backlog / drainSeconds);
+  console.log(
+    JSON.stringify({
+      bench: 'pipeline',
+      database: database.kind,
+      latency: {
+        ratePerSecond: rate,
+        events: total,
+        sendSeconds: Math.round(sendSeconds * 10) / 10,
+        graphCallsIssued: latencies.length,
+        rejected: rejected.length,
+        receivedToGraphCallMs: { p50, p99, max: percentile(latencies, 100) },
+        baselineIntakeAckMs: { p50: percentile(acked, 50), p99: percentile(acked, 99) },
+      },
+      drain: {
+        events: backlog,
+        actions: backlogActions,
+        seconds: Math.round(drainSeconds * 100) / 100,
+        eventsPerSecond: drainRate,
+        leftPlanned: left,
+      },
+      target: { p50Ms: 5, p99Ms: 25, drainEventsPerSecond: 1000 },
+      meetsTarget: p50 <= 5 && p99 <= 25 && drainRate >= 1000 && latencies.length === total,
+    }),
+  );
+}

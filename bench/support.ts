@@ -1,0 +1,34 @@
+/** Shared by benchmarks: a fresh database (DATABASE_URL server, or in-memory PGlite) and percentiles. */
+
+import type { DatabaseHandle } from '../src/db/client.js';
+import { applyMigrations } from '../src/db/migrate.js';
+import { openPglite } from '../src/db/pglite.js';
+import { openPostgres } from '../src/db/postgres.js';
+import { adminUrl, withDatabase } from '../test/support/pg-names.js';
+
+export async function benchDatabase(name: string, options: { max?: number } = {}): Promise<DatabaseHandle> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const handle = await openPglite(undefined);
+    await applyMigrations(handle);
+    return handle;
+  }
+  const admin = openPostgres(adminUrl(url), { max: 1 });
+  await admin.db.execute(`drop database if exists ${name} with (force)`);
+  await admin.db.execute(`create database ${name}`);
+  await admin.close();
+  const handle = openPostgres(withDatabase(url, name), { max: options.max ?? 10 });
+  await applyMigrations(handle);
+  return handle;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round((sorted[i] ?? 0) * 100) / 100;
+}
+
+export function arg(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
