@@ -21,6 +21,7 @@ import { type ErasureCounts, type ErasureKind, type ErasureStatus, erasures } fr
 import { inbox } from '../db/schema/inbox.js';
 import { sha256Hex } from '../moderation/index.js';
 import { AuditInputError } from './filters.js';
+import { rollUpClosedDays } from './rollup.js';
 
 export const ERASED = '[erased]';
 export const REDACTED = '[redacted]';
@@ -311,7 +312,11 @@ export async function runRetention(db: Database, options: { days: number; now?: 
   }
 }
 
-/** Node: run retention now and then every `everyMs` (default hourly). Returns a stop function. */
+/**
+ * Node: audit upkeep in this process. Retention a minute after start and then every `everyMs`
+ * (default hourly); the daily stats rollup (src/audit/rollup.ts) every 10 minutes. Returns a
+ * stop function.
+ */
 export function scheduleRetention(
   db: Database,
   options: { days: number; everyMs?: number; onResult?: (r: RetentionResult) => void; onError?: (e: unknown) => void },
@@ -331,11 +336,16 @@ export function scheduleRetention(
   };
   const first = setTimeout(() => void tick(), 60_000);
   const timer = setInterval(() => void tick(), options.everyMs ?? 3_600_000);
+  const rollup = setInterval(() => {
+    rollUpClosedDays(db).catch((error) => options.onError?.(error));
+  }, 600_000);
   first.unref?.();
   timer.unref?.();
+  rollup.unref?.();
   return () => {
     clearTimeout(first);
     clearInterval(timer);
+    clearInterval(rollup);
   };
 }
 

@@ -8,10 +8,12 @@ import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm'
 import { parseDocument, isMap, isSeq } from 'yaml';
 import type { Database } from '../db/client.js';
 import { actionAttempts, actions } from '../db/schema/actions.js';
+import { decisionDaily } from '../db/schema/decision-daily.js';
 import { decisions } from '../db/schema/decisions.js';
 import { ruleSets } from '../db/schema/rule-sets.js';
 import { normalise } from '../moderation/index.js';
 import { type AuditFilter, AuditInputError, type StatsDimension } from './filters.js';
+import { ceilDay, floorDay, rolledUntil, utcDay } from './rollup.js';
 import { base64UrlDecode, base64UrlEncode } from './signed-request.js';
 
 const d = decisions;
@@ -435,11 +437,99 @@ const perAction = {
   delete: sql<number>`(count(*) filter (where ${d.action} = 'delete'))::int`,
 };
 
-/** Counts by one dimension. Without `since`, the last 30 days. At most 500 groups (largest first; days in order). */
-export async function auditStats(db: Database, by: StatsDimension, filter: AuditFilter, options: { now?: Date } = {}): Promise<Stats> {
+/** Filters the daily rollup can answer (anything else is counted from the decisions themselves). */
+const rollupFilters = new Set(['account', 'action', 'rule', 'since', 'until']);
+
+/**
+ * Counts by one dimension. Without `since`, the last 30 days. At most 500 groups (largest first;
+ * days in order). Whole closed days come from the daily rollup (decision_daily) when the
+ * filters allow it; the open edges are counted from `decisions`, so the answer is exact.
+ */
+export async function auditStats(db: Database, by: StatsDimension, filter: AuditFilter, options: { now?: Date; rollup?: boolean } = {}): Promise<Stats> {
   const since = filter.since ?? new Date((options.now ?? new Date()).getTime() - 30 * 86_400_000);
-  const where = and(...filterConditions({ ...filter, since }));
   const common = { since: since.toISOString(), until: filter.until ? filter.until.toISOString() : null, by };
+  const usable =
+    options.rollup !== false &&
+    (by === 'day' || by === 'action' || by === 'account' || (by === 'rule' && !filter.rule)) &&
+    Object.entries(filter).every(([k, v]) => v === undefined || rollupFilters.has(k));
+  const rolled = usable ? await rolledUntil(db) : null;
+  if (!rolled) return { ...common, rows: await rawStats(db, by, { ...filter, since }) };
+  const from = ceilDay(since);
+  const to = new Date(Math.min(rolled.getTime(), filter.until ? floorDay(filter.until).getTime() : Number.POSITIVE_INFINITY));
+  if (from >= to) return { ...common, rows: await rawStats(db, by, { ...filter, since }) };
+  const parts: StatsRow[][] = [await rollupStats(db, by, filter, from, to)];
+  if (since < from) parts.push(await rawStats(db, by, { ...filter, since, until: from }));
+  if (!filter.until || to < filter.until) parts.push(await rawStats(db, by, { ...filter, since: to }));
+  return { ...common, rows: mergeStats(by, parts) };
+}
+
+function mergeStats(by: StatsDimension, parts: StatsRow[][]): StatsRow[] {
+  const merged = new Map<string | null, StatsRow & Record<string, unknown>>();
+  for (const rows of parts) {
+    for (const r of rows) {
+      const prev = merged.get(r.key);
+      if (!prev) {
+        merged.set(r.key, { ...r });
+        continue;
+      }
+      merged.set(r.key, {
+        ...prev,
+        decisions: prev.decisions + r.decisions,
+        allow: prev.allow + r.allow,
+        reply: prev.reply + r.reply,
+        review: prev.review + r.review,
+        hide: prev.hide + r.hide,
+        delete: prev.delete + r.delete,
+        ...(prev.deciding !== undefined || r.deciding !== undefined ? { deciding: (prev.deciding ?? 0) + (r.deciding ?? 0) } : {}),
+      });
+    }
+  }
+  const rows = [...merged.values()];
+  if (by === 'day') rows.sort((a, b) => String(a.key).localeCompare(String(b.key)));
+  else rows.sort((a, b) => b.decisions - a.decisions || String(a.key).localeCompare(String(b.key)));
+  return rows.slice(0, 500);
+}
+
+async function rollupStats(db: Database, by: StatsDimension, filter: AuditFilter, from: Date, to: Date): Promise<StatsRow[]> {
+  const r = decisionDaily;
+  const conds: SQL[] = [sql`${r.day} >= ${utcDay(from)}::date`, sql`${r.day} < ${utcDay(to)}::date`];
+  if (filter.account) conds.push(eq(r.accountId, filter.account));
+  if (filter.action) conds.push(eq(r.action, filter.action));
+  if (by === 'rule') conds.push(sql`${r.rule} <> ''`);
+  else conds.push(eq(r.rule, filter.rule ?? ''));
+  const key =
+    by === 'day' ? sql<string>`to_char(${r.day}, 'YYYY-MM-DD')` : by === 'action' ? sql<string>`${r.action}` : by === 'account' ? sql<string>`${r.accountId}` : sql<string>`${r.rule}`;
+  const n = (action: string) => sql<number>`(coalesce(sum(${r.n}) filter (where ${r.action} = ${action}), 0))::int`;
+  const rows = await db
+    .select({
+      key,
+      decisions: sql<number>`sum(${r.n})::int`,
+      deciding: sql<number>`(coalesce(sum(${r.n}) filter (where ${r.deciding}), 0))::int`,
+      allow: n('allow'),
+      reply: n('reply'),
+      review: n('review'),
+      hide: n('hide'),
+      delete: n('delete'),
+    })
+    .from(r)
+    .where(and(...conds))
+    .groupBy(key);
+  return rows.map(({ deciding, ...x }) => ({
+    ...x,
+    key: x.key,
+    decisions: Number(x.decisions),
+    allow: Number(x.allow),
+    reply: Number(x.reply),
+    review: Number(x.review),
+    hide: Number(x.hide),
+    delete: Number(x.delete),
+    ...(by === 'rule' ? { deciding: Number(deciding) } : {}),
+  }));
+}
+
+/** Counts straight from `decisions` (any filter). */
+async function rawStats(db: Database, by: StatsDimension, filter: AuditFilter & { since: Date }): Promise<StatsRow[]> {
+  const where = and(...filterConditions(filter));
   const num = (r: Record<string, unknown>) => ({
     decisions: Number(r.decisions),
     allow: Number(r.allow),
@@ -459,7 +549,7 @@ export async function auditStats(db: Database, by: StatsDimension, filter: Audit
         .groupBy(trunc)
         .orderBy(trunc)
         .limit(500);
-      return { ...common, rows: rows.map((r) => ({ key: r.key, ...num(r) })) };
+      return rows.map((r) => ({ key: r.key, ...num(r) }));
     }
     case 'action':
     case 'account': {
@@ -471,7 +561,7 @@ export async function auditStats(db: Database, by: StatsDimension, filter: Audit
         .groupBy(col)
         .orderBy(desc(sql`count(*)`))
         .limit(500);
-      return { ...common, rows: rows.map((r) => ({ key: r.key, ...num(r) })) };
+      return rows.map((r) => ({ key: r.key, ...num(r) }));
     }
     case 'author': {
       const rows = await db
@@ -481,7 +571,7 @@ export async function auditStats(db: Database, by: StatsDimension, filter: Audit
         .groupBy(d.authorId)
         .orderBy(desc(sql`count(*)`))
         .limit(500);
-      return { ...common, rows: rows.map((r) => ({ key: r.key, label: r.label, ...num(r) })) };
+      return rows.map((r) => ({ key: r.key, label: r.label, ...num(r) }));
     }
     case 'outcome': {
       // What became of the actions decisions planned (actions outbox), in the same window.
@@ -493,7 +583,7 @@ export async function auditStats(db: Database, by: StatsDimension, filter: Audit
         .groupBy(sql`1`)
         .orderBy(desc(sql`count(*)`))
         .limit(500);
-      return { ...common, rows: rows.map((r) => ({ key: r.key, decisions: Number(r.n), allow: 0, reply: 0, review: 0, hide: 0, delete: 0 })) };
+      return rows.map((r) => ({ key: r.key, decisions: Number(r.n), allow: 0, reply: 0, review: 0, hide: 0, delete: 0 }));
     }
     case 'rule': {
       const result = await db.execute(sql`
@@ -508,7 +598,7 @@ export async function auditStats(db: Database, by: StatsDimension, filter: Audit
         where ${where}
         group by r.rule order by count(*) desc limit 500`);
       const rows = (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as Record<string, unknown>[];
-      return { ...common, rows: rows.map((r) => ({ key: String(r.key), ...num(r), deciding: Number(r.deciding) })) };
+      return rows.map((r) => ({ key: String(r.key), ...num(r), deciding: Number(r.deciding) }));
     }
   }
 }

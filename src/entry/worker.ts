@@ -10,6 +10,7 @@
  */
 import { createApp } from '../app.js';
 import { runRetention } from '../audit/erase.js';
+import { rollUpClosedDays } from '../audit/rollup.js';
 import { openPostgres } from '../db/postgres.js';
 import { checkReadiness } from '../db/readiness.js';
 import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
@@ -148,11 +149,14 @@ export default {
 
   async scheduled(controller, bindings, _ctx) {
     const { env, logger, repo, database } = configure(bindings);
-    // Retention (RETENTION_DAYS), once an hour from the every-minute cron.
-    if (new Date(controller.scheduledTime).getUTCMinutes() === 7) {
+    // Audit upkeep: retention (RETENTION_DAYS) once an hour from the every-minute cron.
+    const minute = new Date(controller.scheduledTime).getUTCMinutes();
+    if (minute === 7) {
       const r = await runRetention(database.db, { days: env.RETENTION_DAYS });
       logger.info('retention', { cutoff: r.cutoff, counts: r.counts });
     }
+    // Daily stats rollup for closed days (cheap when up to date).
+    if (minute % 10 === 3) await rollUpClosedDays(database.db);
     const ids = await repo.overdue(60, 5000);
     if (ids.length > 0) logger.info('sweep re-enqueues overdue inbox rows', { count: ids.length });
     await enqueue(bindings.INBOX_QUEUE, ids, logger);
