@@ -76,12 +76,14 @@ function filterOf(o: FilterOptions) {
   });
 }
 
+/** How commands reach the database; tests pass their own. */
+let openAuditDatabase: () => Promise<DatabaseHandle> = async () => openDatabase(envOrExit());
+
 /** Opens the database, runs `fn`, closes; input mistakes exit 2 with the message, conflicts exit 1. */
 async function withDb(fn: (db: DatabaseHandle) => Promise<void>): Promise<void> {
-  const env = envOrExit();
   let database: DatabaseHandle | undefined;
   try {
-    database = await openDatabase(env);
+    database = await openAuditDatabase();
     await fn(database);
   } catch (error) {
     if (error instanceof AuditInputError) {
@@ -112,7 +114,8 @@ function defaultModerator(): string {
   }
 }
 
-export function registerAudit(program: Command): void {
+export function registerAudit(program: Command, options: { open?: () => Promise<DatabaseHandle> } = {}): void {
+  if (options.open) openAuditDatabase = options.open;
   const audit = addFilterOptions(
     program
       .command('audit')
