@@ -201,7 +201,7 @@ export function formatReport(r: EvalReport): string {
 interface EvalOptions {
   text: string;
   label: string;
-  positive: string[];
+  positive: string;
   json?: boolean;
   concurrency: string;
   builtinModel?: string;
@@ -238,7 +238,8 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
     .argument('<file>', 'a CSV file with a header row (BOM, quoted newlines and HTML entities are fine)')
     .requiredOption('--text <column>', 'the column holding the comment text')
     .requiredOption('--label <column>', 'the column holding the label')
-    .requiredOption('--positive <value...>', 'label value(s) meaning "should be hidden"')
+    // One value (comma-separated for several), so the file may come before or after the options.
+    .requiredOption('--positive <value>', 'label value meaning "should be hidden" (several: 1,spam)')
     .option('--json', 'print one JSON object on the last line')
     .option('--concurrency <n>', 'comments in flight at once (lets OpenAI batching work)', '16')
     .option('--rules <dir>', 'the rule files to evaluate', 'rules')
