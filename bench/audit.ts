@@ -127,7 +127,12 @@ async function seed(db: ReturnType<typeof openPostgres>['db'], rows: number) {
   const rolled = await rollUpClosedDays(db);
   const rollupMs = performance.now() - t2;
   await db.execute(sql`vacuum analyze decision_daily`);
-  return { loadMs: Math.round(loadMs), indexMs: Math.round(indexMs), rollupFirstRunMs: Math.round(rollupMs), rollupRows: rolled.rows };
+  return {
+    loadMs: Math.round(loadMs),
+    indexMs: Math.round(indexMs),
+    rollupFirstRunMs: Math.round(rollupMs),
+    rollupRows: rolled.rows,
+  };
 }
 
 async function time<T>(

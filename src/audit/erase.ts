@@ -90,7 +90,12 @@ export interface ErasureResult {
  * `from.id` is theirs loses its text and author, and any string equal to their id, one of their
  * usernames or one of their comments becomes "[erased]". Other people's comments stay.
  */
-export function eraseFromBody(body: string, userId: string, usernames: ReadonlySet<string>, texts: ReadonlySet<string>): string {
+export function eraseFromBody(
+  body: string,
+  userId: string,
+  usernames: ReadonlySet<string>,
+  texts: ReadonlySet<string>,
+): string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -98,7 +103,8 @@ export function eraseFromBody(body: string, userId: string, usernames: ReadonlyS
     return JSON.stringify({ redacted: ERASED, reason: 'unparseable body containing an erased id' });
   }
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v === userId || usernames.has(v.toLowerCase()) || texts.has(v) ? ERASED : v;
+    if (typeof v === 'string')
+      return v === userId || usernames.has(v.toLowerCase()) || texts.has(v) ? ERASED : v;
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
@@ -129,7 +135,13 @@ export async function eraseSubject(
   if (!/^[0-9A-Za-z_-]{1,64}$/.test(userId)) throw new AuditInputError('user id is an Instagram id (digits)');
   const id = crypto.randomUUID();
   const code = confirmationCode();
-  await db.insert(erasures).values({ id, kind: request.kind, confirmationCode: code, subjectHash: sha256Hex(userId), requestedBy: request.requestedBy });
+  await db.insert(erasures).values({
+    id,
+    kind: request.kind,
+    confirmationCode: code,
+    subjectHash: sha256Hex(userId),
+    requestedBy: request.requestedBy,
+  });
   try {
     const counts = await db.transaction(async (tx) => {
       const counts: ErasureCounts = {};
@@ -138,14 +150,31 @@ export async function eraseSubject(
         .select({ text: d.text, username: d.authorUsername, inboxId: d.inboxId })
         .from(d)
         .where(eq(d.authorId, userId));
-      const inboxRows = rowsOf<{ id: number; delivery_id: string; username: string | null; text: string | null }>(
+      const inboxRows = rowsOf<{
+        id: number;
+        delivery_id: string;
+        username: string | null;
+        text: string | null;
+      }>(
         await tx.execute(sql`select id, delivery_id, event->'author'->>'username' as username, event->>'text' as text
           from ${inbox} where event->'author'->>'id' = ${userId}`),
       );
-      const usernames = new Set([...known.map((k) => k.username), ...inboxRows.map((r) => r.username)].filter((u): u is string => !!u).map((u) => u.toLowerCase()));
-      const texts = new Set([...known.map((k) => k.text), ...inboxRows.map((r) => r.text)].filter((t): t is string => !!t && t.length >= 3));
+      const usernames = new Set(
+        [...known.map((k) => k.username), ...inboxRows.map((r) => r.username)]
+          .filter((u): u is string => !!u)
+          .map((u) => u.toLowerCase()),
+      );
+      const texts = new Set(
+        [...known.map((k) => k.text), ...inboxRows.map((r) => r.text)].filter(
+          (t): t is string => !!t && t.length >= 3,
+        ),
+      );
 
-      const erased = await tx.update(d).set(decisionTombstone(ERASED, true)).where(eq(d.authorId, userId)).returning({ id: d.id });
+      const erased = await tx
+        .update(d)
+        .set(decisionTombstone(ERASED, true))
+        .where(eq(d.authorId, userId))
+        .returning({ id: d.id });
       counts.decisions = erased.length;
       const decisionIds = erased.map((r) => r.id);
 
@@ -158,11 +187,22 @@ export async function eraseSubject(
         counts.actions = acts.length;
         const attempts = await tx
           .update(actionAttempts)
-          .set({ request: sql`regexp_replace(${actionAttempts.request}, 'message=[^& ]*', ${`message=${ERASED}`}, 'g')`, response: null })
+          .set({
+            request: sql`regexp_replace(${actionAttempts.request}, 'message=[^& ]*', ${`message=${ERASED}`}, 'g')`,
+            response: null,
+          })
           .where(
             inArray(
               actionAttempts.actionId,
-              tx.select({ id: actions.id }).from(actions).where(and(inArray(actions.decisionId, decisionIds), inArray(actions.type, ['reply', 'mention_reply']))),
+              tx
+                .select({ id: actions.id })
+                .from(actions)
+                .where(
+                  and(
+                    inArray(actions.decisionId, decisionIds),
+                    inArray(actions.type, ['reply', 'mention_reply']),
+                  ),
+                ),
             ),
           )
           .returning({ id: actionAttempts.id });
@@ -172,7 +212,11 @@ export async function eraseSubject(
       const inboxIds = inboxRows.map((r) => r.id);
       counts.inbox = 0;
       if (inboxIds.length > 0) {
-        const rows = await tx.update(inbox).set({ event: eventTombstone(ERASED) }).where(inArray(inbox.id, inboxIds)).returning({ id: inbox.id });
+        const rows = await tx
+          .update(inbox)
+          .set({ event: eventTombstone(ERASED) })
+          .where(inArray(inbox.id, inboxIds))
+          .returning({ id: inbox.id });
         counts.inbox = rows.length;
       }
 
@@ -185,7 +229,10 @@ export async function eraseSubject(
       for (const r of containing) deliveryIds.add(r.id);
       counts.deliveries = 0;
       for (const deliveryId of deliveryIds) {
-        const [row] = await tx.select({ body: deliveries.body }).from(deliveries).where(eq(deliveries.id, deliveryId));
+        const [row] = await tx
+          .select({ body: deliveries.body })
+          .from(deliveries)
+          .where(eq(deliveries.id, deliveryId));
         if (!row) continue;
         const body = eraseFromBody(row.body, userId, usernames, texts);
         if (body !== row.body) {
@@ -197,18 +244,31 @@ export async function eraseSubject(
       // A connected account's owner: drop the token and the name, stop acting for it.
       const acct = await tx
         .update(accounts)
-        .set({ accessTokenEncrypted: null, username: null, status: 'disconnected', statusReason: 'data deletion requested', updatedAt: new Date() })
+        .set({
+          accessTokenEncrypted: null,
+          username: null,
+          status: 'disconnected',
+          statusReason: 'data deletion requested',
+          updatedAt: new Date(),
+        })
         .where(eq(accounts.id, userId))
         .returning({ id: accounts.id });
       counts.accounts = acct.length;
       return counts;
     });
-    await db.update(erasures).set({ status: 'done', counts, completedAt: new Date() }).where(eq(erasures.id, id));
+    await db
+      .update(erasures)
+      .set({ status: 'done', counts, completedAt: new Date() })
+      .where(eq(erasures.id, id));
     return { id, confirmationCode: code, status: 'done', counts };
   } catch (error) {
     await db
       .update(erasures)
-      .set({ status: 'failed', error: error instanceof Error ? error.message.slice(0, 500) : 'failed', completedAt: new Date() })
+      .set({
+        status: 'failed',
+        error: error instanceof Error ? error.message.slice(0, 500) : 'failed',
+        completedAt: new Date(),
+      })
       .where(eq(erasures.id, id));
     throw error;
   }
@@ -249,13 +309,21 @@ export interface RetentionResult {
  * large backlog never holds long locks). Keeps ids, times, rules, actions and scores, so counts
  * and stats still add up. Records each run in `erasures` (kind "retention").
  */
-export async function runRetention(db: Database, options: { days: number; now?: Date; batchSize?: number }): Promise<RetentionResult> {
+export async function runRetention(
+  db: Database,
+  options: { days: number; now?: Date; batchSize?: number },
+): Promise<RetentionResult> {
   const now = options.now ?? new Date();
   const cutoff = new Date(now.getTime() - options.days * 86_400_000);
   const batch = options.batchSize ?? 2000;
   const id = crypto.randomUUID();
   await db.insert(erasures).values({ id, kind: 'retention', requestedBy: 'retention', cutoff });
-  const counts: Required<Pick<ErasureCounts, 'decisions' | 'actions' | 'inbox' | 'deliveries'>> = { decisions: 0, actions: 0, inbox: 0, deliveries: 0 };
+  const counts: Required<Pick<ErasureCounts, 'decisions' | 'actions' | 'inbox' | 'deliveries'>> = {
+    decisions: 0,
+    actions: 0,
+    inbox: 0,
+    deliveries: 0,
+  };
   try {
     for (;;) {
       const ids = db
@@ -263,7 +331,11 @@ export async function runRetention(db: Database, options: { days: number; now?: 
         .from(d)
         .where(and(lt(d.createdAt, cutoff), isNull(d.redactedAt)))
         .limit(batch);
-      const rows = await db.update(d).set(decisionTombstone(REDACTED, false)).where(inArray(d.id, ids)).returning({ id: d.id });
+      const rows = await db
+        .update(d)
+        .set(decisionTombstone(REDACTED, false))
+        .where(inArray(d.id, ids))
+        .returning({ id: d.id });
       counts.decisions += rows.length;
       if (rows.length < batch) break;
     }
@@ -271,9 +343,19 @@ export async function runRetention(db: Database, options: { days: number; now?: 
       const ids = db
         .select({ id: actions.id })
         .from(actions)
-        .where(and(lt(actions.createdAt, cutoff), isNotNull(actions.message), sql`${actions.message} not in (${REDACTED}, ${ERASED})`))
+        .where(
+          and(
+            lt(actions.createdAt, cutoff),
+            isNotNull(actions.message),
+            sql`${actions.message} not in (${REDACTED}, ${ERASED})`,
+          ),
+        )
         .limit(batch);
-      const rows = await db.update(actions).set({ message: REDACTED }).where(inArray(actions.id, ids)).returning({ id: actions.id });
+      const rows = await db
+        .update(actions)
+        .set({ message: REDACTED })
+        .where(inArray(actions.id, ids))
+        .returning({ id: actions.id });
       counts.actions += rows.length;
       if (rows.length < batch) break;
     }
@@ -281,9 +363,19 @@ export async function runRetention(db: Database, options: { days: number; now?: 
       const ids = db
         .select({ id: inbox.id })
         .from(inbox)
-        .where(and(lt(inbox.createdAt, cutoff), sql`${inbox.status} not in ('pending', 'processing')`, sql`not (${inbox.event} ? 'redacted')`))
+        .where(
+          and(
+            lt(inbox.createdAt, cutoff),
+            sql`${inbox.status} not in ('pending', 'processing')`,
+            sql`not (${inbox.event} ? 'redacted')`,
+          ),
+        )
         .limit(batch);
-      const rows = await db.update(inbox).set({ event: eventTombstone(REDACTED) }).where(inArray(inbox.id, ids)).returning({ id: inbox.id });
+      const rows = await db
+        .update(inbox)
+        .set({ event: eventTombstone(REDACTED) })
+        .where(inArray(inbox.id, ids))
+        .returning({ id: inbox.id });
       counts.inbox += rows.length;
       if (rows.length < batch) break;
     }
@@ -295,18 +387,28 @@ export async function runRetention(db: Database, options: { days: number; now?: 
         .limit(batch);
       const rows = await db
         .update(deliveries)
-        .set({ body: JSON.stringify({ redacted: REDACTED, reason: `retention: older than ${options.days} days` }) })
+        .set({
+          body: JSON.stringify({ redacted: REDACTED, reason: `retention: older than ${options.days} days` }),
+        })
         .where(inArray(deliveries.id, ids))
         .returning({ id: deliveries.id });
       counts.deliveries += rows.length;
       if (rows.length < batch) break;
     }
-    await db.update(erasures).set({ status: 'done', counts, completedAt: new Date() }).where(eq(erasures.id, id));
+    await db
+      .update(erasures)
+      .set({ status: 'done', counts, completedAt: new Date() })
+      .where(eq(erasures.id, id));
     return { id, cutoff: cutoff.toISOString(), counts };
   } catch (error) {
     await db
       .update(erasures)
-      .set({ status: 'failed', counts, error: error instanceof Error ? error.message.slice(0, 500) : 'failed', completedAt: new Date() })
+      .set({
+        status: 'failed',
+        counts,
+        error: error instanceof Error ? error.message.slice(0, 500) : 'failed',
+        completedAt: new Date(),
+      })
       .where(eq(erasures.id, id));
     throw error;
   }
@@ -319,7 +421,12 @@ export async function runRetention(db: Database, options: { days: number; now?: 
  */
 export function scheduleRetention(
   db: Database,
-  options: { days: number; everyMs?: number; onResult?: (r: RetentionResult) => void; onError?: (e: unknown) => void },
+  options: {
+    days: number;
+    everyMs?: number;
+    onResult?: (r: RetentionResult) => void;
+    onError?: (e: unknown) => void;
+  },
 ): () => void {
   let running = false;
   const tick = async () => {
@@ -357,12 +464,23 @@ export function scheduleRetention(
  * credentials, so nothing more is done on Instagram for it), and dismisses its actions that
  * have not started. Returns false when no connected account has this id.
  */
-export async function disconnectAccount(db: Database, accountId: string, reason: string): Promise<{ found: boolean; dismissedActions: number }> {
-  if (!/^[0-9A-Za-z_-]{1,64}$/.test(accountId)) throw new AuditInputError('account id is an Instagram id (digits)');
+export async function disconnectAccount(
+  db: Database,
+  accountId: string,
+  reason: string,
+): Promise<{ found: boolean; dismissedActions: number }> {
+  if (!/^[0-9A-Za-z_-]{1,64}$/.test(accountId))
+    throw new AuditInputError('account id is an Instagram id (digits)');
   return db.transaction(async (tx) => {
     const rows = await tx
       .update(accounts)
-      .set({ accessTokenEncrypted: null, tokenExpiresAt: null, status: 'disconnected', statusReason: reason, updatedAt: new Date() })
+      .set({
+        accessTokenEncrypted: null,
+        tokenExpiresAt: null,
+        status: 'disconnected',
+        statusReason: reason,
+        updatedAt: new Date(),
+      })
       .where(eq(accounts.id, accountId))
       .returning({ id: accounts.id });
     const dismissed = await tx

@@ -8,7 +8,16 @@
 import { z } from 'zod';
 
 /** What happened to the actions a decision planned (from the actions outbox). */
-export const outcomeFilters = ['done', 'failed', 'gone', 'dry_run', 'pending', 'held', 'dismissed', 'allowed'] as const;
+export const outcomeFilters = [
+  'done',
+  'failed',
+  'gone',
+  'dry_run',
+  'pending',
+  'held',
+  'dismissed',
+  'allowed',
+] as const;
 export type OutcomeFilter = (typeof outcomeFilters)[number];
 
 export const decisionActions = ['allow', 'reply', 'review', 'hide', 'delete'] as const;
@@ -27,7 +36,9 @@ const igId = (what: string) =>
   z
     .string()
     .trim()
-    .regex(/^[0-9A-Za-z_-]{1,64}$/, { message: `${what} is an Instagram id: digits (letters, _ and - also accepted), at most 64` });
+    .regex(/^[0-9A-Za-z_-]{1,64}$/, {
+      message: `${what} is an Instagram id: digits (letters, _ and - also accepted), at most 64`,
+    });
 
 /** "24h", "7d", "30m", "2w", or an ISO date/time ("2026-11-01", "2026-11-01T12:00:00Z"). */
 export function parseTime(value: string, now: Date = new Date()): Date | null {
@@ -52,7 +63,10 @@ const time = (name: string) =>
     .transform((v, ctx) => {
       const t = parseTime(v);
       if (!t) {
-        ctx.addIssue({ code: 'custom', message: `${name}: expected a relative time like 24h, 7d, 30m, 2w or an ISO date like 2026-11-01` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name}: expected a relative time like 24h, 7d, 30m, 2w or an ISO date like 2026-11-01`,
+        });
         return z.NEVER;
       }
       return t;
@@ -66,20 +80,29 @@ export const auditFilterSchema = z.strictObject({
   author: z
     .string()
     .trim()
-    .regex(/^@?[A-Za-z0-9._-]{1,64}$/, { message: 'author is an Instagram user id or a username (letters, digits, . and _)' })
+    .regex(/^@?[A-Za-z0-9._-]{1,64}$/, {
+      message: 'author is an Instagram user id or a username (letters, digits, . and _)',
+    })
     .optional(),
   /** A rule that fired (enforced or shadow). */
   rule: z
     .string()
     .trim()
-    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, { message: 'rule is a rule id: lower-case letters, digits and dashes, e.g. dm-me-pitch' })
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, {
+      message: 'rule is a rule id: lower-case letters, digits and dashes, e.g. dm-me-pitch',
+    })
     .optional(),
   action: z.enum(decisionActions, { error: `action is one of ${decisionActions.join(', ')}` }).optional(),
   outcome: z
     .string()
     .trim()
     .toLowerCase()
-    .transform((v) => v.replace(/[\s-]+/g, '_').replace(/^held_for_review$/, 'held').replace(/^dry$/, 'dry_run'))
+    .transform((v) =>
+      v
+        .replace(/[\s-]+/g, '_')
+        .replace(/^held_for_review$/, 'held')
+        .replace(/^dry$/, 'dry_run'),
+    )
     .pipe(z.enum(outcomeFilters, { error: `outcome is one of ${outcomeFilters.join(', ')}` }))
     .optional(),
   /** A classifier name, optionally with a category: "builtin", "builtin:scam", "openai-moderation:harassment". */
@@ -103,7 +126,10 @@ export const auditFilterSchema = z.strictObject({
     .trim()
     .min(1)
     .max(200, { message: 'text search is at most 200 characters' })
-    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v), { message: 'text search cannot contain control characters' })
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v), {
+      message: 'text search cannot contain control characters',
+    })
     .optional(),
   dryRun: z
     .enum(['true', 'false'], { error: 'dry run is true or false' })
@@ -121,7 +147,8 @@ export function parseAuditFilter(input: Record<string, unknown>): AuditFilter {
   const result = auditFilterSchema.safeParse(cleaned);
   if (!result.success) throw new AuditInputError(formatIssues(result.error));
   const f = result.data;
-  if (f.minScore !== undefined && f.classifier === undefined) throw new AuditInputError('min score needs a classifier, e.g. --classifier builtin:scam --min-score 0.8');
+  if (f.minScore !== undefined && f.classifier === undefined)
+    throw new AuditInputError('min score needs a classifier, e.g. --classifier builtin:scam --min-score 0.8');
   if (f.since && f.until && f.since > f.until) throw new AuditInputError('since is after until');
   return f;
 }
@@ -131,7 +158,9 @@ export function formatIssues(error: z.ZodError): string {
     .map((i) => {
       if (i.code === 'unrecognized_keys') return `unknown filter ${i.keys.map((k) => `"${k}"`).join(', ')}`;
       const field = i.path.length > 0 ? String(i.path[0]) : '';
-      return field && !i.message.startsWith(field) && !/^(min score|author|rule|action|outcome|classifier|account|media|comment)/.test(i.message)
+      return field &&
+        !i.message.startsWith(field) &&
+        !/^(min score|author|rule|action|outcome|classifier|account|media|comment)/.test(i.message)
         ? `${field}: ${i.message}`
         : i.message;
     })
@@ -143,6 +172,7 @@ export const pageLimits = { default: 50, max: 1000 } as const;
 export function parseLimit(value: unknown, max: number = pageLimits.max): number {
   if (value === undefined || value === '') return pageLimits.default;
   const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new AuditInputError(`limit is a whole number from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new AuditInputError(`limit is a whole number from 1 to ${max}`);
   return n;
 }

@@ -11,6 +11,7 @@ export type OutputFormat = (typeof outputFormats)[number];
 
 /** Terminal-safe text: controls shown as \xNN / \u{…}, newlines as ⏎. */
 export function safeText(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: making control characters visible is the point
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
     if (ch === '\n') return '⏎';
     if (ch === '\t') return ' ';
@@ -31,15 +32,22 @@ function truncate(s: string, n: number): string {
   return chars.length <= n ? s : `${chars.slice(0, n - 1).join('')}…`;
 }
 
-export function table(rows: readonly Record<string, unknown>[], columns: readonly { key: string; title: string; max?: number }[]): string {
+export function table(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly { key: string; title: string; max?: number }[],
+): string {
   const body = rows.map((r) => columns.map((c) => truncate(safeText(cell(r[c.key])), c.max ?? 80)));
-  const widths = columns.map((c, i) => Math.max([...c.title].length, ...body.map((b) => [...(b[i] ?? '')].length)));
+  const widths = columns.map((c, i) =>
+    Math.max([...c.title].length, ...body.map((b) => [...(b[i] ?? '')].length)),
+  );
   const line = (cells: readonly string[]) =>
     cells
       .map((v, i) => v + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...v].length)))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join(
+    '\n',
+  );
 }
 
 export function csvField(value: unknown): string {
@@ -62,9 +70,16 @@ export function decisionRows(items: readonly DecisionSummary[]): Record<string, 
     ...i,
     time: i.createdAt.slice(0, 19).replace('T', ' '),
     firedRules: i.firedRules.join(' '),
-    actions: i.actions.map((a) => `${a.type}:${a.status}${a.actor === 'modbot' ? '' : `(${a.actor})`}`).join(' '),
+    actions: i.actions
+      .map((a) => `${a.type}:${a.status}${a.actor === 'modbot' ? '' : `(${a.actor})`}`)
+      .join(' '),
     author: i.authorUsername ? `@${i.authorUsername}` : (i.authorId ?? ''),
-    result: i.actions.length > 0 ? i.actions.map((a) => `${a.type}:${a.status}`).join(' ') : i.dryRun && i.action !== 'allow' ? 'dry run' : '',
+    result:
+      i.actions.length > 0
+        ? i.actions.map((a) => `${a.type}:${a.status}`).join(' ')
+        : i.dryRun && i.action !== 'allow'
+          ? 'dry run'
+          : '',
     text: i.redacted ? '[redacted]' : i.text,
   }));
 }
@@ -99,7 +114,10 @@ export const decisionTable = [
   { key: 'text', title: 'text', max: 60 },
 ] as const;
 
-export function statsTable(rows: readonly StatsRow[], by: string): { rows: Record<string, unknown>[]; columns: { key: string; title: string; max?: number }[] } {
+export function statsTable(
+  rows: readonly StatsRow[],
+  by: string,
+): { rows: Record<string, unknown>[]; columns: { key: string; title: string; max?: number }[] } {
   const withLabel = rows.some((r) => r.label !== undefined);
   const withDeciding = rows.some((r) => r.deciding !== undefined);
   const columns = [
@@ -123,15 +141,40 @@ export function explainDecision(x: DecisionDetail): string {
   out.push(`decision ${x.id}  ${x.createdAt}${x.dryRun ? '  (dry run)' : ''}`);
   if (x.redactedAt) out.push(`  text and identifiers redacted at ${x.redactedAt} (retention or erasure)`);
   out.push(`  account ${x.accountId}  media ${t(x.mediaId)}  comment ${t(x.commentId)}  kind ${x.kind}`);
-  out.push(`  author  ${x.authorUsername ? `@${safeText(x.authorUsername)}` : '(unknown)'}${x.authorId ? ` (id ${safeText(x.authorId)})` : ''}`);
+  out.push(
+    `  author  ${x.authorUsername ? `@${safeText(x.authorUsername)}` : '(unknown)'}${x.authorId ? ` (id ${safeText(x.authorId)})` : ''}`,
+  );
   out.push(`  text        ${t(x.text)}`);
   out.push(`  normalised  ${t(x.normalisedText)}`);
-  out.push(`  decided     ${x.action} (${x.outcome})${x.decidingRule ? ` by rule ${x.decidingRule}` : ''} in ${x.durationMs} ms`);
-  out.push(`  rule set    ${x.ruleSetHash}${x.ruleSetFirstSeenAt ? ` (first used ${x.ruleSetFirstSeenAt})` : ' (not stored)'}`);
+  out.push(
+    `  decided     ${x.action} (${x.outcome})${x.decidingRule ? ` by rule ${x.decidingRule}` : ''} in ${x.durationMs} ms`,
+  );
+  out.push(
+    `  rule set    ${x.ruleSetHash}${x.ruleSetFirstSeenAt ? ` (first used ${x.ruleSetFirstSeenAt})` : ' (not stored)'}`,
+  );
 
   const detail = (x.detail ?? {}) as {
-    fired?: { ruleId: string; mode: string; priority: number; reason: string | null; conditions?: { condition: string; result: string; detail: string; depth: number }[]; matchedTerms?: string[]; fallback?: unknown }[];
-    classifierCalls?: { classifier: string; question: string | null; result: { model?: string; scores?: Record<string, number>; cached?: boolean; latencyMs?: number; reason?: string } | null; error: { code: string; message: string } | null }[];
+    fired?: {
+      ruleId: string;
+      mode: string;
+      priority: number;
+      reason: string | null;
+      conditions?: { condition: string; result: string; detail: string; depth: number }[];
+      matchedTerms?: string[];
+      fallback?: unknown;
+    }[];
+    classifierCalls?: {
+      classifier: string;
+      question: string | null;
+      result: {
+        model?: string;
+        scores?: Record<string, number>;
+        cached?: boolean;
+        latencyMs?: number;
+        reason?: string;
+      } | null;
+      error: { code: string; message: string } | null;
+    }[];
     shadow?: { ruleId: string; action: string } | null;
     fallbacks?: { ruleId: string; classifier: string; fallback: string; error: string }[];
     notes?: string[];
@@ -140,29 +183,43 @@ export function explainDecision(x: DecisionDetail): string {
   out.push('rules that fired');
   if (!detail.fired || detail.fired.length === 0) out.push('  (none)');
   for (const f of detail.fired ?? []) {
-    out.push(`  ${f.ruleId}${f.mode === 'shadow' ? ' [shadow: recorded, not enforced]' : ''}  priority ${f.priority}${f.ruleId === x.decidingRule ? '  ← decided' : ''}`);
+    out.push(
+      `  ${f.ruleId}${f.mode === 'shadow' ? ' [shadow: recorded, not enforced]' : ''}  priority ${f.priority}${f.ruleId === x.decidingRule ? '  ← decided' : ''}`,
+    );
     if (f.reason) out.push(`    why: ${safeText(f.reason)}`);
-    for (const c of f.conditions ?? []) out.push(`    ${'  '.repeat(c.depth)}${c.result === 'matched' ? '✓' : c.result === 'not matched' ? '✗' : '·'} ${safeText(c.condition)}: ${safeText(c.detail)}`);
-    if (f.matchedTerms && f.matchedTerms.length > 0) out.push(`    matched: ${f.matchedTerms.map((m) => `"${safeText(m)}"`).join(', ')}`);
+    for (const c of f.conditions ?? [])
+      out.push(
+        `    ${'  '.repeat(c.depth)}${c.result === 'matched' ? '✓' : c.result === 'not matched' ? '✗' : '·'} ${safeText(c.condition)}: ${safeText(c.detail)}`,
+      );
+    if (f.matchedTerms && f.matchedTerms.length > 0)
+      out.push(`    matched: ${f.matchedTerms.map((m) => `"${safeText(m)}"`).join(', ')}`);
   }
   if (detail.shadow) out.push(`  shadow would have: ${detail.shadow.action} (rule ${detail.shadow.ruleId})`);
   if (detail.classifierCalls && detail.classifierCalls.length > 0) {
     out.push('');
     out.push('classifiers');
     for (const c of detail.classifierCalls) {
-      const scores = c.result?.scores ? Object.entries(c.result.scores).map(([k, v]) => `${k} ${Number(v).toFixed(3)}`).join(', ') : '';
+      const scores = c.result?.scores
+        ? Object.entries(c.result.scores)
+            .map(([k, v]) => `${k} ${Number(v).toFixed(3)}`)
+            .join(', ')
+        : '';
       out.push(
         `  ${c.classifier}${c.question ? ` ("${safeText(c.question)}")` : ''}: ${c.error ? `error ${c.error.code}: ${safeText(c.error.message)}` : scores}${c.result?.model ? `  [${c.result.model}${c.result.cached ? ', cached' : ''}${c.result.latencyMs !== undefined ? `, ${c.result.latencyMs} ms` : ''}]` : ''}`,
       );
       if (c.result?.reason) out.push(`    reason: ${safeText(c.result.reason)}`);
     }
   }
-  for (const fb of detail.fallbacks ?? []) out.push(`  fallback ${fb.fallback} for ${fb.ruleId}: ${fb.classifier} failed (${safeText(fb.error)})`);
+  for (const fb of detail.fallbacks ?? [])
+    out.push(`  fallback ${fb.fallback} for ${fb.ruleId}: ${fb.classifier} failed (${safeText(fb.error)})`);
   for (const n of detail.notes ?? []) out.push(`  note: ${safeText(n)}`);
 
   out.push('');
   out.push('actions');
-  if (x.actions.length === 0) out.push(x.dryRun && x.action !== 'allow' ? '  (none: dry run, nothing was done on Instagram)' : '  (none)');
+  if (x.actions.length === 0)
+    out.push(
+      x.dryRun && x.action !== 'allow' ? '  (none: dry run, nothing was done on Instagram)' : '  (none)',
+    );
   for (const a of x.actions) {
     out.push(
       `  ${a.createdAt}  ${a.type}${a.message ? ` "${safeText(a.message)}"` : ''}  ${a.status}  by ${a.actor}${a.decisionId === x.id ? '' : ' (moderator, on this comment)'}${a.reason ? `  (${safeText(a.reason)})` : ''}${a.lastError ? `  last error: ${safeText(a.lastError)}` : ''}`,

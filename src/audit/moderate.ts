@@ -70,7 +70,10 @@ const maxReplyLength = 2200;
 
 export function moderatorActor(name: string): string {
   const n = name.trim();
-  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(n)) throw new AuditInputError('moderator is a name of letters, digits, ".", "_", "@" or "-" (at most 64), e.g. alice');
+  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(n))
+    throw new AuditInputError(
+      'moderator is a name of letters, digits, ".", "_", "@" or "-" (at most 64), e.g. alice',
+    );
   return `moderator:${n}`;
 }
 
@@ -84,26 +87,37 @@ interface Target {
 async function resolveTarget(db: Database, target: string): Promise<Target> {
   const key = target.trim();
   const isUuid = uuidPattern.test(key);
-  if (!isUuid && !/^[0-9A-Za-z_-]{1,64}$/.test(key)) throw new AuditInputError('target is a decision id (uuid) or a comment id (digits)');
+  if (!isUuid && !/^[0-9A-Za-z_-]{1,64}$/.test(key))
+    throw new AuditInputError('target is a decision id (uuid) or a comment id (digits)');
   const [row] = await db
-    .select({ id: decisions.id, accountId: decisions.accountId, commentId: decisions.commentId, mediaId: decisions.mediaId })
+    .select({
+      id: decisions.id,
+      accountId: decisions.accountId,
+      commentId: decisions.commentId,
+      mediaId: decisions.mediaId,
+    })
     .from(decisions)
     .where(isUuid ? eq(decisions.id, key) : eq(decisions.commentId, key))
     .orderBy(desc(decisions.createdAt))
     .limit(1);
   if (!row) throw new TargetNotFound(`no decision with id or comment id ${key}`);
-  if (!row.commentId) throw new ModerationConflict('this decision is about a caption mention, not a comment: there is nothing to hide, delete or reply to');
+  if (!row.commentId)
+    throw new ModerationConflict(
+      'this decision is about a caption mention, not a comment: there is nothing to hide, delete or reply to',
+    );
   return { accountId: row.accountId, commentId: row.commentId, mediaId: row.mediaId, decisionId: row.id };
 }
 
-const deletedMessage = 'the comment was deleted on Instagram; a deleted comment cannot be restored (Instagram has no undelete)';
+const deletedMessage =
+  'the comment was deleted on Instagram; a deleted comment cannot be restored (Instagram has no undelete)';
 
 export async function moderate(db: Database, request: ModeratorRequest): Promise<ModeratorResult> {
   const actor = moderatorActor(request.moderator);
   if (request.kind === 'reply') {
     const m = request.message?.trim() ?? '';
     if (m.length === 0) throw new AuditInputError('reply needs a message');
-    if (m.length > maxReplyLength) throw new AuditInputError(`a reply is at most ${maxReplyLength} characters`);
+    if (m.length > maxReplyLength)
+      throw new AuditInputError(`a reply is at most ${maxReplyLength} characters`);
   }
   const note = request.note?.trim().slice(0, 500) || null;
   const target = await resolveTarget(db, request.target);
@@ -116,13 +130,22 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
       .where(onComment)
       .orderBy(actions.createdAt);
     const deleted = existing.find((a) => a.type === 'delete' && (a.status === 'done' || a.status === 'gone'));
-    const deleting = existing.find((a) => a.type === 'delete' && (a.status === 'planned' || a.status === 'in_progress'));
+    const deleting = existing.find(
+      (a) => a.type === 'delete' && (a.status === 'planned' || a.status === 'in_progress'),
+    );
     if (deleted) throw new ModerationConflict(deletedMessage);
-    if (deleting && request.kind !== 'delete') throw new ModerationConflict('a delete of this comment is already under way; a deleted comment cannot be restored');
+    if (deleting && request.kind !== 'delete')
+      throw new ModerationConflict(
+        'a delete of this comment is already under way; a deleted comment cannot be restored',
+      );
 
     const planned: { id: string; type: ActionType; status: string }[] = [];
     const dismissed: { id: string; type: string; previousStatus: string }[] = [];
-    const plan = async (type: ActionType, status: 'planned' | 'dismissed' = 'planned', extra: { message?: string; reason?: string | null } = {}) => {
+    const plan = async (
+      type: ActionType,
+      status: 'planned' | 'dismissed' = 'planned',
+      extra: { message?: string; reason?: string | null } = {},
+    ) => {
       const id = crypto.randomUUID();
       await tx.insert(actions).values({
         id,
@@ -145,14 +168,23 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
       const rows = await tx
         .update(actions)
         .set({ status: 'dismissed', reason: why, completedAt: new Date(), updatedAt: new Date() })
-        .where(and(onComment, inArray(actions.type, [...types]), inArray(actions.status, statuses as never[])))
+        .where(
+          and(onComment, inArray(actions.type, [...types]), inArray(actions.status, statuses as never[])),
+        )
         .returning({ id: actions.id, type: actions.type });
       const before = new Map(existing.map((a) => [a.id, a.status]));
-      for (const r of rows) dismissed.push({ id: r.id, type: r.type, previousStatus: before.get(r.id) ?? 'planned' });
+      for (const r of rows)
+        dismissed.push({ id: r.id, type: r.type, previousStatus: before.get(r.id) ?? 'planned' });
       return rows.length;
     };
     const lastVisibility = () =>
-      [...existing].reverse().find((a) => (a.type === 'hide' || a.type === 'unhide') && ['done', 'in_progress', 'planned', 'dry_run', 'failed'].includes(a.status));
+      [...existing]
+        .reverse()
+        .find(
+          (a) =>
+            (a.type === 'hide' || a.type === 'unhide') &&
+            ['done', 'in_progress', 'planned', 'dry_run', 'failed'].includes(a.status),
+        );
 
     let message: string;
     switch (request.kind) {
@@ -177,12 +209,17 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
         const why = `${request.kind === 'approve' ? 'approved' : 'undone'} by ${actor}`;
         const cancelledHides = await cancel(['hide'], ['planned'], why);
         const last = lastVisibility();
-        const hidden = last !== undefined && last.type === 'hide' && last.status !== 'planned' && last.status !== 'failed';
+        const hidden =
+          last !== undefined && last.type === 'hide' && last.status !== 'planned' && last.status !== 'failed';
         const parts: string[] = [];
         if (cancelledHides > 0) parts.push('the hide waiting in the outbox was cancelled');
         if (hidden) {
           await plan('unhide');
-          parts.push(last.status === 'dry_run' ? 'unhide planned (the hide was a dry run, so the comment was never hidden)' : 'unhide planned');
+          parts.push(
+            last.status === 'dry_run'
+              ? 'unhide planned (the hide was a dry run, so the comment was never hidden)'
+              : 'unhide planned',
+          );
         }
         if (request.kind === 'approve') {
           const held = await cancel(['review'], ['held', 'planned'], why);
@@ -196,7 +233,9 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
             await plan('review', 'dismissed', { reason: note ? `approved: ${note}` : 'approved' });
             parts.push('nothing was hidden or held; the approval is recorded');
           } else {
-            throw new ModerationConflict('this comment is not hidden by modbot or a moderator: nothing to undo');
+            throw new ModerationConflict(
+              'this comment is not hidden by modbot or a moderator: nothing to undo',
+            );
           }
         }
         message = parts.join('; ');
@@ -224,9 +263,14 @@ export interface QueueItem {
   readonly decidingRule: string | null;
 }
 
-export async function reviewQueue(db: Database, options: { account?: string | undefined; limit: number; after?: string | undefined }): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
-  if (options.account !== undefined && !/^[0-9A-Za-z_-]{1,64}$/.test(options.account)) throw new AuditInputError('account is an Instagram id (digits)');
-  if (options.after !== undefined && !uuidPattern.test(options.after)) throw new AuditInputError('cursor is not one this API gave out; start again without it');
+export async function reviewQueue(
+  db: Database,
+  options: { account?: string | undefined; limit: number; after?: string | undefined },
+): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
+  if (options.account !== undefined && !/^[0-9A-Za-z_-]{1,64}$/.test(options.account))
+    throw new AuditInputError('account is an Instagram id (digits)');
+  if (options.after !== undefined && !uuidPattern.test(options.after))
+    throw new AuditInputError('cursor is not one this API gave out; start again without it');
   const conditions = [eq(actions.status, 'held')];
   if (options.account) conditions.push(eq(actions.accountId, options.account));
   if (options.after) {
@@ -254,7 +298,10 @@ export async function reviewQueue(db: Database, options: { account?: string | un
     .orderBy(actions.createdAt, actions.id)
     .limit(options.limit + 1);
   const more = rows.length > options.limit;
-  const items = (more ? rows.slice(0, options.limit) : rows).map((r) => ({ ...r, heldAt: r.heldAt.toISOString() }));
+  const items = (more ? rows.slice(0, options.limit) : rows).map((r) => ({
+    ...r,
+    heldAt: r.heldAt.toISOString(),
+  }));
   return { items, nextCursor: more ? (items.at(-1)?.actionId ?? null) : null };
 }
 

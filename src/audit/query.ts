@@ -5,7 +5,7 @@
  * page costs the same at row 50 and at row 500,000.
  */
 import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
-import { parseDocument, isMap, isSeq } from 'yaml';
+import { isMap, isSeq, parseDocument } from 'yaml';
 import type { Database } from '../db/client.js';
 import { actionAttempts, actions } from '../db/schema/actions.js';
 import { decisionDaily } from '../db/schema/decision-daily.js';
@@ -149,7 +149,11 @@ export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 /** Microsecond-exact creation time as text (a JS Date would drop microseconds and break paging). */
 const createdAtText = sql<string>`to_char(${d.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-export async function listDecisions(db: Database, filter: AuditFilter, page: { limit: number; cursor?: string | undefined }): Promise<DecisionPage> {
+export async function listDecisions(
+  db: Database,
+  filter: AuditFilter,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<DecisionPage> {
   const conditions = filterConditions(filter);
   if (page.cursor) {
     const { at, id } = decodeCursor(page.cursor);
@@ -184,7 +188,13 @@ export async function listDecisions(db: Database, filter: AuditFilter, page: { l
     ids.length === 0
       ? []
       : await db
-          .select({ id: actions.id, decisionId: actions.decisionId, type: actions.type, status: actions.status, actor: actions.actor })
+          .select({
+            id: actions.id,
+            decisionId: actions.decisionId,
+            type: actions.type,
+            status: actions.status,
+            actor: actions.actor,
+          })
           .from(actions)
           .where(inArray(actions.decisionId, ids))
           .orderBy(actions.seq);
@@ -197,7 +207,12 @@ export async function listDecisions(db: Database, filter: AuditFilter, page: { l
   }
   const last = items.at(-1);
   return {
-    items: items.map(({ redactedAt, ...r }) => ({ ...r, firedRules: r.firedRules ?? [], redacted: redactedAt !== null, actions: byDecision.get(r.id) ?? [] })),
+    items: items.map(({ redactedAt, ...r }) => ({
+      ...r,
+      firedRules: r.firedRules ?? [],
+      redacted: redactedAt !== null,
+      actions: byDecision.get(r.id) ?? [],
+    })),
     nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null,
   };
 }
@@ -278,9 +293,16 @@ export interface DecisionDetail {
 export async function getDecision(db: Database, idOrCommentId: string): Promise<DecisionDetail | null> {
   const key = idOrCommentId.trim();
   const isUuid = uuidPattern.test(key);
-  if (!isUuid && !/^[0-9A-Za-z_-]{1,64}$/.test(key)) throw new AuditInputError('expected a decision id (uuid) or a comment id (digits)');
+  if (!isUuid && !/^[0-9A-Za-z_-]{1,64}$/.test(key))
+    throw new AuditInputError('expected a decision id (uuid) or a comment id (digits)');
   const rows = await db
-    .select({ row: d, createdAtText, redactedText: sql<string | null>`to_char(${d.redactedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')` })
+    .select({
+      row: d,
+      createdAtText,
+      redactedText: sql<
+        string | null
+      >`to_char(${d.redactedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`,
+    })
     .from(d)
     .where(isUuid ? eq(d.id, key) : eq(d.commentId, key))
     .orderBy(desc(d.createdAt), desc(d.id))
@@ -291,7 +313,8 @@ export async function getDecision(db: Database, idOrCommentId: string): Promise<
 
   const [set] = await db.select().from(ruleSets).where(eq(ruleSets.hash, row.ruleSetHash));
   const fired = row.firedRules ?? [];
-  const ruleIds = row.decidingRule && !fired.includes(row.decidingRule) ? [row.decidingRule, ...fired] : fired;
+  const ruleIds =
+    row.decidingRule && !fired.includes(row.decidingRule) ? [row.decidingRule, ...fired] : fired;
   const rules = set ? ruleSources(set.files, ruleIds) : null;
 
   const actionRows = await db
@@ -299,7 +322,10 @@ export async function getDecision(db: Database, idOrCommentId: string): Promise<
     .from(actions)
     .where(
       row.commentId
-        ? or(eq(actions.decisionId, row.id), and(eq(actions.accountId, row.accountId), eq(actions.commentId, row.commentId)))
+        ? or(
+            eq(actions.decisionId, row.id),
+            and(eq(actions.accountId, row.accountId), eq(actions.commentId, row.commentId)),
+          )
         : eq(actions.decisionId, row.id),
     )
     .orderBy(actions.createdAt, actions.seq);
@@ -374,7 +400,10 @@ export async function getDecision(db: Database, idOrCommentId: string): Promise<
 }
 
 /** Finds each rule's text in the stored files (rule files are YAML lists of rules). */
-export function ruleSources(files: readonly { path: string; content: string }[], ruleIds: readonly string[]): RuleSource[] {
+export function ruleSources(
+  files: readonly { path: string; content: string }[],
+  ruleIds: readonly string[],
+): RuleSource[] {
   const wanted = new Set(ruleIds);
   const found: RuleSource[] = [];
   for (const file of files) {
@@ -445,7 +474,12 @@ const rollupFilters = new Set(['account', 'action', 'rule', 'since', 'until']);
  * days in order). Whole closed days come from the daily rollup (decision_daily) when the
  * filters allow it; the open edges are counted from `decisions`, so the answer is exact.
  */
-export async function auditStats(db: Database, by: StatsDimension, filter: AuditFilter, options: { now?: Date; rollup?: boolean } = {}): Promise<Stats> {
+export async function auditStats(
+  db: Database,
+  by: StatsDimension,
+  filter: AuditFilter,
+  options: { now?: Date; rollup?: boolean } = {},
+): Promise<Stats> {
   const since = filter.since ?? new Date((options.now ?? new Date()).getTime() - 30 * 86_400_000);
   const common = { since: since.toISOString(), until: filter.until ? filter.until.toISOString() : null, by };
   const usable =
@@ -455,7 +489,9 @@ export async function auditStats(db: Database, by: StatsDimension, filter: Audit
   const rolled = usable ? await rolledUntil(db) : null;
   if (!rolled) return { ...common, rows: await rawStats(db, by, { ...filter, since }) };
   const from = ceilDay(since);
-  const to = new Date(Math.min(rolled.getTime(), filter.until ? floorDay(filter.until).getTime() : Number.POSITIVE_INFINITY));
+  const to = new Date(
+    Math.min(rolled.getTime(), filter.until ? floorDay(filter.until).getTime() : Number.POSITIVE_INFINITY),
+  );
   if (from >= to) return { ...common, rows: await rawStats(db, by, { ...filter, since }) };
   const parts: StatsRow[][] = [await rollupStats(db, by, filter, from, to)];
   if (since < from) parts.push(await rawStats(db, by, { ...filter, since, until: from }));
@@ -480,7 +516,9 @@ function mergeStats(by: StatsDimension, parts: StatsRow[][]): StatsRow[] {
         review: prev.review + r.review,
         hide: prev.hide + r.hide,
         delete: prev.delete + r.delete,
-        ...(prev.deciding !== undefined || r.deciding !== undefined ? { deciding: (prev.deciding ?? 0) + (r.deciding ?? 0) } : {}),
+        ...(prev.deciding !== undefined || r.deciding !== undefined
+          ? { deciding: (prev.deciding ?? 0) + (r.deciding ?? 0) }
+          : {}),
       });
     }
   }
@@ -490,7 +528,13 @@ function mergeStats(by: StatsDimension, parts: StatsRow[][]): StatsRow[] {
   return rows.slice(0, 500);
 }
 
-async function rollupStats(db: Database, by: StatsDimension, filter: AuditFilter, from: Date, to: Date): Promise<StatsRow[]> {
+async function rollupStats(
+  db: Database,
+  by: StatsDimension,
+  filter: AuditFilter,
+  from: Date,
+  to: Date,
+): Promise<StatsRow[]> {
   const r = decisionDaily;
   const conds: SQL[] = [sql`${r.day} >= ${utcDay(from)}::date`, sql`${r.day} < ${utcDay(to)}::date`];
   if (filter.account) conds.push(eq(r.accountId, filter.account));
@@ -498,8 +542,15 @@ async function rollupStats(db: Database, by: StatsDimension, filter: AuditFilter
   if (by === 'rule') conds.push(sql`${r.rule} <> ''`);
   else conds.push(eq(r.rule, filter.rule ?? ''));
   const key =
-    by === 'day' ? sql<string>`to_char(${r.day}, 'YYYY-MM-DD')` : by === 'action' ? sql<string>`${r.action}` : by === 'account' ? sql<string>`${r.accountId}` : sql<string>`${r.rule}`;
-  const n = (action: string) => sql<number>`(coalesce(sum(${r.n}) filter (where ${r.action} = ${action}), 0))::int`;
+    by === 'day'
+      ? sql<string>`to_char(${r.day}, 'YYYY-MM-DD')`
+      : by === 'action'
+        ? sql<string>`${r.action}`
+        : by === 'account'
+          ? sql<string>`${r.accountId}`
+          : sql<string>`${r.rule}`;
+  const n = (action: string) =>
+    sql<number>`(coalesce(sum(${r.n}) filter (where ${r.action} = ${action}), 0))::int`;
   const rows = await db
     .select({
       key,
@@ -528,7 +579,11 @@ async function rollupStats(db: Database, by: StatsDimension, filter: AuditFilter
 }
 
 /** Counts straight from `decisions` (any filter). */
-async function rawStats(db: Database, by: StatsDimension, filter: AuditFilter & { since: Date }): Promise<StatsRow[]> {
+async function rawStats(
+  db: Database,
+  by: StatsDimension,
+  filter: AuditFilter & { since: Date },
+): Promise<StatsRow[]> {
   const where = and(...filterConditions(filter));
   const num = (r: Record<string, unknown>) => ({
     decisions: Number(r.decisions),
@@ -565,7 +620,11 @@ async function rawStats(db: Database, by: StatsDimension, filter: AuditFilter & 
     }
     case 'author': {
       const rows = await db
-        .select({ key: d.authorId, label: sql<string | null>`(array_agg(${d.authorUsername} order by ${d.createdAt} desc))[1]`, ...perAction })
+        .select({
+          key: d.authorId,
+          label: sql<string | null>`(array_agg(${d.authorUsername} order by ${d.createdAt} desc))[1]`,
+          ...perAction,
+        })
         .from(d)
         .where(where)
         .groupBy(d.authorId)
@@ -576,14 +635,25 @@ async function rawStats(db: Database, by: StatsDimension, filter: AuditFilter & 
     case 'outcome': {
       // What became of the actions decisions planned (actions outbox), in the same window.
       const rows = await db
-        .select({ key: sql<string>`coalesce(a.status, case when ${d.action} = 'allow' then 'allowed' when ${d.dryRun} then 'dry_run' else 'none' end)`, n: sql<number>`count(*)::int` })
+        .select({
+          key: sql<string>`coalesce(a.status, case when ${d.action} = 'allow' then 'allowed' when ${d.dryRun} then 'dry_run' else 'none' end)`,
+          n: sql<number>`count(*)::int`,
+        })
         .from(d)
         .leftJoin(sql`${actions} a`, sql`a.decision_id = ${d.id}`)
         .where(where)
         .groupBy(sql`1`)
         .orderBy(desc(sql`count(*)`))
         .limit(500);
-      return rows.map((r) => ({ key: r.key, decisions: Number(r.n), allow: 0, reply: 0, review: 0, hide: 0, delete: 0 }));
+      return rows.map((r) => ({
+        key: r.key,
+        decisions: Number(r.n),
+        allow: 0,
+        reply: 0,
+        review: 0,
+        hide: 0,
+        delete: 0,
+      }));
     }
     case 'rule': {
       const result = await db.execute(sql`
@@ -597,7 +667,10 @@ async function rawStats(db: Database, by: StatsDimension, filter: AuditFilter & 
         from ${d} cross join lateral unnest(${d.firedRules}) as r(rule)
         where ${where}
         group by r.rule order by count(*) desc limit 500`);
-      const rows = (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as Record<string, unknown>[];
+      const rows = (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as Record<
+        string,
+        unknown
+      >[];
       return rows.map((r) => ({ key: String(r.key), ...num(r), deciding: Number(r.deciding) }));
     }
   }

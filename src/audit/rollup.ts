@@ -29,17 +29,26 @@ export function ceilDay(t: Date): Date {
 
 /** Days rolled up so far: [first day ever, `until`) — `until` null when nothing was rolled up. */
 export async function rolledUntil(db: Database): Promise<Date | null> {
-  const [row] = rowsOf<{ d: string | null }>(await db.execute(sql`select to_char(max(${decisionDaily.day}), 'YYYY-MM-DD') as d from ${decisionDaily}`));
+  const [row] = rowsOf<{ d: string | null }>(
+    await db.execute(sql`select to_char(max(${decisionDaily.day}), 'YYYY-MM-DD') as d from ${decisionDaily}`),
+  );
   return row?.d ? new Date(Date.parse(`${row.d}T00:00:00Z`) + DAY) : null;
 }
 
 /** Rolls up every closed day not yet rolled up (one statement; the first run covers all history). */
-export async function rollUpClosedDays(db: Database, options: { now?: Date; settleMinutes?: number } = {}): Promise<{ from: string | null; to: string; rows: number }> {
+export async function rollUpClosedDays(
+  db: Database,
+  options: { now?: Date; settleMinutes?: number } = {},
+): Promise<{ from: string | null; to: string; rows: number }> {
   const now = options.now ?? new Date();
   const closedUntil = floorDay(new Date(now.getTime() - (options.settleMinutes ?? 10) * 60_000));
   let from = await rolledUntil(db);
   if (!from) {
-    const [first] = rowsOf<{ t: string | null }>(await db.execute(sql`select to_char(min(created_at) at time zone 'UTC', 'YYYY-MM-DD') as t from ${decisions}`));
+    const [first] = rowsOf<{ t: string | null }>(
+      await db.execute(
+        sql`select to_char(min(created_at) at time zone 'UTC', 'YYYY-MM-DD') as t from ${decisions}`,
+      ),
+    );
     if (!first?.t) return { from: null, to: utcDay(closedUntil), rows: 0 };
     from = new Date(`${first.t}T00:00:00Z`);
   }
@@ -47,7 +56,9 @@ export async function rollUpClosedDays(db: Database, options: { now?: Date; sett
   const start = from.toISOString();
   const end = closedUntil.toISOString();
   const inserted = await db.transaction(async (tx) => {
-    await tx.execute(sql`delete from ${decisionDaily} where day >= ${utcDay(from)}::date and day < ${utcDay(closedUntil)}::date`);
+    await tx.execute(
+      sql`delete from ${decisionDaily} where day >= ${utcDay(from)}::date and day < ${utcDay(closedUntil)}::date`,
+    );
     const result = await tx.execute(sql`
       insert into ${decisionDaily} (day, account_id, action, rule, deciding, n)
       select (created_at at time zone 'UTC')::date, account_id, action, '', false, count(*)::int

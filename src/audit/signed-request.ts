@@ -18,7 +18,15 @@ export interface SignedRequestPayload {
 
 export type SignedRequestCheck =
   | { readonly ok: true; readonly payload: SignedRequestPayload; readonly matched: SigningSecret['name'] }
-  | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'mismatch' | 'no_secret_configured' | 'unsupported_algorithm' };
+  | {
+      readonly ok: false;
+      readonly reason:
+        | 'missing'
+        | 'malformed'
+        | 'mismatch'
+        | 'no_secret_configured'
+        | 'unsupported_algorithm';
+    };
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -26,7 +34,10 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function key(secret: string): Promise<CryptoKey> {
   let k = keys.get(secret);
   if (!k) {
-    k = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    k = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     keys.set(secret, k);
   }
   return k;
@@ -54,7 +65,10 @@ export function base64UrlEncode(bytes: Uint8Array): string {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export async function verifySignedRequest(signedRequest: string | null | undefined, secrets: readonly SigningSecret[]): Promise<SignedRequestCheck> {
+export async function verifySignedRequest(
+  signedRequest: string | null | undefined,
+  secrets: readonly SigningSecret[],
+): Promise<SignedRequestCheck> {
   if (secrets.length === 0) return { ok: false, reason: 'no_secret_configured' };
   if (!signedRequest) return { ok: false, reason: 'missing' };
   if (signedRequest.length > 16_384) return { ok: false, reason: 'malformed' };
@@ -63,11 +77,17 @@ export async function verifySignedRequest(signedRequest: string | null | undefin
   const [sigPart = '', payloadPart = ''] = parts;
   const signature = base64UrlDecode(sigPart);
   const payloadBytes = base64UrlDecode(payloadPart);
-  if (!signature || signature.length !== 32 || !payloadBytes || payloadPart.length === 0) return { ok: false, reason: 'malformed' };
+  if (signature?.length !== 32 || !payloadBytes || payloadPart.length === 0)
+    return { ok: false, reason: 'malformed' };
   let matched: SigningSecret['name'] | null = null;
   // Every secret is tried, so timing does not reveal which one signed.
   for (const candidate of secrets) {
-    const valid = await crypto.subtle.verify('HMAC', await key(candidate.secret), signature, encoder.encode(payloadPart));
+    const valid = await crypto.subtle.verify(
+      'HMAC',
+      await key(candidate.secret),
+      signature,
+      encoder.encode(payloadPart),
+    );
     if (valid && matched === null) matched = candidate.name;
   }
   if (!matched) return { ok: false, reason: 'mismatch' };
@@ -79,15 +99,19 @@ export async function verifySignedRequest(signedRequest: string | null | undefin
   }
   if (!payload || typeof payload !== 'object') return { ok: false, reason: 'malformed' };
   const p = payload as Record<string, unknown>;
-  if (typeof p.algorithm !== 'string' || p.algorithm.toUpperCase() !== 'HMAC-SHA256') return { ok: false, reason: 'unsupported_algorithm' };
+  if (typeof p.algorithm !== 'string' || p.algorithm.toUpperCase() !== 'HMAC-SHA256')
+    return { ok: false, reason: 'unsupported_algorithm' };
   const userId = typeof p.user_id === 'number' ? String(p.user_id) : p.user_id;
-  if (typeof userId !== 'string' || !/^[0-9A-Za-z_-]{1,64}$/.test(userId)) return { ok: false, reason: 'malformed' };
+  if (typeof userId !== 'string' || !/^[0-9A-Za-z_-]{1,64}$/.test(userId))
+    return { ok: false, reason: 'malformed' };
   return { ok: true, payload: { ...p, algorithm: p.algorithm, user_id: userId }, matched };
 }
 
 /** Builds a signed_request as Meta does (tests, `modbot simulate`-style tooling). */
 export async function signRequest(payload: Record<string, unknown>, secret: string): Promise<string> {
   const payloadPart = base64UrlEncode(encoder.encode(JSON.stringify(payload)));
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await key(secret), encoder.encode(payloadPart)));
+  const mac = new Uint8Array(
+    await crypto.subtle.sign('HMAC', await key(secret), encoder.encode(payloadPart)),
+  );
   return `${base64UrlEncode(mac)}.${payloadPart}`;
 }

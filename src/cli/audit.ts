@@ -11,13 +11,38 @@
  */
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
+import { eraseSubject, runRetention } from '../audit/erase.js';
+import {
+  AuditInputError,
+  outcomeFilters,
+  parseAuditFilter,
+  parseLimit,
+  type StatsDimension,
+  statsDimensions,
+} from '../audit/filters.js';
+import {
+  csv,
+  decisionColumns,
+  decisionRows,
+  decisionTable,
+  explainDecision,
+  ndjson,
+  type OutputFormat,
+  outputFormats,
+  safeText,
+  statsTable,
+  table,
+} from '../audit/format.js';
+import {
+  ModerationConflict,
+  type ModeratorActionKind,
+  moderate,
+  reviewQueue,
+  TargetNotFound,
+} from '../audit/moderate.js';
+import { auditStats, getDecision, listDecisions } from '../audit/query.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { openDatabase } from '../db/open.js';
-import { eraseSubject, runRetention } from '../audit/erase.js';
-import { AuditInputError, outcomeFilters, parseAuditFilter, parseLimit, statsDimensions, type StatsDimension } from '../audit/filters.js';
-import { csv, decisionColumns, decisionRows, decisionTable, explainDecision, ndjson, type OutputFormat, outputFormats, safeText, statsTable, table } from '../audit/format.js';
-import { ModerationConflict, type ModeratorActionKind, moderate, reviewQueue, TargetNotFound } from '../audit/moderate.js';
-import { auditStats, getDecision, listDecisions } from '../audit/query.js';
 import { envOrExit } from './env.js';
 
 interface FilterOptions {
@@ -39,7 +64,8 @@ interface FilterOptions {
   cursor?: string;
 }
 
-const formatOption = () => new Option('--format <format>', 'table, json, csv or ndjson').choices(outputFormats).default('table');
+const formatOption = () =>
+  new Option('--format <format>', 'table, json, csv or ndjson').choices(outputFormats).default('table');
 
 function addFilterOptions(cmd: Command): Command {
   return cmd
@@ -49,12 +75,21 @@ function addFilterOptions(cmd: Command): Command {
     .option('--author <id|username>', 'commenter id, or username (@name)')
     .option('--rule <id>', 'a rule that fired (enforced or shadow)')
     .option('--action <action>', 'decided action: allow, reply, review, hide, delete')
-    .option('--outcome <outcome>', `what became of the actions: ${outcomeFilters.join(', ')} ("held" = held for review)`)
-    .option('--classifier <name[:category]>', 'a classifier that scored the comment, e.g. builtin or builtin:scam')
+    .option(
+      '--outcome <outcome>',
+      `what became of the actions: ${outcomeFilters.join(', ')} ("held" = held for review)`,
+    )
+    .option(
+      '--classifier <name[:category]>',
+      'a classifier that scored the comment, e.g. builtin or builtin:scam',
+    )
     .option('--min-score <0..1>', 'with --classifier: the lowest score to include')
     .option('--since <when>', 'relative (30m, 24h, 7d, 2w) or an ISO date/time')
     .option('--until <when>', 'relative or ISO, exclusive')
-    .option('-q, --search <words>', 'words in the comment text (as written or normalised; "quoted phrase", -not)')
+    .option(
+      '-q, --search <words>',
+      'words in the comment text (as written or normalised; "quoted phrase", -not)',
+    )
     .option('--dry-run <bool>', 'only dry-run (true) or live (false) decisions');
 }
 
@@ -98,10 +133,21 @@ async function withDb(fn: (db: DatabaseHandle) => Promise<void>): Promise<void> 
   }
 }
 
-function print(format: OutputFormat, rows: Record<string, unknown>[], json: unknown, columns: readonly { key: string; title: string; max?: number }[], csvColumns: readonly string[]) {
+function print(
+  format: OutputFormat,
+  rows: Record<string, unknown>[],
+  json: unknown,
+  columns: readonly { key: string; title: string; max?: number }[],
+  csvColumns: readonly string[],
+) {
   if (format === 'json') console.log(JSON.stringify(json, null, 2));
   else if (format === 'ndjson') {
-    if (rows.length > 0) console.log(ndjson(Array.isArray((json as { items?: unknown[] }).items) ? ((json as { items: unknown[] }).items) : rows));
+    if (rows.length > 0)
+      console.log(
+        ndjson(
+          Array.isArray((json as { items?: unknown[] }).items) ? (json as { items: unknown[] }).items : rows,
+        ),
+      );
   } else if (format === 'csv') console.log(csv(rows, csvColumns));
   else console.log(rows.length === 0 ? '(nothing matches)' : table(rows, columns));
 }
@@ -114,7 +160,10 @@ function defaultModerator(): string {
   }
 }
 
-export function registerAudit(program: Command, options: { open?: () => Promise<DatabaseHandle> } = {}): void {
+export function registerAudit(
+  program: Command,
+  options: { open?: () => Promise<DatabaseHandle> } = {},
+): void {
   if (options.open) openAuditDatabase = options.open;
   const audit = addFilterOptions(
     program
@@ -137,7 +186,9 @@ export function registerAudit(program: Command, options: { open?: () => Promise<
 
   audit
     .command('show <id>')
-    .description('one decision in full: text, rules fired and why, classifier scores, actions and API outcomes, the rule text then')
+    .description(
+      'one decision in full: text, rules fired and why, classifier scores, actions and API outcomes, the rule text then',
+    )
     .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (id: string, o: { format: 'text' | 'json' }) => {
       await withDb(async ({ db }) => {
@@ -151,15 +202,30 @@ export function registerAudit(program: Command, options: { open?: () => Promise<
       });
     });
 
-  addFilterOptions(audit.command('stats').description('counts of decisions and actions (default: the last 30 days)'))
-    .addOption(new Option('--by <dimension>', 'rule, action, day, account, author or outcome').choices(statsDimensions).default('rule'))
+  addFilterOptions(
+    audit.command('stats').description('counts of decisions and actions (default: the last 30 days)'),
+  )
+    .addOption(
+      new Option('--by <dimension>', 'rule, action, day, account, author or outcome')
+        .choices(statsDimensions)
+        .default('rule'),
+    )
     .addOption(formatOption())
     .action(async (o: FilterOptions & { by: StatsDimension }) => {
       await withDb(async ({ db }) => {
         const stats = await auditStats(db, o.by, filterOf(o));
         const { rows, columns } = statsTable(stats.rows, o.by);
-        if (o.format === 'table') console.error(`decisions from ${stats.since}${stats.until ? ` to ${stats.until}` : ' to now'}, by ${o.by}`);
-        print(o.format, rows, stats, columns, columns.map((c) => c.key));
+        if (o.format === 'table')
+          console.error(
+            `decisions from ${stats.since}${stats.until ? ` to ${stats.until}` : ' to now'}, by ${o.by}`,
+          );
+        print(
+          o.format,
+          rows,
+          stats,
+          columns,
+          columns.map((c) => c.key),
+        );
       });
     });
 
@@ -172,8 +238,15 @@ export function registerAudit(program: Command, options: { open?: () => Promise<
     .addOption(formatOption())
     .action(async (o: { account?: string; limit?: string; cursor?: string; format: OutputFormat }) => {
       await withDb(async ({ db }) => {
-        const page = await reviewQueue(db, { account: o.account, limit: parseLimit(o.limit), after: o.cursor });
-        const rows = page.items.map((i) => ({ ...i, author: i.authorUsername ? `@${i.authorUsername}` : (i.authorId ?? '') }));
+        const page = await reviewQueue(db, {
+          account: o.account,
+          limit: parseLimit(o.limit),
+          after: o.cursor,
+        });
+        const rows = page.items.map((i) => ({
+          ...i,
+          author: i.authorUsername ? `@${i.authorUsername}` : (i.authorId ?? ''),
+        }));
         print(
           o.format,
           rows,
@@ -185,7 +258,18 @@ export function registerAudit(program: Command, options: { open?: () => Promise<
             { key: 'decidingRule', title: 'rule', max: 24 },
             { key: 'text', title: 'text', max: 60 },
           ],
-          ['actionId', 'heldAt', 'accountId', 'mediaId', 'commentId', 'decisionId', 'decidingRule', 'authorId', 'authorUsername', 'text'],
+          [
+            'actionId',
+            'heldAt',
+            'accountId',
+            'mediaId',
+            'commentId',
+            'decisionId',
+            'decidingRule',
+            'authorId',
+            'authorUsername',
+            'text',
+          ],
         );
         if (page.nextCursor && o.format !== 'json') console.error(`more: add --cursor ${page.nextCursor}`);
       });
@@ -205,9 +289,12 @@ export function registerAudit(program: Command, options: { open?: () => Promise<
         const result = await moderate(db, { kind, target, moderator: o.as, message, note: o.note });
         if (o.format === 'json') console.log(JSON.stringify(result, null, 2));
         else {
-          console.log(`${name} comment ${result.commentId} (account ${result.accountId}) as moderator:${o.as}: ${result.message}`);
+          console.log(
+            `${name} comment ${result.commentId} (account ${result.accountId}) as moderator:${o.as}: ${result.message}`,
+          );
           for (const p of result.planned) console.log(`  action ${p.id}: ${p.type} ${p.status}`);
-          for (const x of result.dismissed) console.log(`  action ${x.id}: ${x.type} ${x.previousStatus} → dismissed`);
+          for (const x of result.dismissed)
+            console.log(`  action ${x.id}: ${x.type} ${x.previousStatus} → dismissed`);
         }
       });
     });
@@ -221,19 +308,29 @@ export function registerAudit(program: Command, options: { open?: () => Promise<
 
   audit
     .command('erase')
-    .description("erase one person's comment text and identifiers everywhere (decisions, deliveries, inbox, actions)")
+    .description(
+      "erase one person's comment text and identifiers everywhere (decisions, deliveries, inbox, actions)",
+    )
     .requiredOption('--author <id>', "the person's Instagram id (as in the audit log)")
     .option('--as <moderator>', 'your name, recorded on the erasure', defaultModerator())
     .action(async (o: { author: string; as: string }) => {
       await withDb(async ({ db }) => {
-        const result = await eraseSubject(db, { userId: o.author, kind: 'operator', requestedBy: `moderator:${o.as}` });
-        console.log(`erasure ${result.confirmationCode}: ${result.status}; rows rewritten ${JSON.stringify(result.counts)}`);
+        const result = await eraseSubject(db, {
+          userId: o.author,
+          kind: 'operator',
+          requestedBy: `moderator:${o.as}`,
+        });
+        console.log(
+          `erasure ${result.confirmationCode}: ${result.status}; rows rewritten ${JSON.stringify(result.counts)}`,
+        );
       });
     });
 
   audit
     .command('retention')
-    .description('redact comment text and author names older than RETENTION_DAYS now (the server also does this hourly)')
+    .description(
+      'redact comment text and author names older than RETENTION_DAYS now (the server also does this hourly)',
+    )
     .option('--days <n>', 'override RETENTION_DAYS for this run')
     .action(async (o: { days?: string }) => {
       const env = envOrExit();
@@ -245,7 +342,9 @@ export function registerAudit(program: Command, options: { open?: () => Promise<
       }
       await withDb(async ({ db }) => {
         const result = await runRetention(db, { days });
-        console.log(`retention (${days} days, before ${result.cutoff}): rows redacted ${JSON.stringify(result.counts)}`);
+        console.log(
+          `retention (${days} days, before ${result.cutoff}): rows redacted ${JSON.stringify(result.counts)}`,
+        );
       });
     });
 }

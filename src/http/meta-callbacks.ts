@@ -25,12 +25,22 @@ const maxBody = 64 * 1024;
 
 export function metaCallbackRoutes(deps: MetaCallbackDeps) {
   const app = new Hono<AppEnv>();
-  const limit = bodyLimit({ maxSize: maxBody, onError: (c) => c.json({ error: 'too_large', message: `body over ${maxBody} bytes` }, 413) });
+  const limit = bodyLimit({
+    maxSize: maxBody,
+    onError: (c) => c.json({ error: 'too_large', message: `body over ${maxBody} bytes` }, 413),
+  });
 
-  const signed = async (c: Context<AppEnv>): Promise<{ response: Response } | { userId: string; matched: SigningSecret['name'] }> => {
+  const signed = async (
+    c: Context<AppEnv>,
+  ): Promise<{ response: Response } | { userId: string; matched: SigningSecret['name'] }> => {
     const type = c.req.header('content-type') ?? '';
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
-      return { response: c.json({ error: 'unsupported_media_type', message: 'send a form with the field signed_request' }, 415) };
+      return {
+        response: c.json(
+          { error: 'unsupported_media_type', message: 'send a form with the field signed_request' },
+          415,
+        ),
+      };
     }
     const form = await c.req.parseBody();
     const value = form.signed_request;
@@ -52,15 +62,29 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
   app.post('/data-deletion', limit, async (c) => {
     const s = await signed(c);
     if ('response' in s) return s.response;
-    const result = await eraseSubject(deps.db, { userId: s.userId, kind: 'data_deletion', requestedBy: `meta:${s.matched}` });
-    c.get('log')?.info('data deletion done', { confirmationCode: result.confirmationCode, counts: result.counts });
+    const result = await eraseSubject(deps.db, {
+      userId: s.userId,
+      kind: 'data_deletion',
+      requestedBy: `meta:${s.matched}`,
+    });
+    c.get('log')?.info('data deletion done', {
+      confirmationCode: result.confirmationCode,
+      counts: result.counts,
+    });
     const origin = deps.publicUrl ?? new URL(c.req.url).origin;
-    return c.json({ url: `${origin}/meta/data-deletion/status/${result.confirmationCode}`, confirmation_code: result.confirmationCode });
+    return c.json({
+      url: `${origin}/meta/data-deletion/status/${result.confirmationCode}`,
+      confirmation_code: result.confirmationCode,
+    });
   });
 
   app.get('/data-deletion/status/:code', async (c) => {
     const status = await erasureStatus(deps.db, c.req.param('code'));
-    if (!status) return c.json({ error: 'not_found', message: 'no data-deletion request with this confirmation code' }, 404);
+    if (!status)
+      return c.json(
+        { error: 'not_found', message: 'no data-deletion request with this confirmation code' },
+        404,
+      );
     const sentence =
       status.status === 'done'
         ? `Your data was deleted on ${status.completedAt}: comment text, usernames and ids were erased from modbot's records.`
@@ -72,13 +96,23 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
         `<!doctype html><meta charset="utf-8"><title>Data deletion ${status.confirmationCode}</title><h1>Data deletion request ${status.confirmationCode}</h1><p>${sentence}</p>`,
       );
     }
-    return c.json({ confirmation_code: status.confirmationCode, status: status.status, requested_at: status.requestedAt, completed_at: status.completedAt, message: sentence });
+    return c.json({
+      confirmation_code: status.confirmationCode,
+      status: status.status,
+      requested_at: status.requestedAt,
+      completed_at: status.completedAt,
+      message: sentence,
+    });
   });
 
   app.post('/deauthorize', limit, async (c) => {
     const s = await signed(c);
     if ('response' in s) return s.response;
-    const result = await disconnectAccount(deps.db, s.userId, 'deauthorized: the user removed the app (Meta callback)');
+    const result = await disconnectAccount(
+      deps.db,
+      s.userId,
+      'deauthorized: the user removed the app (Meta callback)',
+    );
     c.get('log')?.info('deauthorized', { found: result.found, dismissedActions: result.dismissedActions });
     return c.json({ ok: true, account_found: result.found });
   });

@@ -65,7 +65,14 @@ beforeAll(async () => {
     ADMIN_TOKEN: ADMIN,
   };
   const { parseEnv } = await import('../../src/env.js');
-  const secrets = secretsOf(parseEnv({ META_APP_SECRET: 'test_app_secret', INSTAGRAM_APP_SECRET: 'ig_secret', META_VERIFY_TOKEN: 'verify-me-please', ...env }));
+  const secrets = secretsOf(
+    parseEnv({
+      META_APP_SECRET: 'test_app_secret',
+      INSTAGRAM_APP_SECRET: 'ig_secret',
+      META_VERIFY_TOKEN: 'verify-me-please',
+      ...env,
+    }),
+  );
   rt = await startTestRuntime({
     rules: () => rules,
     env,
@@ -82,7 +89,23 @@ async function comment(text: string, username = 'some_user', from = '60000000000
   const c = fake.state.addComment(mediaId, { text, fromId: from, username });
   const body = JSON.stringify({
     object: 'instagram',
-    entry: [{ id: ACCOUNT, time: Math.floor(Date.now() / 1000), changes: [{ field: 'comments', value: { id: c.id, text, from: { id: from, username }, media: { id: mediaId, media_product_type: 'FEED' } } }] }],
+    entry: [
+      {
+        id: ACCOUNT,
+        time: Math.floor(Date.now() / 1000),
+        changes: [
+          {
+            field: 'comments',
+            value: {
+              id: c.id,
+              text,
+              from: { id: from, username },
+              media: { id: mediaId, media_product_type: 'FEED' },
+            },
+          },
+        ],
+      },
+    ],
   });
   expect((await rt.post(body)).status).toBe(200);
   await settle();
@@ -97,9 +120,14 @@ async function settle() {
 }
 
 const auth = { authorization: `Bearer ${ADMIN}` };
-const get = (path: string, headers: Record<string, string> = auth) => rt.app.request(`/api${path}`, { headers });
+const get = (path: string, headers: Record<string, string> = auth) =>
+  rt.app.request(`/api${path}`, { headers });
 const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
-  rt.app.request(`/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  rt.app.request(`/api${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('answers a moderator needs', () => {
   let hidden: string;
@@ -108,8 +136,16 @@ describe('answers a moderator needs', () => {
     expect(fake.state.comments.get(hidden)?.hidden).toBe(true);
     const res = await get(`/decisions/${hidden}`);
     expect(res.status).toBe(200);
-    const x = (await res.json()) as Record<string, unknown> & { rules: { text: string }[]; actions: { type: string; status: string; attempts: { httpStatus: number }[] }[] };
-    expect(x).toMatchObject({ action: 'hide', decidingRule: 'scam-hide', commentId: hidden, authorUsername: 'scam.victim' });
+    const x = (await res.json()) as Record<string, unknown> & {
+      rules: { text: string }[];
+      actions: { type: string; status: string; attempts: { httpStatus: number }[] }[];
+    };
+    expect(x).toMatchObject({
+      action: 'hide',
+      decidingRule: 'scam-hide',
+      commentId: hidden,
+      authorUsername: 'scam.victim',
+    });
     expect(x.rules[0]?.text).toContain('- id: scam-hide');
     expect(x.actions[0]).toMatchObject({ type: 'hide', status: 'done' });
     expect(x.actions[0]?.attempts[0]?.httpStatus).toBe(200);
@@ -117,21 +153,37 @@ describe('answers a moderator needs', () => {
 
   it('"what did rule X do today?" and stats', async () => {
     const res = await get('/decisions?rule=scam-hide&since=24h');
-    const page = (await res.json()) as { items: { commentId: string; actions: { type: string; status: string }[] }[]; nextCursor: string | null };
+    const page = (await res.json()) as {
+      items: { commentId: string; actions: { type: string; status: string }[] }[];
+      nextCursor: string | null;
+    };
     expect(page.items.map((i) => i.commentId)).toEqual([hidden]);
     expect(page.items[0]?.actions).toEqual([expect.objectContaining({ type: 'hide', status: 'done' })]);
-    const stats = (await (await get('/stats?by=rule&since=24h')).json()) as { rows: { key: string; hide: number }[] };
+    const stats = (await (await get('/stats?by=rule&since=24h')).json()) as {
+      rows: { key: string; hide: number }[];
+    };
     expect(stats.rows).toEqual([expect.objectContaining({ key: 'scam-hide', hide: 1 })]);
   });
 
   it('undo: unhide through the API, recorded with the moderator as actor; the decision is unchanged', async () => {
     const [before] = await rt.database.db.select().from(decisions).where(eq(decisions.commentId, hidden));
-    const res = await post('/actions', { action: 'unhide', target: hidden, moderator: 'alice', note: 'false positive' });
+    const res = await post('/actions', {
+      action: 'unhide',
+      target: hidden,
+      moderator: 'alice',
+      note: 'false positive',
+    });
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ kind: 'unhide', commentId: hidden, planned: [{ type: 'unhide', status: 'planned' }] });
+    expect(await res.json()).toMatchObject({
+      kind: 'unhide',
+      commentId: hidden,
+      planned: [{ type: 'unhide', status: 'planned' }],
+    });
     await settle();
     expect(fake.state.comments.get(hidden)?.hidden).toBe(false);
-    const x = (await (await get(`/decisions/${hidden}`)).json()) as { actions: { type: string; status: string; actor: string; reason: string }[] };
+    const x = (await (await get(`/decisions/${hidden}`)).json()) as {
+      actions: { type: string; status: string; actor: string; reason: string }[];
+    };
     expect(x.actions.map((a) => [a.type, a.status, a.actor])).toEqual([
       ['hide', 'done', 'modbot'],
       ['unhide', 'done', 'moderator:alice'],
@@ -150,11 +202,16 @@ describe('answers a moderator needs', () => {
 
   it('review queue: held comments, approved by a moderator', async () => {
     const id = await comment('dm me', 'curious');
-    const queue = (await (await get('/review-queue')).json()) as { items: { commentId: string; text: string }[] };
+    const queue = (await (await get('/review-queue')).json()) as {
+      items: { commentId: string; text: string }[];
+    };
     expect(queue.items.map((i) => [i.commentId, i.text])).toEqual([[id, 'dm me']]);
     const res = await post('/actions', { action: 'approve', target: id, moderator: 'bob' });
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ dismissed: [{ type: 'review', previousStatus: 'held' }], planned: [{ type: 'review', status: 'dismissed' }] });
+    expect(await res.json()).toMatchObject({
+      dismissed: [{ type: 'review', previousStatus: 'held' }],
+      planned: [{ type: 'review', status: 'dismissed' }],
+    });
     expect(((await (await get('/review-queue')).json()) as { items: unknown[] }).items).toEqual([]);
     const held = (await (await get(`/decisions?outcome=held`)).json()) as { items: unknown[] };
     expect(held.items).toEqual([]);
@@ -162,7 +219,10 @@ describe('answers a moderator needs', () => {
 
   it('hide and reply as a moderator', async () => {
     const id = await comment('lovely photo', 'fan');
-    expect((await post('/actions', { action: 'reply', target: id, moderator: 'carol', message: 'thank you!' })).status).toBe(202);
+    expect(
+      (await post('/actions', { action: 'reply', target: id, moderator: 'carol', message: 'thank you!' }))
+        .status,
+    ).toBe(202);
     expect((await post('/actions', { action: 'hide', target: id, moderator: 'carol' })).status).toBe(202);
     await settle();
     expect(fake.state.repliesBy(ACCOUNT, id).map((r) => r.text)).toEqual(['thank you!']);
@@ -170,9 +230,20 @@ describe('answers a moderator needs', () => {
   });
 
   it('serves its OpenAPI description', async () => {
-    const doc = (await (await get('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await get('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/actions', '/decisions', '/decisions/{id}', '/erasures', '/retention/run', '/review-queue', '/stats']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/actions',
+      '/decisions',
+      '/decisions/{id}',
+      '/erasures',
+      '/retention/run',
+      '/review-queue',
+      '/stats',
+    ]);
   });
 });
 
@@ -208,7 +279,9 @@ describe('security', () => {
   it('answers 503 "set ADMIN_TOKEN" when no token is configured', async () => {
     const other = await startTestRuntime();
     try {
-      const res = await other.app.request('/api/decisions', { headers: { authorization: 'Bearer anything-at-all-123456' } });
+      const res = await other.app.request('/api/decisions', {
+        headers: { authorization: 'Bearer anything-at-all-123456' },
+      });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { message: string }).message).toMatch(/set ADMIN_TOKEN/);
     } finally {
@@ -217,12 +290,39 @@ describe('security', () => {
   });
 
   it('injection attempts in every filter are 400s with a message, or plain data; never 500', async () => {
-    const payloads = ["' OR 1=1 --", "1'; DROP TABLE decisions; --", "x') or ('1'='1", '1 UNION SELECT access_token_encrypted FROM accounts', '%00', '\u0000', "${'$'}{7*7}"];
-    const keys = ['account', 'media', 'comment', 'author', 'rule', 'action', 'outcome', 'classifier', 'minScore', 'since', 'until', 'q', 'dryRun', 'limit', 'cursor'];
+    const payloads = [
+      "' OR 1=1 --",
+      "1'; DROP TABLE decisions; --",
+      "x') or ('1'='1",
+      '1 UNION SELECT access_token_encrypted FROM accounts',
+      '%00',
+      '\u0000',
+      '$' + '{7*7}',
+    ];
+    const keys = [
+      'account',
+      'media',
+      'comment',
+      'author',
+      'rule',
+      'action',
+      'outcome',
+      'classifier',
+      'minScore',
+      'since',
+      'until',
+      'q',
+      'dryRun',
+      'limit',
+      'cursor',
+    ];
     const before = (await rt.database.db.select().from(decisions)).length;
     for (const key of keys) {
       for (const p of payloads) {
-        const qs = new URLSearchParams({ [key]: p, ...(key === 'minScore' ? { classifier: 'builtin' } : {}) });
+        const qs = new URLSearchParams({
+          [key]: p,
+          ...(key === 'minScore' ? { classifier: 'builtin' } : {}),
+        });
         const res = await get(`/decisions?${qs}`);
         expect([200, 400], `${key}=${p}`).toContain(res.status);
         const body = (await res.json()) as { items?: unknown[]; message?: string };
@@ -234,7 +334,9 @@ describe('security', () => {
     }
     for (const p of payloads) {
       expect([400, 404]).toContain((await get(`/decisions/${encodeURIComponent(p)}`)).status);
-      expect([400, 404]).toContain((await post('/actions', { action: 'hide', target: p, moderator: 'x' })).status);
+      expect([400, 404]).toContain(
+        (await post('/actions', { action: 'hide', target: p, moderator: 'x' })).status,
+      );
       expect((await post('/actions', { action: 'hide', target: '1', moderator: p })).status).toBe(400);
       expect((await get(`/review-queue?${new URLSearchParams({ account: p })}`)).status).toBe(400);
     }
@@ -247,7 +349,8 @@ describe('security', () => {
 
   it('never shows a token or secret in an answer or a log line', async () => {
     const answers: string[] = [];
-    for (const path of ['/decisions', '/openapi.json', '/stats']) answers.push(await (await get(path)).text());
+    for (const path of ['/decisions', '/openapi.json', '/stats'])
+      answers.push(await (await get(path)).text());
     answers.push(await (await get('/decisions', { authorization: `Bearer ${ADMIN}x` })).text());
     const all = [...answers, ...logs].join('\n');
     for (const secret of [ADMIN, TOKEN, 'test_app_secret', 'ig_secret']) expect(all).not.toContain(secret);

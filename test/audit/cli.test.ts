@@ -12,7 +12,9 @@ async function run(...args: string[]): Promise<{ out: string; err: string; exitC
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const error = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   process.exitCode = 0;
   try {
     const program = new Command().exitOverride().enablePositionalOptions();
@@ -38,10 +40,27 @@ beforeAll(async () => {
     decidingRule: 'dm-me-pitch',
     action: 'hide',
   });
-  await seedAction(database.db, { decisionId: hiddenId, commentId: '1790001', type: 'hide', status: 'done', attempts: [{ httpStatus: 200, outcome: 'ok' }] });
-  const gone = await seedDecision(database.db, { createdAt: new Date(Date.now() - 7_200_000), commentId: '1790002', text: '=HYPERLINK("x"), spam', decidingRule: 'scam-model', action: 'delete' });
+  await seedAction(database.db, {
+    decisionId: hiddenId,
+    commentId: '1790001',
+    type: 'hide',
+    status: 'done',
+    attempts: [{ httpStatus: 200, outcome: 'ok' }],
+  });
+  const gone = await seedDecision(database.db, {
+    createdAt: new Date(Date.now() - 7_200_000),
+    commentId: '1790002',
+    text: '=HYPERLINK("x"), spam',
+    decidingRule: 'scam-model',
+    action: 'delete',
+  });
   await seedAction(database.db, { decisionId: gone, commentId: '1790002', type: 'delete', status: 'done' });
-  for (let i = 0; i < 3; i++) await seedDecision(database.db, { createdAt: new Date(Date.now() - 10_000_000 - i), commentId: `18${i}`, text: `fine ${i}` });
+  for (let i = 0; i < 3; i++)
+    await seedDecision(database.db, {
+      createdAt: new Date(Date.now() - 10_000_000 - i),
+      commentId: `18${i}`,
+      text: `fine ${i}`,
+    });
 });
 afterAll(() => database.close());
 
@@ -52,7 +71,9 @@ describe('modbot audit', () => {
     expect(table.out).toContain('@spam.queen');
     expect(table.out).toContain('\\x1b[2J');
     expect(table.out).not.toContain('\u001b');
-    const json = JSON.parse((await run('--author', '6001', '--format', 'json')).out) as { items: { id: string }[] };
+    const json = JSON.parse((await run('--author', '6001', '--format', 'json')).out) as {
+      items: { id: string }[];
+    };
     expect(json.items.map((i) => i.id)).toEqual([hiddenId]);
     const csv = (await run('--format', 'csv', '--action', 'delete')).out.split('\n');
     expect(csv[0]).toMatch(/^id,createdAt,accountId/);
@@ -62,7 +83,9 @@ describe('modbot audit', () => {
     const page = await run('--limit', '2');
     const cursor = /--cursor (\S+)/.exec(page.err)?.[1];
     expect(cursor).toBeTruthy();
-    expect((await run('--limit', '2', '--cursor', cursor ?? '', '--format', 'json')).out).not.toContain(hiddenId);
+    expect((await run('--limit', '2', '--cursor', cursor ?? '', '--format', 'json')).out).not.toContain(
+      hiddenId,
+    );
   });
 
   it('explains one decision, and counts', async () => {
@@ -71,7 +94,11 @@ describe('modbot audit', () => {
     expect(show.out).toContain('rule text as it was then');
     expect(show.out).toContain('attempt 1');
     const stats = await run('stats', '--by', 'action', '--format', 'json');
-    expect((JSON.parse(stats.out) as { rows: { key: string }[] }).rows.map((r) => r.key).sort()).toEqual(['allow', 'delete', 'hide']);
+    expect((JSON.parse(stats.out) as { rows: { key: string }[] }).rows.map((r) => r.key).sort()).toEqual([
+      'allow',
+      'delete',
+      'hide',
+    ]);
     expect((await run('show', '999999')).exitCode).toBe(1);
   });
 

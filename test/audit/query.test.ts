@@ -36,7 +36,13 @@ beforeAll(async () => {
     action: 'delete',
     scores: { scam: 0.95 },
   });
-  ids.ok = await seedDecision(db, { createdAt: hoursAgo(2), commentId: '1790003', text: 'love the colours here', authorId: '6003', authorUsername: 'friend' });
+  ids.ok = await seedDecision(db, {
+    createdAt: hoursAgo(2),
+    commentId: '1790003',
+    text: 'love the colours here',
+    authorId: '6003',
+    authorUsername: 'friend',
+  });
   ids.held = await seedDecision(db, {
     createdAt: hoursAgo(3),
     commentId: '1790004',
@@ -47,17 +53,52 @@ beforeAll(async () => {
     decidingRule: 'dm-me-pitch',
     action: 'review',
   });
-  ids.dry = await seedDecision(db, { createdAt: hoursAgo(4), commentId: '1790005', text: 'dm me for promo', decidingRule: 'dm-me-pitch', dryRun: true });
-  await seedAction(db, { decisionId: ids.pitch, commentId: '1790001', type: 'hide', status: 'done', attempts: [{ httpStatus: 500, outcome: 'transient' }, { httpStatus: 200, outcome: 'ok' }] });
-  await seedAction(db, { decisionId: ids.scam, commentId: '1790002', type: 'delete', status: 'failed', attempts: [{ httpStatus: 403, outcome: 'permission' }] });
-  await seedAction(db, { decisionId: ids.held, commentId: '1790004', accountId: '17841400000000099', type: 'review', status: 'held' });
+  ids.dry = await seedDecision(db, {
+    createdAt: hoursAgo(4),
+    commentId: '1790005',
+    text: 'dm me for promo',
+    decidingRule: 'dm-me-pitch',
+    dryRun: true,
+  });
+  await seedAction(db, {
+    decisionId: ids.pitch,
+    commentId: '1790001',
+    type: 'hide',
+    status: 'done',
+    attempts: [
+      { httpStatus: 500, outcome: 'transient' },
+      { httpStatus: 200, outcome: 'ok' },
+    ],
+  });
+  await seedAction(db, {
+    decisionId: ids.scam,
+    commentId: '1790002',
+    type: 'delete',
+    status: 'failed',
+    attempts: [{ httpStatus: 403, outcome: 'permission' }],
+  });
+  await seedAction(db, {
+    decisionId: ids.held,
+    commentId: '1790004',
+    accountId: '17841400000000099',
+    type: 'review',
+    status: 'held',
+  });
   // Many rows at the very same instant: paging must neither skip nor repeat any.
   const same = hoursAgo(10);
-  for (let i = 0; i < 25; i++) await seedDecision(db, { createdAt: same, commentId: `18${i}`, text: `bulk comment ${i}`, authorId: '6100', authorUsername: 'bulk' });
+  for (let i = 0; i < 25; i++)
+    await seedDecision(db, {
+      createdAt: same,
+      commentId: `18${i}`,
+      text: `bulk comment ${i}`,
+      authorId: '6100',
+      authorUsername: 'bulk',
+    });
 });
 afterAll(() => database.close());
 
-const list = (f: Record<string, unknown>, limit = 100) => listDecisions(database.db, parseAuditFilter(f), { limit });
+const list = (f: Record<string, unknown>, limit = 100) =>
+  listDecisions(database.db, parseAuditFilter(f), { limit });
 const idsOf = async (f: Record<string, unknown>) => (await list(f)).items.map((i) => i.id);
 
 describe('audit filters', () => {
@@ -86,7 +127,12 @@ describe('audit filters', () => {
     expect(await idsOf({ classifier: 'builtin:spam', minScore: '0.8' })).toEqual([]);
     expect(await idsOf({ since: '24h', rule: 'dm-me-pitch' })).toEqual([ids.pitch, ids.held, ids.dry]);
     expect(await idsOf({ until: '24h' })).toEqual([ids.scam]);
-    expect(await idsOf({ since: new Date(now - 3.5 * 3_600_000).toISOString(), until: new Date(now - 1.5 * 3_600_000).toISOString() })).toEqual([ids.ok, ids.held]);
+    expect(
+      await idsOf({
+        since: new Date(now - 3.5 * 3_600_000).toISOString(),
+        until: new Date(now - 1.5 * 3_600_000).toISOString(),
+      }),
+    ).toEqual([ids.ok, ids.held]);
     expect(await idsOf({ q: 'guaranteed profit' })).toEqual([ids.scam]);
     expect(await idsOf({ q: '"dm me" -promo' })).toEqual([ids.pitch, ids.held]);
     // A fancy-letter query finds the same comments as its plain form.
@@ -109,7 +155,9 @@ describe('audit filters', () => {
 
   it('lists the actions with each decision', async () => {
     const [row] = (await list({ comment: '1790001' })).items;
-    expect(row?.actions).toEqual([expect.objectContaining({ type: 'hide', status: 'done', actor: 'modbot' })]);
+    expect(row?.actions).toEqual([
+      expect.objectContaining({ type: 'hide', status: 'done', actor: 'modbot' }),
+    ]);
   });
 
   it('refuses malformed input with a message naming the fix', () => {
@@ -130,11 +178,25 @@ describe('injection attempts change nothing and fail cleanly', () => {
     "1'; DROP TABLE decisions; --",
     "x') or ('1'='1",
     '1 UNION SELECT * FROM accounts',
-    "$$; delete from decisions; $$",
+    '$$; delete from decisions; $$',
     '\\x00\u0000',
-    "*/ or 1=1 /*",
+    '*/ or 1=1 /*',
   ];
-  const fields = ['account', 'media', 'comment', 'author', 'rule', 'action', 'outcome', 'classifier', 'minScore', 'since', 'until', 'q', 'dryRun'];
+  const fields = [
+    'account',
+    'media',
+    'comment',
+    'author',
+    'rule',
+    'action',
+    'outcome',
+    'classifier',
+    'minScore',
+    'since',
+    'until',
+    'q',
+    'dryRun',
+  ];
   it.each(fields)('%s', async (field) => {
     const [before] = await database.db.select({ n: count() }).from(decisions);
     for (const payload of payloads) {
@@ -149,7 +211,9 @@ describe('injection attempts change nothing and fail cleanly', () => {
         expect(error).toBeInstanceOf(AuditInputError);
       }
     }
-    await expect(listDecisions(database.db, parseAuditFilter({}), { limit: 1, cursor: "' or 1=1 --" })).rejects.toBeInstanceOf(AuditInputError);
+    await expect(
+      listDecisions(database.db, parseAuditFilter({}), { limit: 1, cursor: "' or 1=1 --" }),
+    ).rejects.toBeInstanceOf(AuditInputError);
     await expect(getDecision(database.db, "1' or '1'='1")).rejects.toBeInstanceOf(AuditInputError);
     const [after] = await database.db.select({ n: count() }).from(decisions);
     expect(after?.n).toBe(before?.n);
@@ -161,7 +225,12 @@ describe('audit show', () => {
     const byComment = await getDecision(database.db, '1790001');
     expect(byComment?.id).toBe(ids.pitch);
     const x = await getDecision(database.db, ids.pitch as string);
-    expect(x).toMatchObject({ text: '𝐃𝐌 𝐦𝐞 on @cash.flow_ava', decidingRule: 'dm-me-pitch', action: 'hide', ruleSetHash: 'rs-test-hash-0001' });
+    expect(x).toMatchObject({
+      text: '𝐃𝐌 𝐦𝐞 on @cash.flow_ava',
+      decidingRule: 'dm-me-pitch',
+      action: 'hide',
+      ruleSetHash: 'rs-test-hash-0001',
+    });
     expect(x?.rules?.[0]).toMatchObject({ ruleId: 'dm-me-pitch', path: 'rules/test.yaml', line: 2 });
     expect(x?.rules?.[0]?.text).toContain('text contains any: ["dm me"]');
     expect(x?.rules?.[0]?.text).not.toContain('scam-model');
@@ -169,7 +238,10 @@ describe('audit show', () => {
       [500, 'transient'],
       [200, 'ok'],
     ]);
-    expect((x?.detail as { classifierCalls: { result: { scores: unknown } }[] }).classifierCalls[0]?.result.scores).toEqual({ scam: 0.91, spam: 0.7 });
+    expect(
+      (x?.detail as { classifierCalls: { result: { scores: unknown } }[] } | undefined)?.classifierCalls[0]
+        ?.result.scores,
+    ).toEqual({ scam: 0.91, spam: 0.7 });
     expect(await getDecision(database.db, '999999')).toBeNull();
   });
 
@@ -209,6 +281,14 @@ describe('output formats', () => {
     expect(csvField('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csv([{ a: 1, b: 'x\ny' }], ['a', 'b'])).toBe('a,b\n1,"x\ny"');
-    expect(table([{ a: 'é', b: 2 }], [{ key: 'a', title: 'A' }, { key: 'b', title: 'B' }]).split('\n')).toEqual(['A  B', '-  -', 'é  2']);
+    expect(
+      table(
+        [{ a: 'é', b: 2 }],
+        [
+          { key: 'a', title: 'A' },
+          { key: 'b', title: 'B' },
+        ],
+      ).split('\n'),
+    ).toEqual(['A  B', '-  -', 'é  2']);
   });
 });

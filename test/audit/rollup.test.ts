@@ -34,13 +34,22 @@ describe('daily rollup', () => {
     const first = await rollUpClosedDays(database.db, { now });
     expect(first.rows).toBeGreaterThan(0);
     expect((await rollUpClosedDays(database.db, { now })).rows).toBe(0);
-    const filters = [{ since: '7d' }, { since: '30d' }, { since: '5d', until: '1d' }, { since: '7d', account: '17841400000000099' }, { since: '7d', rule: 'scam-model' }, { since: '7d', action: 'hide' }, { since: '7d', author: '601' }];
+    const filters = [
+      { since: '7d' },
+      { since: '30d' },
+      { since: '5d', until: '1d' },
+      { since: '7d', account: '17841400000000099' },
+      { since: '7d', rule: 'scam-model' },
+      { since: '7d', action: 'hide' },
+      { since: '7d', author: '601' },
+    ];
     for (const f of filters) {
       for (const by of statsDimensions) {
         const filter = parseAuditFilter(f);
         const fast = await auditStats(database.db, by, filter, { now });
         const raw = await auditStats(database.db, by, filter, { now, rollup: false });
-        const norm = (rows: typeof raw.rows) => [...rows].map((r) => ({ ...r })).sort((a, b) => String(a.key).localeCompare(String(b.key)));
+        const norm = (rows: typeof raw.rows) =>
+          [...rows].map((r) => ({ ...r })).sort((a, b) => String(a.key).localeCompare(String(b.key)));
         expect(norm(fast.rows), `${by} ${JSON.stringify(f)}`).toEqual(norm(raw.rows));
       }
     }

@@ -40,7 +40,10 @@ export interface SeedDecision {
 }
 
 export async function seedRuleSet(db: Database) {
-  await db.insert(ruleSets).values({ hash: RULE_SET_HASH, files: [{ path: 'rules/test.yaml', content: RULES_YAML }] }).onConflictDoNothing();
+  await db
+    .insert(ruleSets)
+    .values({ hash: RULE_SET_HASH, files: [{ path: 'rules/test.yaml', content: RULES_YAML }] })
+    .onConflictDoNothing();
 }
 
 export async function seedDecision(db: Database, s: SeedDecision): Promise<string> {
@@ -73,18 +76,37 @@ export async function seedDecision(db: Database, s: SeedDecision): Promise<strin
         reason: 'because',
         matched: true,
         actions: ['hide'],
-        conditions: [{ condition: 'text contains any', result: 'matched', detail: `found "${text ?? ''}"`, depth: 0 }],
+        conditions: [
+          { condition: 'text contains any', result: 'matched', detail: `found "${text ?? ''}"`, depth: 0 },
+        ],
         matchedTerms: ['dm me'],
         fallback: null,
       })),
       shadow: null,
       classifierCalls: s.scores
-        ? [{ classifier: 'builtin', question: null, result: { provider: 'builtin', model: 'v5', version: '5', scores: s.scores, latencyMs: 0.2, cached: false }, error: null }]
+        ? [
+            {
+              classifier: 'builtin',
+              question: null,
+              result: {
+                provider: 'builtin',
+                model: 'v5',
+                version: '5',
+                scores: s.scores,
+                latencyMs: 0.2,
+                cached: false,
+              },
+              error: null,
+            },
+          ]
         : [],
       fallbacks: [],
       notes: [],
     },
-    steps: s.action === 'reply' ? [{ type: 'reply', text: `@${s.authorUsername ?? 'x'} thanks`, to: 'comment' }] : [],
+    steps:
+      s.action === 'reply'
+        ? [{ type: 'reply', text: `@${s.authorUsername ?? 'x'} thanks`, to: 'comment' }]
+        : [],
     dryRun: s.dryRun ?? false,
     durationMs: 3,
   });
@@ -93,7 +115,16 @@ export async function seedDecision(db: Database, s: SeedDecision): Promise<strin
 
 export async function seedAction(
   db: Database,
-  a: { decisionId: string | null; commentId: string; accountId?: string; type: 'hide' | 'delete' | 'review' | 'reply' | 'unhide'; status: string; seq?: number; message?: string; attempts?: { httpStatus: number; outcome: string; request?: string }[] },
+  a: {
+    decisionId: string | null;
+    commentId: string;
+    accountId?: string;
+    type: 'hide' | 'delete' | 'review' | 'reply' | 'unhide';
+    status: string;
+    seq?: number;
+    message?: string;
+    attempts?: { httpStatus: number; outcome: string; request?: string }[];
+  },
 ): Promise<string> {
   const id = crypto.randomUUID();
   await db.insert(actions).values({

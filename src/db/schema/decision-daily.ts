@@ -17,5 +17,8 @@ export const decisionDaily = pgTable(
     n: integer('n').notNull(),
     rolledUpAt: timestamp('rolled_up_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.day, t.accountId, t.action, t.rule, t.deciding] }), index('decision_daily_rule_day_idx').on(t.rule, t.day)],
+  (t) => [
+    primaryKey({ columns: [t.day, t.accountId, t.action, t.rule, t.deciding] }),
+    index('decision_daily_rule_day_idx').on(t.rule, t.day),
+  ],
 );

@@ -6,7 +6,9 @@ export const erasureStatuses = ['pending', 'done', 'failed'] as const;
 export type ErasureStatus = (typeof erasureStatuses)[number];
 
 /** Rows rewritten per table by one erasure or retention run. */
-export type ErasureCounts = Partial<Record<'decisions' | 'deliveries' | 'inbox' | 'actions' | 'actionAttempts' | 'accounts', number>>;
+export type ErasureCounts = Partial<
+  Record<'decisions' | 'deliveries' | 'inbox' | 'actions' | 'actionAttempts' | 'accounts', number>
+>;
 
 /**
  * The record that text and identifiers were erased: Meta's data-deletion requests (looked up by
