@@ -257,7 +257,7 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
         rows = readLabelledCsv(file, {
           text: options.text,
           label: options.label,
-          positive: options.positive,
+          positive: options.positive.split(','),
         });
       } catch (error) {
         console.error(`Cannot read ${file}: ${(error as Error).message}`);
