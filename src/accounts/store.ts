@@ -42,6 +42,8 @@ export interface AccountStore {
   get(id: string): Promise<AccountSummary | null>;
   /** Credentials to act with, or null when there is no usable token (dry run for that account). */
   credentials(id: string): Promise<AccountCredentials | null>;
+  /** Both at once (one query): what the moderation of one event needs. */
+  lookup(id: string): Promise<{ summary: AccountSummary | null; credentials: AccountCredentials | null }>;
   add(input: { id: string; username: string | null; loginType: LoginType; accessToken: string; expiresAt: Date | null }): Promise<void>;
   remove(id: string): Promise<boolean>;
   setToken(id: string, accessToken: string, expiresAt: Date | null): Promise<void>;
@@ -81,6 +83,19 @@ export function createAccountStore(db: Database, options: { encryptionKey?: stri
     return envRowReady;
   };
 
+  const credentialsOf = async (id: string, row: typeof accounts.$inferSelect | undefined): Promise<AccountCredentials | null> => {
+    if (row && row.status === 'disconnected') return null;
+    if (env?.id === id) return { id, loginType: env.loginType, accessToken: env.accessToken, username: env.username ?? row?.username ?? null };
+    if (!row?.accessTokenEncrypted) return null;
+    return { id, loginType: row.loginType, accessToken: await decryptToken(row.accessTokenEncrypted, key()), username: row.username };
+  };
+
+  const lookup = async (id: string) => {
+    await ready();
+    const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+    return { summary: row ? summary(row) : null, credentials: await credentialsOf(id, row) };
+  };
+
   return {
     async list() {
       await ready();
@@ -92,13 +107,9 @@ export function createAccountStore(db: Database, options: { encryptionKey?: stri
       return row ? summary(row) : null;
     },
     async credentials(id) {
-      await ready();
-      const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
-      if (row && row.status === 'disconnected') return null;
-      if (env?.id === id) return { id, loginType: env.loginType, accessToken: env.accessToken, username: env.username ?? row?.username ?? null };
-      if (!row?.accessTokenEncrypted) return null;
-      return { id, loginType: row.loginType, accessToken: await decryptToken(row.accessTokenEncrypted, key()), username: row.username };
+      return (await lookup(id)).credentials;
     },
+    lookup,
     async add(input) {
       const encrypted = await encryptToken(input.accessToken, key());
       await db

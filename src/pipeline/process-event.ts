@@ -47,8 +47,7 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxHandler {
     if (event.isTest) return { outcome: 'done' };
     const started = performance.now();
 
-    const account = await deps.accounts.get(event.accountId);
-    const credentials = await deps.accounts.credentials(event.accountId);
+    const { summary: account, credentials } = await deps.accounts.lookup(event.accountId);
     const dryRun: DryRunReason | null = deps.dryRun
       ? 'DRY_RUN is on'
       : account?.status === 'disconnected'

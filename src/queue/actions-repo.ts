@@ -43,8 +43,24 @@ export type Finish =
   /** Try again after `retryInMs`; `countAttempt: false` for waits that are not the action's fault. */
   | { readonly status: 'retry'; readonly retryInMs: number; readonly error: string; readonly countAttempt: boolean };
 
-export function createActionsRepo(db: Database) {
+export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
   const earlier = alias(actions, 'earlier');
+  const reclaimEveryMs = options.reclaimEveryMs ?? 5_000;
+  let lastReclaim = 0;
+  // Also reclaim before the claim that follows an empty one: an idle worker finds stranded work at once.
+  let reclaimNext = true;
+
+  /**
+   * Actions whose executor died (lease expired) go back to planned. Kept out of the claim query
+   * so that one can walk the (priority, next_attempt_at) index in order and stop at LIMIT.
+   */
+  const reclaimExpired = async () => {
+    lastReclaim = Date.now();
+    await db
+      .update(actions)
+      .set({ status: 'planned', leaseUntil: null, claimToken: null, lastError: 'lease expired (executor stopped?)', updatedAt: sql`now()` })
+      .where(and(eq(actions.status, 'in_progress'), lt(actions.leaseUntil, sql`now()`)));
+  };
 
   const toItem = (row: typeof actions.$inferSelect): ActionItem => ({
     id: row.id,
@@ -61,16 +77,16 @@ export function createActionsRepo(db: Database) {
 
   return {
     async claim(limit: number, leaseSeconds: number, onlyIds?: readonly string[]): Promise<ActionItem[]> {
+      if (reclaimNext || Date.now() - lastReclaim >= reclaimEveryMs) await reclaimExpired();
+    reclaimNext = false;
       const token = crypto.randomUUID();
       const due = db
         .select({ id: actions.id })
         .from(actions)
         .where(
           and(
-            or(
-              and(eq(actions.status, 'planned'), lte(actions.nextAttemptAt, sql`now()`)),
-              and(eq(actions.status, 'in_progress'), lt(actions.leaseUntil, sql`now()`)),
-            ),
+            eq(actions.status, 'planned'),
+            lte(actions.nextAttemptAt, sql`now()`),
             onlyIds ? inArray(actions.id, [...onlyIds]) : undefined,
             notExists(
               db
@@ -97,7 +113,7 @@ export function createActionsRepo(db: Database) {
             ),
           ),
         )
-        .orderBy(actions.priority, actions.nextAttemptAt, actions.seq)
+        .orderBy(actions.priority, actions.nextAttemptAt)
         .limit(limit)
         .for('update', { skipLocked: true, of: actions });
       const rows = await db
@@ -111,8 +127,11 @@ export function createActionsRepo(db: Database) {
         })
         .where(inArray(actions.id, due))
         .returning();
+      if (rows.length === 0) reclaimNext = true;
       return rows.map(toItem);
     },
+
+    reclaimExpired,
 
     async recordAttempt(item: ActionItem, attempt: AttemptRecord): Promise<void> {
       await db.insert(actionAttempts).values({ id: crypto.randomUUID(), actionId: item.id, attempt: item.attempts, ...attempt });

@@ -40,7 +40,22 @@ export interface InboxRepo extends DeliveryStore {
   overdue(graceSeconds: number, limit: number): Promise<number[]>;
 }
 
-export function createInboxRepo(db: Database): InboxRepo {
+export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number } = {}): InboxRepo {
+  const reclaimEveryMs = options.reclaimEveryMs ?? 5_000;
+  let lastReclaim = 0;
+  // Also reclaim before the claim that follows an empty one: an idle worker finds stranded work at once.
+  let reclaimNext = true;
+  /**
+   * Rows whose worker died (lease expired) become claimable again. Kept out of the claim query
+   * so that one walks the (priority, next_attempt_at) index in order and stops at LIMIT.
+   */
+  const reclaimExpired = async () => {
+    lastReclaim = Date.now();
+    await db
+      .update(inbox)
+      .set({ status: 'pending', leaseUntil: null, claimToken: null, lastError: 'lease expired (worker stopped?)', updatedAt: sql`now()` })
+      .where(and(eq(inbox.status, 'processing'), lt(inbox.leaseUntil, sql`now()`)));
+  };
   const toItem = (row: typeof inbox.$inferSelect): InboxItem => ({
     id: row.id,
     dedupeKey: row.dedupeKey,
@@ -52,22 +67,17 @@ export function createInboxRepo(db: Database): InboxRepo {
     claimToken: row.claimToken ?? '',
   });
 
-  const claimWhere = (extra?: ReturnType<typeof eq>) =>
-    and(
-      or(
-        and(eq(inbox.status, 'pending'), lte(inbox.nextAttemptAt, sql`now()`)),
-        and(eq(inbox.status, 'processing'), lt(inbox.leaseUntil, sql`now()`)),
-      ),
-      extra,
-    );
+  const claimWhere = (extra?: ReturnType<typeof eq>) => and(eq(inbox.status, 'pending'), lte(inbox.nextAttemptAt, sql`now()`), extra);
 
   const claimRows = async (limit: number, leaseSeconds: number, extra?: ReturnType<typeof eq>) => {
+    if (reclaimNext || Date.now() - lastReclaim >= reclaimEveryMs) await reclaimExpired();
+    reclaimNext = false;
     const token = crypto.randomUUID();
     const due = db
       .select({ id: inbox.id })
       .from(inbox)
       .where(claimWhere(extra))
-      .orderBy(inbox.priority, inbox.nextAttemptAt, inbox.id)
+      .orderBy(inbox.priority, inbox.nextAttemptAt)
       .limit(limit)
       .for('update', { skipLocked: true });
     const rows = await db
@@ -81,6 +91,7 @@ export function createInboxRepo(db: Database): InboxRepo {
       })
       .where(inArray(inbox.id, due))
       .returning();
+    if (rows.length === 0) reclaimNext = true;
     return rows.map(toItem).sort((a, b) => a.id - b.id);
   };
 
