@@ -176,6 +176,12 @@ export async function listDecisions(
       firedRules: d.firedRules,
       dryRun: d.dryRun,
       redactedAt: d.redactedAt,
+      // In the same round trip; Postgres evaluates it only for the rows kept by LIMIT. (Qualified by
+      // hand: drizzle leaves columns unqualified in a one-table select list.)
+      actions: sql<
+        ActionSummary[]
+      >`(select coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'type', a.type, 'status', a.status, 'actor', a.actor) order by a.seq), '[]'::jsonb)
+        from ${actions} a where a.decision_id = "decisions"."id")`,
     })
     .from(d)
     .where(and(...conditions))
@@ -183,35 +189,13 @@ export async function listDecisions(
     .limit(page.limit + 1);
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;
-  const ids = items.map((r) => r.id);
-  const acts =
-    ids.length === 0
-      ? []
-      : await db
-          .select({
-            id: actions.id,
-            decisionId: actions.decisionId,
-            type: actions.type,
-            status: actions.status,
-            actor: actions.actor,
-          })
-          .from(actions)
-          .where(inArray(actions.decisionId, ids))
-          .orderBy(actions.seq);
-  const byDecision = new Map<string, ActionSummary[]>();
-  for (const a of acts) {
-    if (!a.decisionId) continue;
-    const list = byDecision.get(a.decisionId) ?? [];
-    list.push({ id: a.id, type: a.type, status: a.status, actor: a.actor });
-    byDecision.set(a.decisionId, list);
-  }
   const last = items.at(-1);
   return {
     items: items.map(({ redactedAt, ...r }) => ({
       ...r,
       firedRules: r.firedRules ?? [],
       redacted: redactedAt !== null,
-      actions: byDecision.get(r.id) ?? [],
+      actions: typeof r.actions === 'string' ? (JSON.parse(r.actions) as ActionSummary[]) : (r.actions ?? []),
     })),
     nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null,
   };
@@ -311,37 +295,30 @@ export async function getDecision(db: Database, idOrCommentId: string): Promise<
   if (!first) return null;
   const row = first.row;
 
-  const [set] = await db.select().from(ruleSets).where(eq(ruleSets.hash, row.ruleSetHash));
+  const onThisComment = row.commentId
+    ? or(
+        eq(actions.decisionId, row.id),
+        and(eq(actions.accountId, row.accountId), eq(actions.commentId, row.commentId)),
+      )
+    : eq(actions.decisionId, row.id);
+  // Independent reads, at once: the rule set, the actions, their attempts.
+  const [[set], actionRows, allAttempts] = await Promise.all([
+    db.select().from(ruleSets).where(eq(ruleSets.hash, row.ruleSetHash)),
+    db.select().from(actions).where(onThisComment).orderBy(actions.createdAt, actions.seq),
+    db
+      .select()
+      .from(actionAttempts)
+      .where(
+        inArray(actionAttempts.actionId, db.select({ id: actions.id }).from(actions).where(onThisComment)),
+      )
+      .orderBy(actionAttempts.startedAt, actionAttempts.attempt),
+  ]);
   const fired = row.firedRules ?? [];
   const ruleIds =
     row.decidingRule && !fired.includes(row.decidingRule) ? [row.decidingRule, ...fired] : fired;
   const rules = set ? ruleSources(set.files, ruleIds) : null;
 
-  const actionRows = await db
-    .select()
-    .from(actions)
-    .where(
-      row.commentId
-        ? or(
-            eq(actions.decisionId, row.id),
-            and(eq(actions.accountId, row.accountId), eq(actions.commentId, row.commentId)),
-          )
-        : eq(actions.decisionId, row.id),
-    )
-    .orderBy(actions.createdAt, actions.seq);
-  const attemptRows =
-    actionRows.length === 0
-      ? []
-      : await db
-          .select()
-          .from(actionAttempts)
-          .where(
-            inArray(
-              actionAttempts.actionId,
-              actionRows.map((a) => a.id),
-            ),
-          )
-          .orderBy(actionAttempts.startedAt, actionAttempts.attempt);
+  const attemptRows = allAttempts;
 
   return {
     id: row.id,
@@ -486,17 +463,29 @@ export async function auditStats(
     options.rollup !== false &&
     (by === 'day' || by === 'action' || by === 'account' || (by === 'rule' && !filter.rule)) &&
     Object.entries(filter).every(([k, v]) => v === undefined || rollupFilters.has(k));
-  const rolled = usable ? await rolledUntil(db) : null;
+  const rolled = usable ? await cachedRolledUntil(db) : null;
   if (!rolled) return { ...common, rows: await rawStats(db, by, { ...filter, since }) };
   const from = ceilDay(since);
   const to = new Date(
     Math.min(rolled.getTime(), filter.until ? floorDay(filter.until).getTime() : Number.POSITIVE_INFINITY),
   );
   if (from >= to) return { ...common, rows: await rawStats(db, by, { ...filter, since }) };
-  const parts: StatsRow[][] = [await rollupStats(db, by, filter, from, to)];
-  if (since < from) parts.push(await rawStats(db, by, { ...filter, since, until: from }));
-  if (!filter.until || to < filter.until) parts.push(await rawStats(db, by, { ...filter, since: to }));
+  const parts = await Promise.all([
+    rollupStats(db, by, filter, from, to),
+    since < from ? rawStats(db, by, { ...filter, since, until: from }) : [],
+    !filter.until || to < filter.until ? rawStats(db, by, { ...filter, since: to }) : [],
+  ]);
   return { ...common, rows: mergeStats(by, parts) };
+}
+
+/** How far the rollup goes changes at most every 10 minutes: asked once a minute per database. */
+const rolledCache = new WeakMap<object, { at: number; value: Date | null }>();
+async function cachedRolledUntil(db: Database): Promise<Date | null> {
+  const hit = rolledCache.get(db);
+  if (hit && Date.now() - hit.at < 60_000) return hit.value;
+  const value = await rolledUntil(db);
+  rolledCache.set(db, { at: Date.now(), value });
+  return value;
 }
 
 function mergeStats(by: StatsDimension, parts: StatsRow[][]): StatsRow[] {
