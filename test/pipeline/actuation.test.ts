@@ -59,6 +59,7 @@ beforeAll(async () => {
       ACTION_WORKERS: '2',
       INBOX_POLL_MS: '50',
       GRAPH_WRITES_PER_MINUTE: '6000',
+      MODBOT_ENCRYPTION_KEY: 'ab'.repeat(32),
     },
     backoff: () => 50,
   });
@@ -200,5 +201,59 @@ describe('acting on Instagram', () => {
     expect(fake.calls.slice(before).filter((c) => c.path.includes(id))).toEqual([]);
     const [decision] = await rt.database.db.select().from(decisions).where(eq(decisions.commentId, id));
     expect(decision?.outcome).toBe('skipped');
+  });
+
+  it('a throttled account waits out its window while other accounts go on', async () => {
+    const OTHER = '17841400000000002';
+    fake.state.addAccount({ id: OTHER, username: 'other_brand', token: 'other-token-0123456789' });
+    const otherMedia = fake.state.addMedia(OTHER).id;
+    await rt.accounts.add({ id: OTHER, username: 'other_brand', loginType: 'instagram', accessToken: 'other-token-0123456789', expiresAt: null });
+
+    const throttled = fake.state.nextId();
+    fake.script({ method: 'POST', path: `/${throttled}`, fault: { kind: 'throttle', code: 80002, regainMinutes: 30 } });
+    const a = fake.state.addComment(mediaId, { id: throttled, text: 'passive income for all', fromId: '6000000000000020' });
+    const b = fake.state.addComment(otherMedia, { text: 'passive income for everyone', fromId: '6000000000000021' });
+    const send = (account: string, c: { id: string; text: string }, media: string) =>
+      rt.post(
+        JSON.stringify({ object: 'instagram', entry: [{ id: account, time: 1767225600, changes: [{ field: 'comments', value: { id: c.id, text: c.text, from: { id: '6000000000000020', username: 'z' }, media: { id: media } } }] }] }),
+      );
+    await send(ACCOUNT, a, mediaId);
+    await rt.idle();
+    await send(OTHER, b, otherMedia);
+    await rt.idle();
+
+    const [waiting] = await actionsFor(a.id);
+    expect(waiting).toMatchObject({ status: 'planned', attempts: 0 });
+    expect(waiting?.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 20 * 60_000);
+    const [paused] = await rt.database.db.select().from(accounts).where(eq(accounts.id, ACCOUNT));
+    expect(paused?.pausedUntil?.getTime()).toBeGreaterThan(Date.now() + 20 * 60_000);
+    expect(fake.state.comments.get(b.id)?.hidden).toBe(true);
+    expect((await actionsFor(b.id))[0]).toMatchObject({ status: 'done' });
+    // Unpause so later tests in this file are not affected.
+    await rt.database.db.update(accounts).set({ pausedUntil: null }).where(eq(accounts.id, ACCOUNT));
+  });
+
+  it('in dry run nothing is called and the actions say what would have been done', async () => {
+    const rules = ruleSet();
+    const dry = await startTestRuntime({
+      rules: () => rules,
+      env: { DRY_RUN: 'true', IG_ACCOUNT_ID: ACCOUNT, IG_ACCESS_TOKEN: TOKEN, GRAPH_API_BASE_URL: fake.baseUrl, INBOX_WORKERS: '1', ACTION_WORKERS: '1' },
+    });
+    try {
+      const before = fake.calls.length;
+      const c = fake.state.addComment(mediaId, { text: 'check my link now', fromId: '6000000000000030' });
+      await dry.post(
+        JSON.stringify({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1767225600, changes: [{ field: 'comments', value: { id: c.id, text: c.text, from: { id: '6000000000000030', username: 'q' } } }] }] }),
+      );
+      await dry.idle();
+      expect(fake.calls.length).toBe(before);
+      const rows = await dry.database.db.select().from(actions).where(eq(actions.commentId, c.id)).orderBy(actions.seq);
+      expect(rows.map((r) => [r.type, r.status, r.reason])).toEqual([
+        ['reply', 'dry_run', 'DRY_RUN is on'],
+        ['hide', 'dry_run', 'DRY_RUN is on'],
+      ]);
+    } finally {
+      await dry.close();
+    }
   });
 });
