@@ -253,6 +253,12 @@ export default async function run(argv: readonly string[]): Promise<void> {
           .items.length,
     },
     {
+      name: 'stats by day over 30 days, all accounts, without the rollup (reference, no target)',
+      run: async () =>
+        (await auditStats(db, 'day', parseAuditFilter({ since: '30d' }), { rollup: false })).rows.length,
+      target: false,
+    },
+    {
       name: 'stats by rule over 7 days',
       run: async () => (await auditStats(db, 'rule', parseAuditFilter({ since: '7d' }))).rows.length,
     },
@@ -270,8 +276,8 @@ export default async function run(argv: readonly string[]): Promise<void> {
       medianMs: t.medianMs,
       maxMs: t.maxMs,
       rows: t.last,
-      targetMs: TARGET_MS,
-      met: t.maxMs <= TARGET_MS,
+      targetMs: q.target === false ? null : TARGET_MS,
+      met: q.target === false ? null : t.maxMs <= TARGET_MS,
     });
   }
   await bench.close();
