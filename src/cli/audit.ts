@@ -7,7 +7,8 @@
  *   modbot audit approve|hide|unhide|undo|delete|reply      moderator actions (new outbox rows)
  *   modbot audit erase --author <id>                        erase a person's text and identifiers
  *   modbot audit retention                                  redact what is past RETENTION_DAYS now
- * Uses the same query module as the HTTP API (src/audit/query.ts).
+ * Uses the same query module as the HTTP API (src/audit/query.ts), directly, or through the
+ * running server's /api when that server holds the embedded database.
  */
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
@@ -36,11 +37,21 @@ import {
 import {
   ModerationConflict,
   type ModeratorActionKind,
+  type ModeratorRequest,
+  type ModeratorResult,
   moderate,
+  moderatorActor,
   reviewQueue,
   TargetNotFound,
 } from '../audit/moderate.js';
-import { auditStats, getDecision, listDecisions } from '../audit/query.js';
+import {
+  auditStats,
+  type DecisionDetail,
+  type DecisionPage,
+  getDecision,
+  listDecisions,
+  type Stats,
+} from '../audit/query.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { openDatabase } from '../db/open.js';
 import { envOrExit } from './env.js';
@@ -93,8 +104,8 @@ function addFilterOptions(cmd: Command): Command {
     .option('--dry-run <bool>', 'only dry-run (true) or live (false) decisions');
 }
 
-function filterOf(o: FilterOptions) {
-  return parseAuditFilter({
+function rawFilter(o: FilterOptions): Record<string, string | undefined> {
+  return {
     account: o.account,
     media: o.media,
     comment: o.comment,
@@ -108,17 +119,136 @@ function filterOf(o: FilterOptions) {
     until: o.until,
     q: o.search,
     dryRun: o.dryRun,
-  });
+  };
 }
 
-/** How commands reach the database; tests pass their own. */
-let openAuditDatabase: () => Promise<DatabaseHandle> = async () => openDatabase(envOrExit());
+function filterOf(o: FilterOptions) {
+  return parseAuditFilter(rawFilter(o));
+}
 
-/** Opens the database, runs `fn`, closes; input mistakes exit 2 with the message, conflicts exit 1. */
-async function withDb(fn: (db: DatabaseHandle) => Promise<void>): Promise<void> {
-  let database: DatabaseHandle | undefined;
+/** What the commands need, from the database directly or through a running server's /api. */
+interface AuditBackend {
+  list(
+    raw: Record<string, string | undefined>,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<DecisionPage>;
+  show(id: string): Promise<DecisionDetail | null>;
+  stats(by: StatsDimension, raw: Record<string, string | undefined>): Promise<Stats>;
+  queue(o: {
+    account?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<Awaited<ReturnType<typeof reviewQueue>>>;
+  moderate(r: ModeratorRequest): Promise<ModeratorResult>;
+  erase(
+    userId: string,
+    moderator: string,
+  ): Promise<{ confirmationCode: string; status: string; counts: Record<string, number | undefined> }>;
+  retention(days: number): Promise<{ cutoff: string; counts: Record<string, number | undefined> }>;
+  close(): Promise<void>;
+}
+
+function dbBackend(database: DatabaseHandle): AuditBackend {
+  const { db } = database;
+  return {
+    list: (raw, limit, cursor) => listDecisions(db, parseAuditFilter(raw), { limit, cursor }),
+    show: (id) => getDecision(db, id),
+    stats: (by, raw) => auditStats(db, by, parseAuditFilter(raw)),
+    queue: (o) => reviewQueue(db, { account: o.account, limit: o.limit, after: o.cursor }),
+    moderate: (r) => moderate(db, r),
+    erase: (userId, moderator) =>
+      eraseSubject(db, { userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
+    retention: (days) => runRetention(db, { days }),
+    close: () => database.close(),
+  };
+}
+
+/**
+ * The same commands through a running modbot's admin API: used when the server runs on the
+ * embedded database (PGlite is one process: a second one must not write to its files).
+ */
+export function apiBackend(baseUrl: string, token: string, fetcher: typeof fetch = fetch): AuditBackend {
+  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const res = await fetcher(`${baseUrl}/api${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json().catch(() => ({}))) as { message?: string };
+    if (res.ok) return json as T;
+    const message = json.message ?? `HTTP ${res.status}`;
+    if (res.status === 400) throw new AuditInputError(message);
+    if (res.status === 404) throw new TargetNotFound(message);
+    if (res.status === 409) throw new ModerationConflict(message);
+    if (res.status === 401)
+      throw new AuditInputError('the server refused ADMIN_TOKEN: use the same value as the running modbot');
+    throw new Error(`modbot API ${method} ${path}: ${message}`);
+  };
+  const qs = (params: Record<string, string | number | undefined>) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+    const t = q.toString();
+    return t ? `?${t}` : '';
+  };
+  return {
+    list: (raw, limit, cursor) => call('GET', `/decisions${qs({ ...raw, limit, cursor })}`),
+    show: async (id) => {
+      try {
+        return await call<DecisionDetail>('GET', `/decisions/${encodeURIComponent(id)}`);
+      } catch (error) {
+        if (error instanceof TargetNotFound) return null;
+        throw error;
+      }
+    },
+    stats: (by, raw) => call('GET', `/stats${qs({ by, ...raw })}`),
+    queue: (o) => call('GET', `/review-queue${qs({ account: o.account, limit: o.limit, cursor: o.cursor })}`),
+    moderate: (r) =>
+      call('POST', '/actions', {
+        action: r.kind,
+        target: r.target,
+        moderator: r.moderator,
+        message: r.message,
+        note: r.note,
+      }),
+    erase: (userId, moderator) => call('POST', '/erasures', { author: userId, moderator }),
+    retention: () => call('POST', '/retention/run', {}),
+    close: async () => {},
+  };
+}
+
+/**
+ * How commands reach the audit log. With DATABASE_URL: directly. With the embedded database and
+ * a modbot answering on HOST:PORT: through its API (ADMIN_TOKEN), since two processes must not
+ * share PGlite's files; reading directly is refused only for writes. Tests pass their own.
+ */
+let openBackend: (writes: boolean) => Promise<AuditBackend> = async (writes) => {
+  const env = envOrExit();
+  if (!env.DATABASE_URL) {
+    const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
+    const running = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(800) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (running) {
+      if (env.ADMIN_TOKEN) return apiBackend(base, env.ADMIN_TOKEN);
+      if (writes) {
+        throw new AuditInputError(
+          `modbot is running at ${base} on the embedded database: set ADMIN_TOKEN (the server's) so this command goes through its API, or stop the server first`,
+        );
+      }
+    }
+  }
+  return dbBackend(await openDatabase(env));
+};
+
+/** Opens the audit log, runs `fn`, closes; input mistakes exit 2 with the message, conflicts exit 1. */
+async function withDb(fn: (b: AuditBackend) => Promise<void>, writes = false): Promise<void> {
+  let database: AuditBackend | undefined;
   try {
-    database = await openAuditDatabase();
+    database = await openBackend(writes);
     await fn(database);
   } catch (error) {
     if (error instanceof AuditInputError) {
@@ -162,9 +292,14 @@ function defaultModerator(): string {
 
 export function registerAudit(
   program: Command,
-  options: { open?: () => Promise<DatabaseHandle> } = {},
+  options: {
+    open?: () => Promise<DatabaseHandle>;
+    api?: { baseUrl: string; token: string; fetch: typeof fetch };
+  } = {},
 ): void {
-  if (options.open) openAuditDatabase = options.open;
+  const { open, api } = options;
+  if (open) openBackend = async () => dbBackend(await open());
+  if (api) openBackend = async () => apiBackend(api.baseUrl, api.token, api.fetch);
   const audit = addFilterOptions(
     program
       .command('audit')
@@ -175,9 +310,9 @@ export function registerAudit(
     .option('--limit <n>', 'rows per page (1–1000)', '50')
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (o: FilterOptions) => {
-      await withDb(async ({ db }) => {
-        const filter = filterOf(o);
-        const page = await listDecisions(db, filter, { limit: parseLimit(o.limit), cursor: o.cursor });
+      await withDb(async (b) => {
+        filterOf(o); // the same message for a mistake, whichever way the log is reached
+        const page = await b.list(rawFilter(o), parseLimit(o.limit), o.cursor);
         const rows = decisionRows(page.items);
         print(o.format, rows, page, decisionTable, decisionColumns);
         if (page.nextCursor && o.format !== 'json') console.error(`more: add --cursor ${page.nextCursor}`);
@@ -191,8 +326,8 @@ export function registerAudit(
     )
     .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (id: string, o: { format: 'text' | 'json' }) => {
-      await withDb(async ({ db }) => {
-        const detail = await getDecision(db, id);
+      await withDb(async (b) => {
+        const detail = await b.show(id);
         if (!detail) {
           console.error(`modbot audit: no decision with id or comment id ${safeText(id)}`);
           process.exitCode = 1;
@@ -212,8 +347,9 @@ export function registerAudit(
     )
     .addOption(formatOption())
     .action(async (o: FilterOptions & { by: StatsDimension }) => {
-      await withDb(async ({ db }) => {
-        const stats = await auditStats(db, o.by, filterOf(o));
+      await withDb(async (b) => {
+        filterOf(o);
+        const stats = await b.stats(o.by, rawFilter(o));
         const { rows, columns } = statsTable(stats.rows, o.by);
         if (o.format === 'table')
           console.error(
@@ -237,12 +373,8 @@ export function registerAudit(
     .option('--cursor <cursor>', 'the next page')
     .addOption(formatOption())
     .action(async (o: { account?: string; limit?: string; cursor?: string; format: OutputFormat }) => {
-      await withDb(async ({ db }) => {
-        const page = await reviewQueue(db, {
-          account: o.account,
-          limit: parseLimit(o.limit),
-          after: o.cursor,
-        });
+      await withDb(async (b) => {
+        const page = await b.queue({ account: o.account, limit: parseLimit(o.limit), cursor: o.cursor });
         const rows = page.items.map((i) => ({
           ...i,
           author: i.authorUsername ? `@${i.authorUsername}` : (i.authorId ?? ''),
@@ -285,8 +417,8 @@ export function registerAudit(
     cmd.action(async (target: string, ...rest: unknown[]) => {
       const message = withMessage ? (rest[0] as string) : undefined;
       const o = (withMessage ? rest[1] : rest[0]) as { as: string; note?: string; format: string };
-      await withDb(async ({ db }) => {
-        const result = await moderate(db, { kind, target, moderator: o.as, message, note: o.note });
+      await withDb(async (b) => {
+        const result = await b.moderate({ kind, target, moderator: o.as, message, note: o.note });
         if (o.format === 'json') console.log(JSON.stringify(result, null, 2));
         else {
           console.log(
@@ -296,7 +428,7 @@ export function registerAudit(
           for (const x of result.dismissed)
             console.log(`  action ${x.id}: ${x.type} ${x.previousStatus} → dismissed`);
         }
-      });
+      }, true);
     });
   };
   act('approve', 'approve', 'approve a comment: unhide it if hidden, dismiss its review');
@@ -314,16 +446,12 @@ export function registerAudit(
     .requiredOption('--author <id>', "the person's Instagram id (as in the audit log)")
     .option('--as <moderator>', 'your name, recorded on the erasure', defaultModerator())
     .action(async (o: { author: string; as: string }) => {
-      await withDb(async ({ db }) => {
-        const result = await eraseSubject(db, {
-          userId: o.author,
-          kind: 'operator',
-          requestedBy: `moderator:${o.as}`,
-        });
+      await withDb(async (b) => {
+        const result = await b.erase(o.author, o.as);
         console.log(
           `erasure ${result.confirmationCode}: ${result.status}; rows rewritten ${JSON.stringify(result.counts)}`,
         );
-      });
+      }, true);
     });
 
   audit
@@ -340,11 +468,9 @@ export function registerAudit(
         process.exitCode = 2;
         return;
       }
-      await withDb(async ({ db }) => {
-        const result = await runRetention(db, { days });
-        console.log(
-          `retention (${days} days, before ${result.cutoff}): rows redacted ${JSON.stringify(result.counts)}`,
-        );
-      });
+      await withDb(async (b) => {
+        const result = await b.retention(days);
+        console.log(`retention (before ${result.cutoff}): rows redacted ${JSON.stringify(result.counts)}`);
+      }, true);
     });
 }

@@ -4,8 +4,11 @@
  * review queue. Plus: every route needs the token, bad input is a 400 (never a 500), and no
  * token appears in any answer or log line.
  */
+
+import { Command } from 'commander';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerAudit } from '../../src/cli/audit.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { secretsOf } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
@@ -355,5 +358,47 @@ describe('security', () => {
     const all = [...answers, ...logs].join('\n');
     for (const secret of [ADMIN, TOKEN, 'test_app_secret', 'ig_secret']) expect(all).not.toContain(secret);
     expect(logs.length).toBeGreaterThan(0);
+  });
+});
+
+describe('modbot audit through the running server (embedded database)', () => {
+  async function cli(token: string, ...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    const error = vi
+      .spyOn(console, 'error')
+      .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+    process.exitCode = 0;
+    try {
+      const program = new Command().exitOverride().enablePositionalOptions();
+      const fetcher = ((url: string, init?: RequestInit) =>
+        rt.app.request(url, init)) as unknown as typeof fetch;
+      registerAudit(program, { api: { baseUrl: 'http://modbot.test', token, fetch: fetcher } });
+      await program.parseAsync(['node', 'modbot', 'audit', ...args]);
+      return { out: out.join('\n'), err: err.join('\n'), exitCode: Number(process.exitCode ?? 0) };
+    } finally {
+      process.exitCode = 0;
+      log.mockRestore();
+      error.mockRestore();
+    }
+  }
+
+  it('lists, explains, counts and acts with the same commands', async () => {
+    const list = await cli(ADMIN, '--rule', 'scam-hide', '--format', 'json');
+    const page = JSON.parse(list.out) as { items: { commentId: string }[] };
+    expect(page.items).toHaveLength(1);
+    const id = page.items[0]?.commentId ?? '';
+    expect((await cli(ADMIN, 'show', id)).out).toContain('by rule scam-hide');
+    expect((await cli(ADMIN, 'stats', '--by', 'action', '--format', 'csv')).out.split('\n')[0]).toMatch(
+      /^key,decisions/,
+    );
+    const hide = await cli(ADMIN, 'hide', id, '--as', 'dana');
+    expect(hide.out).toMatch(/hide planned/);
+    expect((await cli(ADMIN, '--since', 'soon')).exitCode).toBe(2);
+    const refused = await cli('not-the-admin-token-000', '--limit', '1');
+    expect(refused.exitCode).toBe(2);
+    expect(refused.err).toMatch(/refused ADMIN_TOKEN/);
+    expect(refused.err).not.toContain('not-the-admin-token-000');
   });
 });
