@@ -39,7 +39,13 @@ autocannon(opts, (err, raw) => {
 });
 `;
 
-export function runLoad(options: { url: string; connections: number; duration: number; secret: string; prefix: string }): Promise<LoadResult> {
+export function runLoad(options: {
+  url: string;
+  connections: number;
+  duration: number;
+  secret: string;
+  prefix: string;
+}): Promise<LoadResult> {
   const autocannonPath = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerSource, { eval: true, workerData: { ...options, autocannonPath } });

@@ -38,7 +38,9 @@ export function createApp(deps: AppDeps) {
   if (deps.api) app.route('/api', apiRoutes(deps.api));
   if (deps.meta) app.route('/meta', metaCallbackRoutes(deps.meta));
 
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) =>
+    c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
+  );
   app.onError((error, c) => {
     c.get('log')?.error('unhandled error', { error, path: c.req.path });
     return c.json({ error: 'internal', message: 'internal error' }, 500);

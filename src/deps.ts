@@ -7,7 +7,8 @@ import { type AccountStore, createAccountStore, envAccountFrom } from './account
 import { createApp } from './app.js';
 import { scheduleRetention } from './audit/erase.js';
 import { createDecisionRecorder } from './audit/record.js';
-import { createClassifiers } from './classify/registry.js';
+import type { ClassifierCache } from './classify/cache.js';
+import { type ClassifierConfig, createClassifiers } from './classify/registry.js';
 import type { DatabaseHandle } from './db/client.js';
 import { checkReadiness } from './db/readiness.js';
 import { PgClassifierCache } from './db/stores/classifier-cache.js';
@@ -72,7 +73,11 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   });
   const handler =
     options.handler ??
-    moderationHandler(env, database, logger, options.rules, { accounts, graph, onActionsPlanned: () => actuatorLoop.wake() });
+    moderationHandler(env, database, logger, options.rules, {
+      accounts,
+      graph,
+      onActionsPlanned: () => actuatorLoop.wake(),
+    });
   const pool = startWorkerPool(repo, handler, {
     concurrency: env.INBOX_WORKERS,
     leaseSeconds: env.INBOX_LEASE_SECONDS,
@@ -102,7 +107,8 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   const stopRetention = scheduleRetention(database.db, {
     days: env.RETENTION_DAYS,
     onResult: (r) => {
-      if (Object.values(r.counts).some((n) => n > 0)) logger.info('retention redacted old text', { cutoff: r.cutoff, counts: r.counts });
+      if (Object.values(r.counts).some((n) => n > 0))
+        logger.info('retention redacted old text', { cutoff: r.cutoff, counts: r.counts });
     },
     onError: (error) => logger.error('retention failed; it runs again in an hour', { error }),
   });
@@ -128,7 +134,10 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
 }
 
 export function accountStoreFromEnv(env: Env, database: DatabaseHandle): AccountStore {
-  return createAccountStore(database.db, { encryptionKey: env.MODBOT_ENCRYPTION_KEY, envAccount: envAccountFrom(env) });
+  return createAccountStore(database.db, {
+    encryptionKey: env.MODBOT_ENCRYPTION_KEY,
+    envAccount: envAccountFrom(env),
+  });
 }
 
 export function graphClientFromEnv(env: Env): GraphClient {
@@ -142,8 +151,14 @@ export function graphClientFromEnv(env: Env): GraphClient {
 /** Per-account write pacing (token bucket per minute) and hourly write budget. */
 export function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
   return {
-    pacer: createPacer({ ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60, burst: Math.max(1, Math.ceil(env.GRAPH_WRITES_PER_MINUTE / 6)) }),
-    budget: createPacer({ ratePerSecond: env.GRAPH_WRITES_PER_HOUR / 3600, burst: env.GRAPH_WRITES_PER_HOUR }),
+    pacer: createPacer({
+      ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60,
+      burst: Math.max(1, Math.ceil(env.GRAPH_WRITES_PER_MINUTE / 6)),
+    }),
+    budget: createPacer({
+      ratePerSecond: env.GRAPH_WRITES_PER_HOUR / 3600,
+      burst: env.GRAPH_WRITES_PER_HOUR,
+    }),
   };
 }
 
@@ -166,10 +181,10 @@ export function actuatorFromEnv(
   });
 }
 
-/** The classifiers rules may name, from configuration: builtin always, OpenAI when a key is set. */
-export function classifiersFromEnv(env: Env, database: DatabaseHandle) {
-  return createClassifiers({
-    cache: new PgClassifierCache(database.db),
+/** Classifier settings from configuration: builtin always, OpenAI when a key is set. */
+export function classifierConfigFromEnv(env: Env, cache: ClassifierCache): ClassifierConfig {
+  return {
+    cache,
     cacheTtlMs: env.CLASSIFIER_CACHE_TTL_HOURS * 3600_000,
     ...(env.OPENAI_API_KEY
       ? {
@@ -183,7 +198,12 @@ export function classifiersFromEnv(env: Env, database: DatabaseHandle) {
           },
         }
       : {}),
-  });
+  };
+}
+
+/** The classifiers rules may name, their results cached in Postgres. */
+export function classifiersFromEnv(env: Env, database: DatabaseHandle) {
+  return createClassifiers(classifierConfigFromEnv(env, new PgClassifierCache(database.db)));
 }
 
 export function moderationHandler(
@@ -191,12 +211,19 @@ export function moderationHandler(
   database: DatabaseHandle,
   logger: Logger,
   rules: (() => RuleSet) | undefined,
-  io: { accounts: AccountStore; graph: GraphClient; onActionsPlanned?: (actionIds: readonly string[]) => void },
+  io: {
+    accounts: AccountStore;
+    graph: GraphClient;
+    onActionsPlanned?: (actionIds: readonly string[]) => void;
+  },
 ): InboxHandler {
   if (!rules) throw new Error('buildNodeRuntime needs `rules` (or an explicit `handler`)');
   return createProcessEvent({
     rules,
-    ports: { classifiers: classifiersFromEnv(env, database), repetition: new PgRepetitionCounter(database.db) },
+    ports: {
+      classifiers: classifiersFromEnv(env, database),
+      repetition: new PgRepetitionCounter(database.db),
+    },
     recordDecision: createDecisionRecorder(database.db),
     accounts: io.accounts,
     mentions: io.graph,

@@ -21,7 +21,10 @@ export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   const existing = readDevSecrets(dataDir);
   if (existing) return existing;
   mkdirSync(dataDir, { recursive: true });
-  const secrets: DevSecrets = { appSecret: randomBytes(16).toString('hex'), verifyToken: randomBytes(12).toString('hex') };
+  const secrets: DevSecrets = {
+    appSecret: randomBytes(16).toString('hex'),
+    verifyToken: randomBytes(12).toString('hex'),
+  };
   writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
@@ -30,5 +33,7 @@ export function readDevSecrets(dataDir: string): DevSecrets | null {
   const path = devSecretsPath(dataDir);
   if (!existsSync(path)) return null;
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<DevSecrets>;
-  return parsed.appSecret && parsed.verifyToken ? { appSecret: parsed.appSecret, verifyToken: parsed.verifyToken } : null;
+  return parsed.appSecret && parsed.verifyToken
+    ? { appSecret: parsed.appSecret, verifyToken: parsed.verifyToken }
+    : null;
 }

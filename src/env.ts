@@ -20,7 +20,10 @@ const int = (fallback: number, min: number, max: number) =>
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${v}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a whole number from ${min} to ${max}, got "${v}"`,
+        });
         return z.NEVER;
       }
       return n;
@@ -60,11 +63,22 @@ export const envSchema = z
     INBOX_POLL_MS: int(1000, 10, 60_000),
     RULES_DIR: z.string().default('rules'),
     MODBOT_ENCRYPTION_KEY: optionalSecret,
-    IG_ACCOUNT_ID: z.string().optional().transform((v) => (v?.trim() ? v.trim() : undefined)),
+    IG_ACCOUNT_ID: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : undefined)),
     IG_ACCESS_TOKEN: optionalSecret,
-    IG_USERNAME: z.string().optional().transform((v) => (v?.trim() ? v.trim().replace(/^@/, '') : undefined)),
-    IG_LOGIN_TYPE: z.enum(['facebook', 'instagram'], { error: 'expected facebook or instagram' }).default('instagram'),
-    GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/, { error: 'expected a version like v25.0' }).default('v25.0'),
+    IG_USERNAME: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim().replace(/^@/, '') : undefined)),
+    IG_LOGIN_TYPE: z
+      .enum(['facebook', 'instagram'], { error: 'expected facebook or instagram' })
+      .default('instagram'),
+    GRAPH_API_VERSION: z
+      .string()
+      .regex(/^v\d+\.\d+$/, { error: 'expected a version like v25.0' })
+      .default('v25.0'),
     GRAPH_API_BASE_URL: z
       .string()
       .optional()
@@ -121,7 +135,11 @@ export const envSchema = z
         }
         return v.trim().replace(/\/+$/, '');
       }),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'expected debug, info, warn, error or silent' }).default('info'),
+    LOG_LEVEL: z
+      .enum(['debug', 'info', 'warn', 'error', 'silent'], {
+        error: 'expected debug, info, warn, error or silent',
+      })
+      .default('info'),
   })
   .superRefine((env, ctx) => {
     // Live mode acts on real comments: it must be able to prove deliveries come from Meta.
@@ -135,7 +153,11 @@ export const envSchema = z
     }
     if ((env.IG_ACCOUNT_ID === undefined) !== (env.IG_ACCESS_TOKEN === undefined)) {
       const missing = env.IG_ACCOUNT_ID === undefined ? 'IG_ACCOUNT_ID' : 'IG_ACCESS_TOKEN';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'IG_ACCOUNT_ID and IG_ACCESS_TOKEN go together: set both or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'IG_ACCOUNT_ID and IG_ACCESS_TOKEN go together: set both or neither',
+      });
     }
   });
 
@@ -145,11 +167,13 @@ export type Env = z.output<typeof envSchema>;
 const hints: Record<string, string> = {
   HOST: 'the interface to listen on, e.g. 127.0.0.1 or 0.0.0.0',
   PORT: 'e.g. PORT=8787',
-  DATABASE_URL: 'e.g. DATABASE_URL=postgres://user:password@127.0.0.1:5432/modbot, or unset it to use the embedded database',
+  DATABASE_URL:
+    'e.g. DATABASE_URL=postgres://user:password@127.0.0.1:5432/modbot, or unset it to use the embedded database',
   MODBOT_DATA_DIR: 'a writable folder for the embedded database, e.g. .modbot',
   META_APP_SECRET: 'copy it from the Meta app dashboard: App settings > Basic > App secret',
   INSTAGRAM_APP_SECRET: 'copy it from Instagram > API setup with Instagram login > Business login settings',
-  META_VERIFY_TOKEN: 'any random string; enter the same one as the webhook "Verify token" in the Meta dashboard',
+  META_VERIFY_TOKEN:
+    'any random string; enter the same one as the webhook "Verify token" in the Meta dashboard',
   DRY_RUN: 'DRY_RUN=true records what would be done without calling Instagram; false acts for real',
   WEBHOOK_MAX_BODY_BYTES: 'the largest webhook body accepted, in bytes (default 5242880 = 5 MiB)',
   INBOX_WORKERS: 'how many events the Node process moderates at once (0 disables processing)',
@@ -158,17 +182,20 @@ const hints: Record<string, string> = {
   INBOX_POLL_MS: 'how often idle workers look for new events',
   LOG_LEVEL: 'one of debug, info, warn, error, silent',
   RULES_DIR: 'the folder of rule files, default rules',
-  MODBOT_ENCRYPTION_KEY: '32 random bytes as 64 hex digits, to encrypt access tokens at rest (openssl rand -hex 32)',
+  MODBOT_ENCRYPTION_KEY:
+    '32 random bytes as 64 hex digits, to encrypt access tokens at rest (openssl rand -hex 32)',
   IG_ACCOUNT_ID: 'the Instagram professional account id, for a single account configured by environment',
-  IG_ACCESS_TOKEN: 'that account\'s access token (kept in memory, never stored or logged)',
+  IG_ACCESS_TOKEN: "that account's access token (kept in memory, never stored or logged)",
   IG_USERNAME: "that account's username (used to recognise our own replies)",
   IG_LOGIN_TYPE: 'instagram (graph.instagram.com) or facebook (graph.facebook.com)',
   GRAPH_API_VERSION: 'the Graph API version to call, e.g. v25.0',
-  GRAPH_API_BASE_URL: 'override the Graph API base URL including the version, e.g. http://127.0.0.1:4010 for a mock',
+  GRAPH_API_BASE_URL:
+    'override the Graph API base URL including the version, e.g. http://127.0.0.1:4010 for a mock',
   GRAPH_WRITES_PER_MINUTE: 'pace of hides, deletes and replies per account (token bucket rate)',
   GRAPH_WRITES_PER_HOUR: 'write budget per account per hour; past it actions wait',
   ACTION_WORKERS: 'how many Graph API actions this process executes at once (0: none)',
-  SWEEP_INTERVAL_MINUTES: 'how often to sweep each account for comments whose webhooks never arrived (0: never)',
+  SWEEP_INTERVAL_MINUTES:
+    'how often to sweep each account for comments whose webhooks never arrived (0: never)',
   SWEEP_SINCE_HOURS: 'how far back each scheduled sweep looks, in hours (default 48)',
   OPENAI_API_KEY: 'an OpenAI API key; unset to use only the built-in offline classifier',
   OPENAI_BASE_URL: 'e.g. https://api.openai.com/v1, or a compatible gateway',
@@ -176,10 +203,12 @@ const hints: Record<string, string> = {
   OPENAI_POLICY_MODEL: 'the chat model answering policy questions, e.g. gpt-4o-mini',
   OPENAI_TIMEOUT_MS: 'how long one OpenAI call may take, in milliseconds (default 10000)',
   OPENAI_POLICY_MAX_CALLS_PER_DAY: 'daily cap on policy-question calls; past it the rule fallback applies',
-  CLASSIFIER_CACHE_TTL_HOURS: 'how long classifier results are reused for the same text (default 168 = 7 days)',
+  CLASSIFIER_CACHE_TTL_HOURS:
+    'how long classifier results are reused for the same text (default 168 = 7 days)',
   ADMIN_TOKEN: 'the bearer token for /api, e.g. ADMIN_TOKEN=$(openssl rand -hex 32); unset, /api answers 503',
   RETENTION_DAYS: 'days comment text and author names are kept before redaction (default 90)',
-  PUBLIC_URL: 'the https:// address Meta reaches modbot at, used in data-deletion status URLs (default: the request origin)',
+  PUBLIC_URL:
+    'the https:// address Meta reaches modbot at, used in data-deletion status URLs (default: the request origin)',
 };
 
 export class ConfigError extends Error {
@@ -203,9 +232,16 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 /** The secrets in a configuration, so the logger can make sure they never appear in output. */
 export function secretsOf(env: Env): string[] {
-  return [env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET, env.META_VERIFY_TOKEN, env.OPENAI_API_KEY, env.IG_ACCESS_TOKEN, env.MODBOT_ENCRYPTION_KEY, env.ADMIN_TOKEN, passwordOf(env.DATABASE_URL)].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 4,
-  );
+  return [
+    env.META_APP_SECRET,
+    env.INSTAGRAM_APP_SECRET,
+    env.META_VERIFY_TOKEN,
+    env.OPENAI_API_KEY,
+    env.IG_ACCESS_TOKEN,
+    env.MODBOT_ENCRYPTION_KEY,
+    env.ADMIN_TOKEN,
+    passwordOf(env.DATABASE_URL),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }
 
 function passwordOf(url: string | undefined): string | undefined {
@@ -221,8 +257,10 @@ function passwordOf(url: string | undefined): string | undefined {
 /** Settings a live deployment needs that are not set: printed at start in dry run. */
 export function missingForLive(env: Env): string[] {
   const missing: string[] = [];
-  if (!env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET) missing.push('META_APP_SECRET (or INSTAGRAM_APP_SECRET)');
+  if (!env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET)
+    missing.push('META_APP_SECRET (or INSTAGRAM_APP_SECRET)');
   if (!env.META_VERIFY_TOKEN) missing.push('META_VERIFY_TOKEN');
-  if (!env.DATABASE_URL) missing.push('DATABASE_URL (optional: the embedded database suits a single small instance)');
+  if (!env.DATABASE_URL)
+    missing.push('DATABASE_URL (optional: the embedded database suits a single small instance)');
   return missing;
 }

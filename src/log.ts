@@ -44,7 +44,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (depth > 4 || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = credentialKey.test(k) ? '[redacted]' : clean(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = credentialKey.test(k) ? '[redacted]' : clean(v, depth + 1);
     return out;
   };
 

@@ -4,7 +4,7 @@
  * finished, and no comment got two replies.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +76,10 @@ function startModbot(port: number) {
   };
   delete env.DATABASE_URL;
   if (database?.testUrl) env.DATABASE_URL = database.testUrl;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const decided = new Set<string>();
   const actionsDone = new Set<string>();
   let output = '';
@@ -111,72 +114,85 @@ const stopped = (child: ChildProcess, signal: NodeJS.Signals) =>
 
 // 500 events through two processes is a job for a real Postgres: PGlite is one connection in one
 // process, so on PGlite this file is skipped (test/crash.test.ts covers the intake crash there).
-it.skipIf(!process.env.DATABASE_URL)('every event decided once and no comment replied twice after SIGKILL mid-flight', async () => {
-  const port = await freePort();
-  const first = startModbot(port);
-  await first.ready;
-  const ids = Array.from({ length: EVENTS }, () => fake.state.nextId());
-  for (let i = 0; i < ids.length; i += 25) {
-    const body = JSON.stringify({
-      object: 'instagram',
-      entry: [
-        {
-          id: ACCOUNT,
-          time: Math.floor(Date.now() / 1000),
-          changes: ids.slice(i, i + 25).map((id, j) => ({
-            field: 'comments',
-            value: { id, text: `big promo number ${i + j}`, from: { id: `70000${i + j}`, username: `user${i + j}` } },
-          })),
+it.skipIf(!process.env.DATABASE_URL)(
+  'every event decided once and no comment replied twice after SIGKILL mid-flight',
+  async () => {
+    const port = await freePort();
+    const first = startModbot(port);
+    await first.ready;
+    const ids = Array.from({ length: EVENTS }, () => fake.state.nextId());
+    for (let i = 0; i < ids.length; i += 25) {
+      const body = JSON.stringify({
+        object: 'instagram',
+        entry: [
+          {
+            id: ACCOUNT,
+            time: Math.floor(Date.now() / 1000),
+            changes: ids.slice(i, i + 25).map((id, j) => ({
+              field: 'comments',
+              value: {
+                id,
+                text: `big promo number ${i + j}`,
+                from: { id: `70000${i + j}`, username: `user${i + j}` },
+              },
+            })),
+          },
+        ],
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/webhooks/instagram`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': await signBody(body, META_SECRET),
         },
-      ],
-    });
-    const res = await fetch(`http://127.0.0.1:${port}/webhooks/instagram`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': await signBody(body, META_SECRET) },
-      body,
-    });
-    expect(res.status).toBe(200);
-  }
-  // Let it get going, then kill it in the middle of deciding and acting.
-  const until = Date.now() + 30_000;
-  while (first.actionsDone.size < 40 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  await stopped(first.child, 'SIGKILL');
-  expect(first.decided.size).toBeLessThan(EVENTS);
+        body,
+      });
+      expect(res.status).toBe(200);
+    }
+    // Let it get going, then kill it in the middle of deciding and acting.
+    const until = Date.now() + 30_000;
+    while (first.actionsDone.size < 40 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await stopped(first.child, 'SIGKILL');
+    expect(first.decided.size).toBeLessThan(EVENTS);
 
-  const second = startModbot(port);
-  await second.ready;
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    const replies = ids.filter((id) => fake.state.repliesBy(ACCOUNT, id).length > 0).length;
-    const hidden = ids.filter((id) => fake.state.comments.get(id)?.hidden).length;
-    if (replies === EVENTS && hidden === EVENTS) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  await stopped(second.child, 'SIGTERM');
+    const second = startModbot(port);
+    await second.ready;
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const replies = ids.filter((id) => fake.state.repliesBy(ACCOUNT, id).length > 0).length;
+      const hidden = ids.filter((id) => fake.state.comments.get(id)?.hidden).length;
+      if (replies === EVENTS && hidden === EVENTS) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    await stopped(second.child, 'SIGTERM');
 
-  // On Instagram (the fake): one reply per comment, every comment hidden.
-  const replyCounts = ids.map((id) => fake.state.repliesBy(ACCOUNT, id).length);
-  expect(replyCounts.filter((n) => n !== 1)).toEqual([]);
-  expect(ids.filter((id) => !fake.state.comments.get(id)?.hidden)).toEqual([]);
+    // On Instagram (the fake): one reply per comment, every comment hidden.
+    const replyCounts = ids.map((id) => fake.state.repliesBy(ACCOUNT, id).length);
+    expect(replyCounts.filter((n) => n !== 1)).toEqual([]);
+    expect(ids.filter((id) => !fake.state.comments.get(id)?.hidden)).toEqual([]);
 
-  // In the audit log: exactly one decision per event; every action finished.
-  const handle = database ?? (await openPglite(join(dataDir, 'pgdata')));
-  try {
-    const perComment = await handle.db
-      .select({ commentId: decisions.commentId, n: count() })
-      .from(decisions)
-      .groupBy(decisions.commentId)
-      .having(sql`count(*) > 1`);
-    expect(perComment).toEqual([]);
-    const [total] = await handle.db.select({ n: count() }).from(decisions);
-    expect(Number(total?.n)).toBe(EVENTS);
-    const unfinished = await handle.db
-      .select({ status: actions.status, n: count() })
-      .from(actions)
-      .groupBy(actions.status);
-    expect(Object.fromEntries(unfinished.map((r) => [r.status, Number(r.n)]))).toEqual({ done: EVENTS * 2 });
-  } finally {
-    if (!database) await handle.close();
-  }
-}, 180_000);
+    // In the audit log: exactly one decision per event; every action finished.
+    const handle = database ?? (await openPglite(join(dataDir, 'pgdata')));
+    try {
+      const perComment = await handle.db
+        .select({ commentId: decisions.commentId, n: count() })
+        .from(decisions)
+        .groupBy(decisions.commentId)
+        .having(sql`count(*) > 1`);
+      expect(perComment).toEqual([]);
+      const [total] = await handle.db.select({ n: count() }).from(decisions);
+      expect(Number(total?.n)).toBe(EVENTS);
+      const unfinished = await handle.db
+        .select({ status: actions.status, n: count() })
+        .from(actions)
+        .groupBy(actions.status);
+      expect(Object.fromEntries(unfinished.map((r) => [r.status, Number(r.n)]))).toEqual({
+        done: EVENTS * 2,
+      });
+    } finally {
+      if (!database) await handle.close();
+    }
+  },
+  180_000,
+);

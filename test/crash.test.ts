@@ -46,7 +46,10 @@ function startModbot(port: number, workers: number) {
   };
   delete env.DATABASE_URL;
   if (database?.testUrl) env.DATABASE_URL = database.testUrl;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const processed: string[] = [];
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
@@ -83,7 +86,10 @@ it('loses nothing when killed between intake and processing', async () => {
       const body = commentPayload(i % 2 === 0 ? [id] : [id, ids[i - 1] as string]);
       return fetch(`http://127.0.0.1:${port}/webhooks/instagram`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': await signBody(body, META_SECRET) },
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': await signBody(body, META_SECRET),
+        },
         body,
       });
     }),
@@ -95,7 +101,8 @@ it('loses nothing when killed between intake and processing', async () => {
   const second = startModbot(port, 2);
   await second.ready;
   const deadline = Date.now() + 20_000;
-  while (second.processed.length < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (second.processed.length < ids.length && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 300)); // anything processed twice would show up now
   await killed(second.child, 'SIGTERM');
   expect([...second.processed].sort()).toEqual([...ids].sort());

@@ -39,12 +39,21 @@ export async function refreshTokens(
       continue;
     }
     if (account.tokenExpiresAt && account.tokenExpiresAt.getTime() <= now.getTime()) {
-      out.push({ accountId: account.id, result: 'failed', detail: 'token already expired: log in again and run `modbot accounts add`' });
+      out.push({
+        accountId: account.id,
+        result: 'failed',
+        detail: 'token already expired: log in again and run `modbot accounts add`',
+      });
       continue;
     }
-    const due = options.force || !account.tokenExpiresAt || account.tokenExpiresAt.getTime() - now.getTime() <= within;
+    const due =
+      options.force || !account.tokenExpiresAt || account.tokenExpiresAt.getTime() - now.getTime() <= within;
     if (!due) {
-      out.push({ accountId: account.id, result: 'not_due', detail: `expires ${account.tokenExpiresAt?.toISOString()}` });
+      out.push({
+        accountId: account.id,
+        result: 'not_due',
+        detail: `expires ${account.tokenExpiresAt?.toISOString()}`,
+      });
       continue;
     }
     const credentials = await store.credentials(account.id);
@@ -54,13 +63,23 @@ export async function refreshTokens(
     }
     const refreshed = await graph.refreshInstagramToken(credentials.accessToken);
     if (!refreshed.ok) {
-      if (refreshed.error.kind === 'token') await store.setStatus(account.id, 'reauth_needed', refreshed.error.message);
-      out.push({ accountId: account.id, result: 'failed', detail: `${refreshed.error.kind}: ${refreshed.error.message}` });
+      if (refreshed.error.kind === 'token')
+        await store.setStatus(account.id, 'reauth_needed', refreshed.error.message);
+      out.push({
+        accountId: account.id,
+        result: 'failed',
+        detail: `${refreshed.error.kind}: ${refreshed.error.message}`,
+      });
       continue;
     }
     const expiresAt = new Date(now.getTime() + refreshed.value.expiresIn * 1000);
     await store.setToken(account.id, refreshed.value.accessToken, expiresAt);
-    out.push({ accountId: account.id, result: 'refreshed', detail: `new token expires ${expiresAt.toISOString()}`, expiresAt });
+    out.push({
+      accountId: account.id,
+      result: 'refreshed',
+      detail: `new token expires ${expiresAt.toISOString()}`,
+      expiresAt,
+    });
   }
   return out;
 }

@@ -44,7 +44,13 @@ export interface AccountStore {
   credentials(id: string): Promise<AccountCredentials | null>;
   /** Both at once (one query): what the moderation of one event needs. */
   lookup(id: string): Promise<{ summary: AccountSummary | null; credentials: AccountCredentials | null }>;
-  add(input: { id: string; username: string | null; loginType: LoginType; accessToken: string; expiresAt: Date | null }): Promise<void>;
+  add(input: {
+    id: string;
+    username: string | null;
+    loginType: LoginType;
+    accessToken: string;
+    expiresAt: Date | null;
+  }): Promise<void>;
   remove(id: string): Promise<boolean>;
   setToken(id: string, accessToken: string, expiresAt: Date | null): Promise<void>;
   /** Token errors: the account's events wait until someone re-authorises it. */
@@ -53,7 +59,10 @@ export interface AccountStore {
   pause(id: string, until: Date): Promise<void>;
 }
 
-export function createAccountStore(db: Database, options: { encryptionKey?: string | undefined; envAccount?: EnvAccount | null } = {}): AccountStore {
+export function createAccountStore(
+  db: Database,
+  options: { encryptionKey?: string | undefined; envAccount?: EnvAccount | null } = {},
+): AccountStore {
   const env = options.envAccount ?? null;
   const key = () => parseEncryptionKey(options.encryptionKey);
 
@@ -83,11 +92,25 @@ export function createAccountStore(db: Database, options: { encryptionKey?: stri
     return envRowReady;
   };
 
-  const credentialsOf = async (id: string, row: typeof accounts.$inferSelect | undefined): Promise<AccountCredentials | null> => {
+  const credentialsOf = async (
+    id: string,
+    row: typeof accounts.$inferSelect | undefined,
+  ): Promise<AccountCredentials | null> => {
     if (row && row.status === 'disconnected') return null;
-    if (env?.id === id) return { id, loginType: env.loginType, accessToken: env.accessToken, username: env.username ?? row?.username ?? null };
+    if (env?.id === id)
+      return {
+        id,
+        loginType: env.loginType,
+        accessToken: env.accessToken,
+        username: env.username ?? row?.username ?? null,
+      };
     if (!row?.accessTokenEncrypted) return null;
-    return { id, loginType: row.loginType, accessToken: await decryptToken(row.accessTokenEncrypted, key()), username: row.username };
+    return {
+      id,
+      loginType: row.loginType,
+      accessToken: await decryptToken(row.accessTokenEncrypted, key()),
+      username: row.username,
+    };
   };
 
   const lookup = async (id: string) => {
@@ -157,14 +180,14 @@ export function createAccountStore(db: Database, options: { encryptionKey?: stri
     },
     async setStatus(id, status, reason) {
       await ready();
-      await db.update(accounts).set({ status, statusReason: reason, updatedAt: sql`now()` }).where(eq(accounts.id, id));
+      await db
+        .update(accounts)
+        .set({ status, statusReason: reason, updatedAt: sql`now()` })
+        .where(eq(accounts.id, id));
     },
     async pause(id, until) {
       await ready();
-      await db
-        .update(accounts)
-        .set({ pausedUntil: until, updatedAt: sql`now()` })
-        .where(eq(accounts.id, id));
+      await db.update(accounts).set({ pausedUntil: until, updatedAt: sql`now()` }).where(eq(accounts.id, id));
     },
   };
 }
@@ -176,5 +199,10 @@ export function envAccountFrom(env: {
   IG_LOGIN_TYPE: LoginType;
 }): EnvAccount | null {
   if (!env.IG_ACCOUNT_ID || !env.IG_ACCESS_TOKEN) return null;
-  return { id: env.IG_ACCOUNT_ID, accessToken: env.IG_ACCESS_TOKEN, username: env.IG_USERNAME ?? null, loginType: env.IG_LOGIN_TYPE };
+  return {
+    id: env.IG_ACCOUNT_ID,
+    accessToken: env.IG_ACCESS_TOKEN,
+    username: env.IG_USERNAME ?? null,
+    loginType: env.IG_LOGIN_TYPE,
+  };
 }

@@ -35,7 +35,13 @@ async function importKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
 
 export async function encryptToken(token: string, key: Uint8Array<ArrayBuffer>): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await importKey(key), new TextEncoder().encode(token)));
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv },
+      await importKey(key),
+      new TextEncoder().encode(token),
+    ),
+  );
   const out = new Uint8Array(iv.length + sealed.length);
   out.set(iv);
   out.set(sealed, iv.length);
@@ -47,9 +53,15 @@ export async function encryptToken(token: string, key: Uint8Array<ArrayBuffer>):
 export async function decryptToken(stored: string, key: Uint8Array<ArrayBuffer>): Promise<string> {
   const bytes = Uint8Array.from(atob(stored), (c) => c.charCodeAt(0));
   try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12) }, await importKey(key), bytes.slice(12));
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: bytes.slice(0, 12) },
+      await importKey(key),
+      bytes.slice(12),
+    );
     return new TextDecoder().decode(plain);
   } catch {
-    throw new EncryptionKeyError('cannot decrypt a stored token: the key differs from the one that encrypted it');
+    throw new EncryptionKeyError(
+      'cannot decrypt a stored token: the key differs from the one that encrypted it',
+    );
   }
 }

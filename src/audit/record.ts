@@ -42,7 +42,10 @@ export function createDecisionRecorder(db: Database) {
       if (!knownRuleSets.has(ruleSet.hash)) {
         await tx
           .insert(ruleSets)
-          .values({ hash: ruleSet.hash, files: ruleSet.files.map((f) => ({ path: f.path, content: f.content })) })
+          .values({
+            hash: ruleSet.hash,
+            files: ruleSet.files.map((f) => ({ path: f.path, content: f.content })),
+          })
           .onConflictDoNothing();
       }
       const { rules: _explainOnly, ...detail } = decision;
@@ -73,7 +76,10 @@ export function createDecisionRecorder(db: Database) {
         .onConflictDoNothing({ target: decisions.inboxId })
         .returning({ id: decisions.id });
       if (inserted.length === 0) {
-        const [existing] = await tx.select({ id: decisions.id }).from(decisions).where(eq(decisions.inboxId, input.inboxId));
+        const [existing] = await tx
+          .select({ id: decisions.id })
+          .from(decisions)
+          .where(eq(decisions.inboxId, input.inboxId));
         return { id: existing?.id ?? id, created: false, plannedActionIds: [] };
       }
       const rows = input.actions.map((a) => ({
@@ -93,7 +99,11 @@ export function createDecisionRecorder(db: Database) {
         reason: a.reason,
       }));
       if (rows.length > 0) await tx.insert(actions).values(rows);
-      return { id, created: true, plannedActionIds: rows.filter((r) => r.status === 'planned').map((r) => r.id) };
+      return {
+        id,
+        created: true,
+        plannedActionIds: rows.filter((r) => r.status === 'planned').map((r) => r.id),
+      };
     });
     knownRuleSets.add(ruleSet.hash);
     return recorded;

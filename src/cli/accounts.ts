@@ -22,40 +22,61 @@ function fail(message: string): never {
 }
 
 export function registerAccounts(program: Command): void {
-  const accounts = program.command('accounts').description('the Instagram professional accounts modbot acts for');
+  const accounts = program
+    .command('accounts')
+    .description('the Instagram professional accounts modbot acts for');
 
   accounts
     .command('add')
     .description('add or update an account; the access token is read from standard input')
     .requiredOption('--id <ig-user-id>', 'the Instagram professional account id (the webhook entry.id)')
     .option('--username <name>', "the account's username (recognises our own replies)")
-    .option('--login-type <type>', 'instagram (graph.instagram.com) or facebook (graph.facebook.com)', 'instagram')
+    .option(
+      '--login-type <type>',
+      'instagram (graph.instagram.com) or facebook (graph.facebook.com)',
+      'instagram',
+    )
     .option('--expires-in-days <days>', 'token lifetime (Instagram Login long-lived tokens: 60)')
     .option('--token <token>', 'the access token (prefer standard input: shells keep arguments in history)')
-    .action(async (o: { id: string; username?: string; loginType: string; expiresInDays?: string; token?: string }) => {
-      const env = envOrExit();
-      if (o.loginType !== 'instagram' && o.loginType !== 'facebook') fail('--login-type must be instagram or facebook');
-      if (!/^\d+$/.test(o.id)) fail(`--id must be the numeric Instagram account id, got "${o.id}"`);
-      const token = o.token ?? (process.stdin.isTTY ? '' : await readStdin());
-      if (!token) fail('no access token: pipe it in, e.g.  pbpaste | npm run modbot -- accounts add --id 1784...');
-      const days = o.expiresInDays === undefined ? (o.loginType === 'instagram' ? 60 : undefined) : Number(o.expiresInDays);
-      if (days !== undefined && !(days > 0)) fail('--expires-in-days must be a positive number');
-      await withDatabase(env, async (database) => {
-        try {
-          await accountStoreFromEnv(env, database).add({
-            id: o.id,
-            username: o.username?.replace(/^@/, '') ?? null,
-            loginType: o.loginType as 'instagram' | 'facebook',
-            accessToken: token,
-            expiresAt: days === undefined ? null : new Date(Date.now() + days * 24 * 3600_000),
-          });
-        } catch (error) {
-          if (error instanceof EncryptionKeyError) fail(error.message);
-          throw error;
-        }
-      });
-      console.log(`account ${o.id} saved (token encrypted at rest)`);
-    });
+    .action(
+      async (o: {
+        id: string;
+        username?: string;
+        loginType: string;
+        expiresInDays?: string;
+        token?: string;
+      }) => {
+        const env = envOrExit();
+        if (o.loginType !== 'instagram' && o.loginType !== 'facebook')
+          fail('--login-type must be instagram or facebook');
+        if (!/^\d+$/.test(o.id)) fail(`--id must be the numeric Instagram account id, got "${o.id}"`);
+        const token = o.token ?? (process.stdin.isTTY ? '' : await readStdin());
+        if (!token)
+          fail('no access token: pipe it in, e.g.  pbpaste | npm run modbot -- accounts add --id 1784...');
+        const days =
+          o.expiresInDays === undefined
+            ? o.loginType === 'instagram'
+              ? 60
+              : undefined
+            : Number(o.expiresInDays);
+        if (days !== undefined && !(days > 0)) fail('--expires-in-days must be a positive number');
+        await withDatabase(env, async (database) => {
+          try {
+            await accountStoreFromEnv(env, database).add({
+              id: o.id,
+              username: o.username?.replace(/^@/, '') ?? null,
+              loginType: o.loginType as 'instagram' | 'facebook',
+              accessToken: token,
+              expiresAt: days === undefined ? null : new Date(Date.now() + days * 24 * 3600_000),
+            });
+          } catch (error) {
+            if (error instanceof EncryptionKeyError) fail(error.message);
+            throw error;
+          }
+        });
+        console.log(`account ${o.id} saved (token encrypted at rest)`);
+      },
+    );
 
   accounts
     .command('list')
@@ -69,7 +90,9 @@ export function registerAccounts(program: Command): void {
         return;
       }
       if (list.length === 0) {
-        console.log('no accounts yet: add one with  npm run modbot -- accounts add --id <ig-user-id>  (token on stdin)');
+        console.log(
+          'no accounts yet: add one with  npm run modbot -- accounts add --id <ig-user-id>  (token on stdin)',
+        );
         return;
       }
       printTable(
@@ -99,7 +122,9 @@ export function registerAccounts(program: Command): void {
 
   accounts
     .command('refresh')
-    .description('refresh Instagram Login tokens that expire within 30 days (run daily; modbot also does it on its own)')
+    .description(
+      'refresh Instagram Login tokens that expire within 30 days (run daily; modbot also does it on its own)',
+    )
     .option('--id <ig-user-id>', 'only this account')
     .option('--force', 'refresh even when not due')
     .action(async (o: { id?: string; force?: boolean }) => {

@@ -13,6 +13,7 @@ import { MemoryClassifierCache } from '../classify/cache.js';
 import { type LabelledRow, readLabelledCsv } from '../classify/labelled-csv.js';
 import type { Classifier } from '../classify/port.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
+import { classifierConfigFromEnv } from '../deps.js';
 import type { Env } from '../env.js';
 import { evaluate, loadRuleSet } from '../moderation/index.js';
 import { normalise } from '../moderation/normalise.js';
@@ -209,24 +210,9 @@ interface EvalOptions {
   classifierOnly?: boolean;
 }
 
-/** Same settings as the running bot (src/deps.ts), with an in-memory cache. */
+/** Same settings as the running bot (src/deps.ts), with an in-memory cache: eval writes nothing. */
 export function classifierConfigOf(env: Env): ClassifierConfig {
-  return {
-    cache: new MemoryClassifierCache(),
-    cacheTtlMs: env.CLASSIFIER_CACHE_TTL_HOURS * 3600_000,
-    ...(env.OPENAI_API_KEY
-      ? {
-          openai: {
-            apiKey: env.OPENAI_API_KEY,
-            ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
-            moderationModel: env.OPENAI_MODERATION_MODEL,
-            policyModel: env.OPENAI_POLICY_MODEL,
-            timeoutMs: env.OPENAI_TIMEOUT_MS,
-            policyMaxCallsPerDay: env.OPENAI_POLICY_MAX_CALLS_PER_DAY,
-          },
-        }
-      : {}),
-  };
+  return classifierConfigFromEnv(env, new MemoryClassifierCache());
 }
 
 export function registerEval(program: Command, makeDecider?: DeciderFactory): void {

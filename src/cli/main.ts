@@ -4,8 +4,8 @@
  */
 import { Command } from 'commander';
 import { registerDb } from './db.js';
-import { registerSimulate } from './simulate.js';
 import { registerRules } from './rules.js';
+import { registerSimulate } from './simulate.js';
 
 const program = new Command()
   .name('modbot')

@@ -32,7 +32,10 @@ export function sampleCommentPayload(o: SimulateOptions, now = Date.now()): obje
           media: { id: o.media, media_product_type: o.productType },
           ...(o.replyTo ? { parent_id: o.replyTo } : {}),
         };
-  return { object: 'instagram', entry: [{ id: o.account, time: Math.floor(now / 1000), changes: [{ field: o.field, value }] }] };
+  return {
+    object: 'instagram',
+    entry: [{ id: o.account, time: Math.floor(now / 1000), changes: [{ field: o.field, value }] }],
+  };
 }
 
 export function registerSimulate(program: Command): void {
@@ -51,7 +54,8 @@ export function registerSimulate(program: Command): void {
     .option('--url <url>', 'where modbot listens (default: http://HOST:PORT from the environment)')
     .action(async (options: SimulateOptions) => {
       const env = envOrExit();
-      const secret = env.META_APP_SECRET ?? env.INSTAGRAM_APP_SECRET ?? readDevSecrets(env.MODBOT_DATA_DIR)?.appSecret;
+      const secret =
+        env.META_APP_SECRET ?? env.INSTAGRAM_APP_SECRET ?? readDevSecrets(env.MODBOT_DATA_DIR)?.appSecret;
       if (!secret) {
         console.error(
           `No app secret to sign with: set META_APP_SECRET, or start modbot once in dry run (it creates ${env.MODBOT_DATA_DIR}/dev-secrets.json).`,
@@ -64,11 +68,16 @@ export function registerSimulate(program: Command): void {
       try {
         response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-hub-signature-256': await signBody(body, secret) },
+          headers: {
+            'content-type': 'application/json',
+            'x-hub-signature-256': await signBody(body, secret),
+          },
           body,
         });
       } catch (error) {
-        console.error(`Could not reach modbot at ${url} (${(error as Error).message}). Is it running? Start it with: npm start`);
+        console.error(
+          `Could not reach modbot at ${url} (${(error as Error).message}). Is it running? Start it with: npm start`,
+        );
         process.exit(1);
       }
       console.log(`POST ${url} → ${response.status}`);

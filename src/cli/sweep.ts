@@ -17,7 +17,9 @@ import { withDatabase } from './runtime.js';
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('catch up on comments whose webhooks never arrived: list recent media and comments and moderate the unseen ones')
+    .description(
+      'catch up on comments whose webhooks never arrived: list recent media and comments and moderate the unseen ones',
+    )
     .requiredOption('--account <id>', 'the Instagram account id')
     .option('--since <when>', 'how far back: 48h, 7d, or an ISO date', '48h')
     .option('--no-process', 'only queue the comments found (a running modbot processes them)')
@@ -41,7 +43,11 @@ export function registerSweep(program: Command): void {
       const logger = createLogger({ level: 'warn' });
       await withDatabase(env, async (database) => {
         const runtime = buildNodeRuntime({
-          env: { ...env, INBOX_WORKERS: o.process ? env.INBOX_WORKERS : 0, ACTION_WORKERS: o.process ? env.ACTION_WORKERS : 0 },
+          env: {
+            ...env,
+            INBOX_WORKERS: o.process ? env.INBOX_WORKERS : 0,
+            ACTION_WORKERS: o.process ? env.ACTION_WORKERS : 0,
+          },
           database,
           logger,
           rules: () => rules.current(),
@@ -49,14 +55,19 @@ export function registerSweep(program: Command): void {
         try {
           const account = await runtime.accounts.credentials(o.account);
           if (!account) {
-            console.error(`account ${o.account} has no usable access token: add one with  npm run modbot -- accounts add --id ${o.account}`);
+            console.error(
+              `account ${o.account} has no usable access token: add one with  npm run modbot -- accounts add --id ${o.account}`,
+            );
             process.exitCode = 1;
             return;
           }
           const tty = process.stdout.isTTY === true;
           const bar = tty
             ? new cliProgress.SingleBar(
-                { format: 'sweep |{bar}| {value}/{total} media · {comments} comments · {queued} new', hideCursor: true },
+                {
+                  format: 'sweep |{bar}| {value}/{total} media · {comments} comments · {queued} new',
+                  hideCursor: true,
+                },
                 cliProgress.Presets.shades_classic,
               )
             : null;
@@ -83,7 +94,9 @@ export function registerSweep(program: Command): void {
             bar.update(result.media, { comments: result.comments, queued: result.queued });
             bar.stop();
           }
-          console.log(`sweep: ${result.media} media, ${result.comments} comments, ${result.queued} not seen before and queued`);
+          console.log(
+            `sweep: ${result.media} media, ${result.comments} comments, ${result.queued} not seen before and queued`,
+          );
           for (const e of result.errors) console.error(`sweep: ${e}`);
           if (o.process && result.queued > 0) {
             runtime.pool.wake();

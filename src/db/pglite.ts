@@ -16,7 +16,11 @@ export async function openPglite(
 ): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
-  const db = drizzle({ client, schema, ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}) });
+  const db = drizzle({
+    client,
+    schema,
+    ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}),
+  });
   return {
     db,
     kind: 'pglite',

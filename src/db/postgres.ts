@@ -20,7 +20,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     fetch_types: false,
   });
   const onQuery = options.onQuery;
-  const db = drizzle({ client, schema, ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}) });
+  const db = drizzle({
+    client,
+    schema,
+    ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}),
+  });
   return {
     db,
     kind: 'postgres',

@@ -14,15 +14,19 @@ export async function checkReadiness(db: Database): Promise<Readiness> {
   let applied: { created_at: string | number }[];
   try {
     applied = rowsOf(
-      await db.execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`),
+      await db.execute(
+        sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`,
+      ),
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/does not exist/.test(message)) return { ok: false, reason: 'migrations not applied (run: npm run modbot -- migrate)' };
+    if (/does not exist/.test(message))
+      return { ok: false, reason: 'migrations not applied (run: npm run modbot -- migrate)' };
     return { ok: false, reason: `database unreachable: ${message}` };
   }
   if (!latest) return { ok: true };
   const newest = Number(applied[0]?.created_at ?? 0);
-  if (newest < latest.when) return { ok: false, reason: `migration ${latest.tag} not applied (run: npm run modbot -- migrate)` };
+  if (newest < latest.when)
+    return { ok: false, reason: `migration ${latest.tag} not applied (run: npm run modbot -- migrate)` };
   return { ok: true };
 }

@@ -3,14 +3,14 @@
  * webhook endpoint and run the inbox workers in this process.
  */
 import { serve } from '@hono/node-server';
-import { openDatabase } from '../db/open.js';
 import { applyMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
 import { PgClassifierCache } from '../db/stores/classifier-cache.js';
 import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
-import { dailyMaintenance, every, type ScheduleDeps, sweepAllAccounts } from '../pipeline/schedule.js';
-import { loadOrCreateDevSecrets, devSecretsPath } from '../dev-secrets.js';
+import { devSecretsPath, loadOrCreateDevSecrets } from '../dev-secrets.js';
 import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger } from '../log.js';
+import { dailyMaintenance, every, type ScheduleDeps, sweepAllAccounts } from '../pipeline/schedule.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
 
@@ -29,7 +29,10 @@ async function main() {
   // In dry run without a Meta app, sign with generated local secrets (never accept unsigned input).
   const useDevSecrets = env.DRY_RUN && !env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET;
   const dev = useDevSecrets ? loadOrCreateDevSecrets(env.MODBOT_DATA_DIR) : null;
-  const logger = createLogger({ level: env.LOG_LEVEL, secrets: [...secretsOf(env), ...(dev ? [dev.appSecret, dev.verifyToken] : [])] });
+  const logger = createLogger({
+    level: env.LOG_LEVEL,
+    secrets: [...secretsOf(env), ...(dev ? [dev.appSecret, dev.verifyToken] : [])],
+  });
 
   // Rule files: a set with any error never takes effect. At start there is no last good set, so
   // modbot refuses to start; later, a bad edit is reported and the running set stays in force.
@@ -37,7 +40,12 @@ async function main() {
   try {
     rules = await watchRules(env.RULES_DIR, {
       onLoaded: (set, previous) => {
-        if (previous) logger.info('rules reloaded', { hash: set.hash, rules: set.rules.length, previousHash: previous.hash });
+        if (previous)
+          logger.info('rules reloaded', {
+            hash: set.hash,
+            rules: set.rules.length,
+            previousHash: previous.hash,
+          });
       },
       onRejected: (errors, current) => {
         logger.error('rule change refused; the previous rules stay in force', {
@@ -49,7 +57,9 @@ async function main() {
     });
   } catch (error) {
     if (error instanceof RuleLoadError) {
-      console.error(`modbot cannot start: ${error.message}\nFix the files above, then check them with: npm run modbot -- rules check`);
+      console.error(
+        `modbot cannot start: ${error.message}\nFix the files above, then check them with: npm run modbot -- rules check`,
+      );
       process.exit(1);
     }
     throw error;
@@ -62,7 +72,9 @@ async function main() {
     database,
     logger,
     rules: () => rules.current(),
-    ...(dev ? { secrets: signingSecrets(dev.appSecret), verifyToken: env.META_VERIFY_TOKEN ?? dev.verifyToken } : {}),
+    ...(dev
+      ? { secrets: signingSecrets(dev.appSecret), verifyToken: env.META_VERIFY_TOKEN ?? dev.verifyToken }
+      : {}),
   });
 
   // Periodic jobs: catch-up sweep of every account, token refresh and cache purge.
@@ -76,7 +88,13 @@ async function main() {
   };
   const stopJobs = [
     env.SWEEP_INTERVAL_MINUTES > 0
-      ? every('sweep', env.SWEEP_INTERVAL_MINUTES * 60_000, 60_000, () => sweepAllAccounts(jobs, env.SWEEP_SINCE_HOURS), logger)
+      ? every(
+          'sweep',
+          env.SWEEP_INTERVAL_MINUTES * 60_000,
+          60_000,
+          () => sweepAllAccounts(jobs, env.SWEEP_SINCE_HOURS),
+          logger,
+        )
       : () => {},
     every('daily maintenance', 24 * 3600_000, 5 * 60_000, () => dailyMaintenance(jobs), logger),
   ];

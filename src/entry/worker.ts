@@ -13,15 +13,15 @@ import { runRetention } from '../audit/erase.js';
 import { rollUpClosedDays } from '../audit/rollup.js';
 import { openPostgres } from '../db/postgres.js';
 import { checkReadiness } from '../db/readiness.js';
-import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
-import { createLogger, type Logger } from '../log.js';
-import { createIngestor } from '../pipeline/ingest.js';
-import { accountStoreFromEnv, actuatorFromEnv, graphClientFromEnv, moderationHandler } from '../deps.js';
-import { createActionsRepo } from '../queue/actions-repo.js';
 import { PgClassifierCache } from '../db/stores/classifier-cache.js';
-import { dailyMaintenance, sweepAllAccounts } from '../pipeline/schedule.js';
+import { accountStoreFromEnv, actuatorFromEnv, graphClientFromEnv, moderationHandler } from '../deps.js';
+import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
 import { bundledRuleFiles } from '../generated/rules.js';
+import { createLogger, type Logger } from '../log.js';
 import { loadRuleSet, type RuleSet } from '../moderation/index.js';
+import { createIngestor } from '../pipeline/ingest.js';
+import { dailyMaintenance, sweepAllAccounts } from '../pipeline/schedule.js';
+import { createActionsRepo } from '../queue/actions-repo.js';
 import { createInboxRepo } from '../queue/inbox-repo.js';
 import { processClaimed } from '../queue/process.js';
 import { signingSecrets } from '../webhook/verify.js';
@@ -46,7 +46,8 @@ let bundledRuleSet: RuleSet | null = null;
 function rules(): RuleSet {
   if (!bundledRuleSet) {
     const loaded = loadRuleSet(bundledRuleFiles);
-    if (!loaded.ok) throw new Error(`bundled rules have errors:\n${loaded.errors.map((e) => e.format()).join('\n')}`);
+    if (!loaded.ok)
+      throw new Error(`bundled rules have errors:\n${loaded.errors.map((e) => e.format()).join('\n')}`);
     bundledRuleSet = loaded.ruleSet;
   }
   return bundledRuleSet;
@@ -55,7 +56,12 @@ function rules(): RuleSet {
 function actuation(env: Env, database: ReturnType<typeof openPostgres>, logger: Logger) {
   const accounts = accountStoreFromEnv(env, database);
   const graph = graphClientFromEnv(env);
-  return { accounts, graph, execute: actuatorFromEnv(env, database, logger, accounts, graph), actionsRepo: createActionsRepo(database.db) };
+  return {
+    accounts,
+    graph,
+    execute: actuatorFromEnv(env, database, logger, accounts, graph),
+    actionsRepo: createActionsRepo(database.db),
+  };
 }
 
 function configure(bindings: WorkerBindings) {
@@ -63,7 +69,10 @@ function configure(bindings: WorkerBindings) {
   for (const [k, v] of Object.entries(bindings)) if (typeof v === 'string') vars[k] = v;
   const env: Env = parseEnv(vars);
   const url = env.DATABASE_URL ?? bindings.HYPERDRIVE?.connectionString;
-  if (!url) throw new ConfigError(['DATABASE_URL: required on Workers (bind Hyperdrive as HYPERDRIVE, or set DATABASE_URL)']);
+  if (!url)
+    throw new ConfigError([
+      'DATABASE_URL: required on Workers (bind Hyperdrive as HYPERDRIVE, or set DATABASE_URL)',
+    ]);
   const logger = createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env) });
   const database = openPostgres(url, { max: 1, endOnClose: false });
   return { env, logger, database, repo: createInboxRepo(database.db) };
@@ -89,7 +98,10 @@ export default {
     } catch (error) {
       if (error instanceof ConfigError) {
         console.error(error.message);
-        return Response.json({ error: 'misconfigured', message: 'modbot is not configured; see the logs' }, { status: 500 });
+        return Response.json(
+          { error: 'misconfigured', message: 'modbot is not configured; see the logs' },
+          { status: 500 },
+        );
       }
       throw error;
     }
@@ -98,7 +110,11 @@ export default {
       logger,
       readiness: () => checkReadiness(database.db),
       api: { db: database.db, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
-      meta: { db: database.db, secrets: signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET), publicUrl: env.PUBLIC_URL },
+      meta: {
+        db: database.db,
+        secrets: signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET),
+        publicUrl: env.PUBLIC_URL,
+      },
       webhooks: {
         verifyToken: env.META_VERIFY_TOKEN,
         secrets: signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET),
@@ -106,7 +122,8 @@ export default {
         ingestor: createIngestor(repo),
         logger,
         onStored: (stored, waitUntil) => {
-          if (stored.newInboxIds.length > 0) waitUntil(enqueue(bindings.INBOX_QUEUE, stored.newInboxIds, logger));
+          if (stored.newInboxIds.length > 0)
+            waitUntil(enqueue(bindings.INBOX_QUEUE, stored.newInboxIds, logger));
         },
       },
     });
@@ -131,10 +148,15 @@ export default {
         message.ack();
         continue;
       }
-      const result = await processClaimed(repo, handler, item, { maxAttempts: env.INBOX_MAX_ATTEMPTS, logger });
+      const result = await processClaimed(repo, handler, item, {
+        maxAttempts: env.INBOX_MAX_ATTEMPTS,
+        logger,
+      });
       if (result.outcome === 'retry') {
         // Redeliver when the row becomes due again (the row, not the message, is the truth).
-        message.retry({ delaySeconds: Math.min(maxDelaySeconds, Math.max(1, Math.ceil(result.retryInMs / 1000))) });
+        message.retry({
+          delaySeconds: Math.min(maxDelaySeconds, Math.max(1, Math.ceil(result.retryInMs / 1000))),
+        });
       } else {
         message.ack();
       }
@@ -157,6 +179,14 @@ export default {
     }
     // Daily stats rollup for closed days (cheap when up to date).
     if (minute % 10 === 3) await rollUpClosedDays(database.db);
+    // Catch-up sweep of every account (hourly by default) and daily token refresh and cache purge.
+    const at = new Date(controller.scheduledTime);
+    const { accounts, graph } = actuation(env, database, logger);
+    const jobs = { accounts, graph, store: repo, cache: new PgClassifierCache(database.db), logger };
+    if (env.SWEEP_INTERVAL_MINUTES > 0 && minute % Math.min(60, env.SWEEP_INTERVAL_MINUTES) === 0) {
+      await sweepAllAccounts(jobs, env.SWEEP_SINCE_HOURS);
+    }
+    if (at.getUTCHours() === 3 && minute === 17) await dailyMaintenance(jobs);
     const ids = await repo.overdue(60, 5000);
     if (ids.length > 0) logger.info('sweep re-enqueues overdue inbox rows', { count: ids.length });
     await enqueue(bindings.INBOX_QUEUE, ids, logger);

@@ -31,7 +31,11 @@ export function webhookRoutes(deps: WebhookDeps) {
 
   app.get('/', (c) => {
     const result = answerHandshake(
-      { mode: c.req.query('hub.mode'), verifyToken: c.req.query('hub.verify_token'), challenge: c.req.query('hub.challenge') },
+      {
+        mode: c.req.query('hub.mode'),
+        verifyToken: c.req.query('hub.verify_token'),
+        challenge: c.req.query('hub.challenge'),
+      },
       deps.verifyToken,
     );
     if (!result.ok) {
@@ -56,7 +60,8 @@ export function webhookRoutes(deps: WebhookDeps) {
     }
     const body = await readBodyLimited(c.req.raw, deps.maxBodyBytes);
     if (!body.ok) {
-      if (body.reason === 'too_large') return c.json(problem('payload_too_large', `body exceeds ${deps.maxBodyBytes} bytes`), 413);
+      if (body.reason === 'too_large')
+        return c.json(problem('payload_too_large', `body exceeds ${deps.maxBodyBytes} bytes`), 413);
       return c.json(problem('bad_request', 'the request body could not be read'), 400);
     }
 

@@ -14,11 +14,19 @@ import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { GraphError } from '../graph/errors.js';
 import type { Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
-import { backoffMs } from '../queue/backoff.js';
 import type { ActionItem, ActionsRepo, Finish } from '../queue/actions-repo.js';
+import { backoffMs } from '../queue/backoff.js';
 
 /** What the actuator needs from the Graph API client. */
-export type ActuatorGraph = Pick<GraphClient, 'hideComment' | 'deleteComment' | 'replyToComment' | 'replyToMention' | 'setCommentsEnabled' | 'findOwnReply'>;
+export type ActuatorGraph = Pick<
+  GraphClient,
+  | 'hideComment'
+  | 'deleteComment'
+  | 'replyToComment'
+  | 'replyToMention'
+  | 'setCommentsEnabled'
+  | 'findOwnReply'
+>;
 
 export interface ActuatorDeps {
   readonly repo: ActionsRepo;
@@ -63,7 +71,11 @@ export function createActuator(deps: ActuatorDeps) {
         return { status: 'gone', error: error.message };
       case 'throttled': {
         const waitMs = error.retryAfterMs ?? 60_000;
-        deps.pacer.pauseUntil(item.accountId, Date.now() + waitMs, `throttled (${error.code}/${error.subcode ?? '-'})`);
+        deps.pacer.pauseUntil(
+          item.accountId,
+          Date.now() + waitMs,
+          `throttled (${error.code}/${error.subcode ?? '-'})`,
+        );
         await deps.accounts.pause(item.accountId, new Date(Date.now() + waitMs));
         return { status: 'retry', retryInMs: waitMs, error: error.message, countAttempt: false };
       }
@@ -73,7 +85,11 @@ export function createActuator(deps: ActuatorDeps) {
           error.account === 'disconnected' ? 'disconnected' : 'reauth_needed',
           `Graph error ${error.code}/${error.subcode ?? '-'}: ${error.message}`,
         );
-        deps.logger.error('account needs re-authorisation; its actions wait', { accountId: item.accountId, code: error.code, subcode: error.subcode });
+        deps.logger.error('account needs re-authorisation; its actions wait', {
+          accountId: item.accountId,
+          code: error.code,
+          subcode: error.subcode,
+        });
         return { status: 'retry', retryInMs: noTokenWaitMs, error: error.message, countAttempt: false };
       case 'permission':
       case 'invalid':
@@ -81,9 +97,17 @@ export function createActuator(deps: ActuatorDeps) {
       case 'transient':
       case 'unknown':
         if (item.type === 'mention_reply' && (error.kind === 'unknown' || status >= 500)) {
-          return { status: 'failed', error: `outcome unknown (${error.message}); not retried so the mention cannot get two replies` };
+          return {
+            status: 'failed',
+            error: `outcome unknown (${error.message}); not retried so the mention cannot get two replies`,
+          };
         }
-        return { status: 'retry', retryInMs: backoff(item.attempts), error: error.message, countAttempt: true };
+        return {
+          status: 'retry',
+          retryInMs: backoff(item.attempts),
+          error: error.message,
+          countAttempt: true,
+        };
     }
   };
 
@@ -93,17 +117,33 @@ export function createActuator(deps: ActuatorDeps) {
       return v;
     };
     const settle = async <T>(result: GraphResult<T>, value?: (v: T) => unknown): Promise<Finish> =>
-      result.ok ? { status: 'done', result: value ? value(result.value) : (result.value ?? null) } : onError(item, result.error, result.status);
+      result.ok
+        ? { status: 'done', result: value ? value(result.value) : (result.value ?? null) }
+        : onError(item, result.error, result.status);
 
     switch (item.type) {
       case 'hide':
       case 'unhide':
-        return settle(await call(item, () => deps.graph.hideComment(account, need(item.commentId, 'comment id'), item.type === 'hide')));
+        return settle(
+          await call(item, () =>
+            deps.graph.hideComment(account, need(item.commentId, 'comment id'), item.type === 'hide'),
+          ),
+        );
       case 'delete':
-        return settle(await call(item, () => deps.graph.deleteComment(account, need(item.commentId, 'comment id'))));
+        return settle(
+          await call(item, () => deps.graph.deleteComment(account, need(item.commentId, 'comment id'))),
+        );
       case 'comments_off':
       case 'comments_on':
-        return settle(await call(item, () => deps.graph.setCommentsEnabled(account, need(item.mediaId, 'media id'), item.type === 'comments_on')));
+        return settle(
+          await call(item, () =>
+            deps.graph.setCommentsEnabled(
+              account,
+              need(item.mediaId, 'media id'),
+              item.type === 'comments_on',
+            ),
+          ),
+        );
       case 'reply': {
         const commentId = need(item.commentId, 'comment id');
         const message = need(item.message, 'message');
@@ -119,10 +159,20 @@ export function createActuator(deps: ActuatorDeps) {
         const message = need(item.message, 'message');
         const mediaId = need(item.mediaId, 'media id');
         if (item.attempts > 1) {
-          return { status: 'failed', error: 'a previous attempt ended without a known outcome; not retried so the mention cannot get two replies' };
+          return {
+            status: 'failed',
+            error:
+              'a previous attempt ended without a known outcome; not retried so the mention cannot get two replies',
+          };
         }
         return settle(
-          await call(item, () => deps.graph.replyToMention(account, { mediaId, message, ...(item.commentId ? { commentId: item.commentId } : {}) })),
+          await call(item, () =>
+            deps.graph.replyToMention(account, {
+              mediaId,
+              message,
+              ...(item.commentId ? { commentId: item.commentId } : {}),
+            }),
+          ),
         );
       }
       case 'review':
@@ -131,31 +181,53 @@ export function createActuator(deps: ActuatorDeps) {
   };
 
   return async function execute(item: ActionItem): Promise<Finish> {
-    const log = deps.logger.child({ actionId: item.id, type: item.type, accountId: item.accountId, commentId: item.commentId });
+    const log = deps.logger.child({
+      actionId: item.id,
+      type: item.type,
+      accountId: item.accountId,
+      commentId: item.commentId,
+    });
     let finish: Finish;
     const account = await deps.accounts.credentials(item.accountId);
     if (!account) {
       // Planned while the account had a token, which is gone now: wait for a new one.
-      finish = { status: 'retry', retryInMs: noTokenWaitMs, error: 'the account has no usable access token', countAttempt: false };
+      finish = {
+        status: 'retry',
+        retryInMs: noTokenWaitMs,
+        error: 'the account has no usable access token',
+        countAttempt: false,
+      };
     } else {
       const paced = deps.pacer.take(item.accountId);
       const budgeted = paced.ok ? deps.budget.take(`${item.accountId}:hour`) : paced;
       if (!paced.ok || !budgeted.ok) {
         const wait = !paced.ok ? paced : budgeted;
-        finish = { status: 'retry', retryInMs: wait.ok ? 1000 : wait.waitMs, error: `paced (${wait.ok ? 'rate' : wait.reason})`, countAttempt: false };
+        finish = {
+          status: 'retry',
+          retryInMs: wait.ok ? 1000 : wait.waitMs,
+          error: `paced (${wait.ok ? 'rate' : wait.reason})`,
+          countAttempt: false,
+        };
       } else {
         try {
           finish = await run(item, account);
         } catch (error) {
-          finish = { status: 'retry', retryInMs: backoff(item.attempts), error: (error as Error).message, countAttempt: true };
+          finish = {
+            status: 'retry',
+            retryInMs: backoff(item.attempts),
+            error: (error as Error).message,
+            countAttempt: true,
+          };
         }
       }
     }
     const kept = await deps.repo.finish(item, finish, deps.maxAttempts);
     if (!kept) log.warn('action claim lost before its outcome was recorded (lease expired)');
-    else if (finish.status === 'done' || finish.status === 'gone') log.info('action done', { status: finish.status });
+    else if (finish.status === 'done' || finish.status === 'gone')
+      log.info('action done', { status: finish.status });
     else if (finish.status === 'failed') log.error('action failed', { error: finish.error });
-    else if (finish.status === 'retry' && finish.countAttempt) log.warn('action will be retried', { error: finish.error, retryInMs: finish.retryInMs });
+    else if (finish.status === 'retry' && finish.countAttempt)
+      log.warn('action will be retried', { error: finish.error, retryInMs: finish.retryInMs });
     return finish;
   };
 }

@@ -32,7 +32,7 @@ export class GroupCommitter<T, R> {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
         const results = await this.write(batch.map((b) => b.item));
-        batch.forEach((b, i) => b.resolve(results[i] as R));
+        for (const [i, b] of batch.entries()) b.resolve(results[i] as R);
       } catch (error) {
         for (const b of batch) b.reject(error);
       }

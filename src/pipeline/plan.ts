@@ -21,7 +21,12 @@ export interface PlannedAction {
 }
 
 /** Why nothing may be called for this event, or null when acting for real is allowed. */
-export type DryRunReason = 'DRY_RUN is on' | 'the account has no access token' | 'the account needs re-authorisation' | 'the account is disconnected' | 'test event';
+export type DryRunReason =
+  | 'DRY_RUN is on'
+  | 'the account has no access token'
+  | 'the account needs re-authorisation'
+  | 'the account is disconnected'
+  | 'test event';
 
 const priorityOf: Record<ActionType, number> = {
   delete: 0,
@@ -39,7 +44,11 @@ function typeOf(step: PlannedStep): ActionType {
   return step.type;
 }
 
-export function planActions(decision: Decision, event: InstagramEvent, dryRun: DryRunReason | null): PlannedAction[] {
+export function planActions(
+  decision: Decision,
+  event: InstagramEvent,
+  dryRun: DryRunReason | null,
+): PlannedAction[] {
   const planned: PlannedAction[] = [];
   const add = (steps: readonly PlannedStep[], ruleId: string | null, shadow: boolean, seqBase: number) => {
     steps.forEach((step, i) => {

@@ -7,17 +7,21 @@
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { DecisionRecorder } from '../audit/record.js';
+import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import { type EvaluatePorts, evaluate, type RuleSet } from '../moderation/index.js';
 import type { HandlerResult, InboxHandler } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';
-import type { GraphClient, GraphResult } from '../graph/client.js';
 import { type DryRunReason, planActions } from './plan.js';
 
 /** Reads the text of a mention (the webhook carries ids only): its comment, or the media caption. */
 export type MentionReader = Pick<GraphClient, 'getMentionedComment' | 'getMentionedMedia'>;
 
-async function mentionText(graph: MentionReader, account: AccountCredentials, event: InstagramEvent): Promise<GraphResult<string | null>> {
+async function mentionText(
+  graph: MentionReader,
+  account: AccountCredentials,
+  event: InstagramEvent,
+): Promise<GraphResult<string | null>> {
   if (event.kind === 'mention_comment' && event.commentId) {
     const r = await graph.getMentionedComment(account, event.commentId);
     return r.ok ? { ...r, value: r.value?.text ?? null } : r;
@@ -64,15 +68,31 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxHandler {
       if (!credentials || !deps.mentions) {
         notes.push('mention text not fetched: the account has no access token');
       } else if (account?.status === 'reauth_needed') {
-        return { outcome: 'defer', reason: 'the account needs re-authorisation to read the mention', retryInMs: reauthWaitMs };
+        return {
+          outcome: 'defer',
+          reason: 'the account needs re-authorisation to read the mention',
+          retryInMs: reauthWaitMs,
+        };
       } else {
         const fetched = await mentionText(deps.mentions, credentials, event);
         if (fetched.ok) text = fetched.value;
         else if (fetched.error.kind === 'token') {
-          await deps.accounts.setStatus(event.accountId, fetched.error.account === 'disconnected' ? 'disconnected' : 'reauth_needed', fetched.error.message);
-          return { outcome: 'defer', reason: `reading the mention: ${fetched.error.message}`, retryInMs: reauthWaitMs };
+          await deps.accounts.setStatus(
+            event.accountId,
+            fetched.error.account === 'disconnected' ? 'disconnected' : 'reauth_needed',
+            fetched.error.message,
+          );
+          return {
+            outcome: 'defer',
+            reason: `reading the mention: ${fetched.error.message}`,
+            retryInMs: reauthWaitMs,
+          };
         } else if (fetched.error.kind === 'throttled') {
-          return { outcome: 'defer', reason: `reading the mention: ${fetched.error.message}`, retryInMs: fetched.error.retryAfterMs ?? 60_000 };
+          return {
+            outcome: 'defer',
+            reason: `reading the mention: ${fetched.error.message}`,
+            retryInMs: fetched.error.retryAfterMs ?? 60_000,
+          };
         } else if (fetched.error.retryable || fetched.error.kind === 'unknown') {
           return { outcome: 'retry', error: `reading the mention: ${fetched.error.message}` };
         } else {

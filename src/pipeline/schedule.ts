@@ -26,8 +26,19 @@ export async function sweepAllAccounts(deps: ScheduleDeps, sinceHours: number): 
     if (summary.status !== 'active') continue;
     const account = await deps.accounts.credentials(summary.id);
     if (!account) continue;
-    const result = await sweepAccount({ graph: deps.graph, store: deps.store, account, since: new Date(Date.now() - sinceHours * 3600_000) });
-    deps.logger.info('scheduled sweep', { accountId: summary.id, media: result.media, comments: result.comments, queued: result.queued, errors: result.errors });
+    const result = await sweepAccount({
+      graph: deps.graph,
+      store: deps.store,
+      account,
+      since: new Date(Date.now() - sinceHours * 3600_000),
+    });
+    deps.logger.info('scheduled sweep', {
+      accountId: summary.id,
+      media: result.media,
+      comments: result.comments,
+      queued: result.queued,
+      errors: result.errors,
+    });
     if (result.queued > 0) deps.onQueued?.();
   }
 }
@@ -35,14 +46,25 @@ export async function sweepAllAccounts(deps: ScheduleDeps, sinceHours: number): 
 export async function dailyMaintenance(deps: ScheduleDeps): Promise<void> {
   const refreshed = await refreshTokens(deps.accounts, deps.graph);
   for (const r of refreshed) {
-    if (r.result === 'refreshed' || r.result === 'failed') deps.logger[r.result === 'failed' ? 'error' : 'info']('token refresh', { accountId: r.accountId, result: r.result, detail: r.detail });
+    if (r.result === 'refreshed' || r.result === 'failed')
+      deps.logger[r.result === 'failed' ? 'error' : 'info']('token refresh', {
+        accountId: r.accountId,
+        result: r.result,
+        detail: r.detail,
+      });
   }
   const purged = await deps.cache.purgeExpired();
   if (purged > 0) deps.logger.info('classifier cache purged', { rows: purged });
 }
 
 /** Node: runs `job` every `everyMs` (first run after `firstAfterMs`), never overlapping itself. */
-export function every(name: string, everyMs: number, firstAfterMs: number, job: () => Promise<void>, logger: Logger): () => void {
+export function every(
+  name: string,
+  everyMs: number,
+  firstAfterMs: number,
+  job: () => Promise<void>,
+  logger: Logger,
+): () => void {
   let running = false;
   const run = async () => {
     if (running) return;

@@ -6,8 +6,8 @@
  */
 import type { AccountCredentials } from '../accounts/store.js';
 import type { GraphClient, IgComment, IgMedia } from '../graph/client.js';
-import { dedupeKey } from '../webhook/normalise.js';
 import type { InstagramEvent, MediaProductType } from '../webhook/events.js';
+import { dedupeKey } from '../webhook/normalise.js';
 import type { DeliveryStore } from './ingest.js';
 
 export interface SweepProgress {
@@ -35,7 +35,9 @@ function eventOf(account: AccountCredentials, media: IgMedia, c: IgComment, now:
     parentId: c.parent_id ?? null,
     text: c.text ?? null,
     author: { id: authorId, username: c.from?.username ?? c.username ?? null },
-    fromSelf: authorId === account.id || (!!account.username && (c.from?.username ?? c.username) === account.username),
+    fromSelf:
+      authorId === account.id ||
+      (!!account.username && (c.from?.username ?? c.username) === account.username),
     mediaProductType: productTypes.has(product) ? (product as MediaProductType) : null,
     adId: null,
     sentAt: c.timestamp ? new Date(c.timestamp) : now,
@@ -70,7 +72,10 @@ export async function sweepAccount(input: {
         receivedAt: now,
         requestId: null,
         signedWith: 'sweep',
-        body: JSON.stringify({ sweep: { account: account.id, since: input.since.toISOString() }, comments: batch.map((b) => b.comment) }),
+        body: JSON.stringify({
+          sweep: { account: account.id, since: input.since.toISOString() },
+          comments: batch.map((b) => b.comment),
+        }),
         changes,
       },
     ]);
@@ -98,7 +103,8 @@ export async function sweepAccount(input: {
               errors.push(`replies of comment ${c.id}: ${rpage.error.kind}: ${rpage.error.message}`);
               break;
             }
-            for (const r of rpage.value.items) found.push({ media: m, comment: { ...r, parent_id: r.parent_id ?? c.id } });
+            for (const r of rpage.value.items)
+              found.push({ media: m, comment: { ...r, parent_id: r.parent_id ?? c.id } });
           }
         }
       }

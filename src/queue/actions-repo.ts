@@ -39,9 +39,18 @@ export interface AttemptRecord {
 }
 
 export type Finish =
-  | { readonly status: Extract<ActionStatus, 'done' | 'failed' | 'gone'>; readonly result?: unknown; readonly error?: string }
+  | {
+      readonly status: Extract<ActionStatus, 'done' | 'failed' | 'gone'>;
+      readonly result?: unknown;
+      readonly error?: string;
+    }
   /** Try again after `retryInMs`; `countAttempt: false` for waits that are not the action's fault. */
-  | { readonly status: 'retry'; readonly retryInMs: number; readonly error: string; readonly countAttempt: boolean };
+  | {
+      readonly status: 'retry';
+      readonly retryInMs: number;
+      readonly error: string;
+      readonly countAttempt: boolean;
+    };
 
 export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
   const earlier = alias(actions, 'earlier');
@@ -58,7 +67,13 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
     lastReclaim = Date.now();
     await db
       .update(actions)
-      .set({ status: 'planned', leaseUntil: null, claimToken: null, lastError: 'lease expired (executor stopped?)', updatedAt: sql`now()` })
+      .set({
+        status: 'planned',
+        leaseUntil: null,
+        claimToken: null,
+        lastError: 'lease expired (executor stopped?)',
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(actions.status, 'in_progress'), lt(actions.leaseUntil, sql`now()`)));
   };
 
@@ -78,7 +93,7 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
   return {
     async claim(limit: number, leaseSeconds: number, onlyIds?: readonly string[]): Promise<ActionItem[]> {
       if (reclaimNext || Date.now() - lastReclaim >= reclaimEveryMs) await reclaimExpired();
-    reclaimNext = false;
+      reclaimNext = false;
       const token = crypto.randomUUID();
       const due = db
         .select({ id: actions.id })
@@ -134,12 +149,18 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
     reclaimExpired,
 
     async recordAttempt(item: ActionItem, attempt: AttemptRecord): Promise<void> {
-      await db.insert(actionAttempts).values({ id: crypto.randomUUID(), actionId: item.id, attempt: item.attempts, ...attempt });
+      await db
+        .insert(actionAttempts)
+        .values({ id: crypto.randomUUID(), actionId: item.id, attempt: item.attempts, ...attempt });
     },
 
     /** Records the outcome of a claimed action; false if the claim was lost (lease expired). */
     async finish(item: ActionItem, finish: Finish, maxAttempts: number): Promise<boolean> {
-      const guard = and(eq(actions.id, item.id), eq(actions.claimToken, item.claimToken), eq(actions.status, 'in_progress'));
+      const guard = and(
+        eq(actions.id, item.id),
+        eq(actions.claimToken, item.claimToken),
+        eq(actions.status, 'in_progress'),
+      );
       if (finish.status === 'retry') {
         const outOfAttempts = finish.countAttempt && item.attempts >= maxAttempts;
         const rows = await db

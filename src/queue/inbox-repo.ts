@@ -33,7 +33,12 @@ export interface InboxRepo extends DeliveryStore {
   /** Marks a claimed row done; false if the claim was lost (lease expired and row reclaimed). */
   complete(item: InboxItem): Promise<boolean>;
   /** Records a failed attempt: back to pending after `retryInMs`, or dead when out of attempts. */
-  fail(item: InboxItem, error: string, retryInMs: number, maxAttempts: number): Promise<'retry' | 'dead' | 'lost'>;
+  fail(
+    item: InboxItem,
+    error: string,
+    retryInMs: number,
+    maxAttempts: number,
+  ): Promise<'retry' | 'dead' | 'lost'>;
   /** Puts a claimed row back to wait `retryInMs` without counting the attempt. */
   defer(item: InboxItem, reason: string, retryInMs: number): Promise<boolean>;
   /** Ids of rows that should be (re)dispatched: pending and overdue, or leased past expiry. */
@@ -53,7 +58,13 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
     lastReclaim = Date.now();
     await db
       .update(inbox)
-      .set({ status: 'pending', leaseUntil: null, claimToken: null, lastError: 'lease expired (worker stopped?)', updatedAt: sql`now()` })
+      .set({
+        status: 'pending',
+        leaseUntil: null,
+        claimToken: null,
+        lastError: 'lease expired (worker stopped?)',
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(inbox.status, 'processing'), lt(inbox.leaseUntil, sql`now()`)));
   };
   const toItem = (row: typeof inbox.$inferSelect): InboxItem => ({
@@ -67,7 +78,8 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
     claimToken: row.claimToken ?? '',
   });
 
-  const claimWhere = (extra?: ReturnType<typeof eq>) => and(eq(inbox.status, 'pending'), lte(inbox.nextAttemptAt, sql`now()`), extra);
+  const claimWhere = (extra?: ReturnType<typeof eq>) =>
+    and(eq(inbox.status, 'pending'), lte(inbox.nextAttemptAt, sql`now()`), extra);
 
   const claimRows = async (limit: number, leaseSeconds: number, extra?: ReturnType<typeof eq>) => {
     if (reclaimNext || Date.now() - lastReclaim >= reclaimEveryMs) await reclaimExpired();
@@ -109,7 +121,9 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
               body: d.body,
               changeCount: d.changes.length,
               eventCount: events.length,
-              unhandled: d.changes.flatMap((c) => (c.type === 'unhandled' ? [{ field: c.field, reason: c.reason }] : [])),
+              unhandled: d.changes.flatMap((c) =>
+                c.type === 'unhandled' ? [{ field: c.field, reason: c.reason }] : [],
+              ),
               isTest: events.length > 0 && events.every((c) => c.event.isTest),
             };
           }),
@@ -185,8 +199,16 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
     async complete(item) {
       const rows = await db
         .update(inbox)
-        .set({ status: 'done', processedAt: sql`now()`, leaseUntil: null, claimToken: null, updatedAt: sql`now()` })
-        .where(and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')))
+        .set({
+          status: 'done',
+          processedAt: sql`now()`,
+          leaseUntil: null,
+          claimToken: null,
+          updatedAt: sql`now()`,
+        })
+        .where(
+          and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')),
+        )
         .returning({ id: inbox.id });
       return rows.length === 1;
     },
@@ -203,7 +225,9 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
           claimToken: null,
           updatedAt: sql`now()`,
         })
-        .where(and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')))
+        .where(
+          and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')),
+        )
         .returning({ id: inbox.id });
       if (rows.length === 0) return 'lost';
       return dead ? 'dead' : 'retry';
@@ -221,7 +245,9 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
           claimToken: null,
           updatedAt: sql`now()`,
         })
-        .where(and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')))
+        .where(
+          and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')),
+        )
         .returning({ id: inbox.id });
       return rows.length === 1;
     },
@@ -232,7 +258,10 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
         .from(inbox)
         .where(
           or(
-            and(eq(inbox.status, 'pending'), lte(inbox.nextAttemptAt, sql`now() - make_interval(secs => ${graceSeconds})`)),
+            and(
+              eq(inbox.status, 'pending'),
+              lte(inbox.nextAttemptAt, sql`now() - make_interval(secs => ${graceSeconds})`),
+            ),
             and(eq(inbox.status, 'processing'), lt(inbox.leaseUntil, sql`now()`)),
           ),
         )

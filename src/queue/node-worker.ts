@@ -18,7 +18,11 @@ export interface WorkerPoolOptions {
 
 export type WorkerPool = ClaimLoop;
 
-export function startWorkerPool(repo: InboxRepo, handler: InboxHandler, options: WorkerPoolOptions): WorkerPool {
+export function startWorkerPool(
+  repo: InboxRepo,
+  handler: InboxHandler,
+  options: WorkerPoolOptions,
+): WorkerPool {
   return startClaimLoop({
     name: 'inbox',
     concurrency: options.concurrency,

@@ -38,7 +38,10 @@ export async function processClaimed(
   try {
     result = await handler(item);
   } catch (error) {
-    result = { outcome: 'retry', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    result = {
+      outcome: 'retry',
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    };
   }
   if (result.outcome === 'done') {
     const ok = await repo.complete(item);
@@ -51,9 +54,13 @@ export async function processClaimed(
     return deferred ? { outcome: 'retry', retryInMs: result.retryInMs } : { outcome: 'lost' };
   }
   const maxAttempts = result.outcome === 'dead' ? item.attempts : options.maxAttempts;
-  const delay = result.outcome === 'retry' && result.retryInMs !== undefined ? result.retryInMs : (options.backoff ?? backoffMs)(item.attempts);
+  const delay =
+    result.outcome === 'retry' && result.retryInMs !== undefined
+      ? result.retryInMs
+      : (options.backoff ?? backoffMs)(item.attempts);
   const outcome = await repo.fail(item, result.error, delay, maxAttempts);
   if (outcome === 'dead') log.error('inbox event dead-lettered', { error: result.error });
-  else if (outcome === 'retry') log.warn('inbox event will be retried', { error: result.error, retryInMs: delay });
+  else if (outcome === 'retry')
+    log.warn('inbox event will be retried', { error: result.error, retryInMs: delay });
   return outcome === 'retry' ? { outcome, retryInMs: delay } : { outcome };
 }

@@ -10,10 +10,16 @@ export function answerHandshake(
   query: { mode?: string | undefined; verifyToken?: string | undefined; challenge?: string | undefined },
   expectedToken: string | undefined,
 ): HandshakeResult {
-  if (!expectedToken || query.mode !== 'subscribe' || query.challenge === undefined || query.challenge === '') {
+  if (
+    !expectedToken ||
+    query.mode !== 'subscribe' ||
+    query.challenge === undefined ||
+    query.challenge === ''
+  ) {
     return { ok: false };
   }
-  if (query.verifyToken === undefined || !timingSafeEqualStrings(query.verifyToken, expectedToken)) return { ok: false };
+  if (query.verifyToken === undefined || !timingSafeEqualStrings(query.verifyToken, expectedToken))
+    return { ok: false };
   return { ok: true, challenge: query.challenge };
 }
 

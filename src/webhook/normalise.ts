@@ -9,12 +9,18 @@
  * Anything else (DMs in `messaging[]`, fields we do not moderate, changes missing ids) becomes an
  * "unhandled" change: stored with the delivery, acknowledged, never acted on.
  */
-import type { Envelope } from './payload.js';
+
 import type { EventKind, InstagramEvent, MediaProductType } from './events.js';
+import type { Envelope } from './payload.js';
 
 export type NormalisedChange =
   | { readonly type: 'event'; readonly dedupeKey: string; readonly event: InstagramEvent }
-  | { readonly type: 'unhandled'; readonly object: string; readonly field: string | null; readonly reason: string };
+  | {
+      readonly type: 'unhandled';
+      readonly object: string;
+      readonly field: string | null;
+      readonly reason: string;
+    };
 
 const productTypes = new Set<MediaProductType>(['FEED', 'REELS', 'STORY', 'AD']);
 
@@ -27,7 +33,12 @@ export function normaliseEnvelopes(envelopes: readonly Envelope[], receivedAt: D
 }
 
 function normaliseEntry(object: string, entry: unknown, receivedAt: Date): NormalisedChange[] {
-  const unhandled = (field: string | null, reason: string): NormalisedChange => ({ type: 'unhandled', object, field, reason });
+  const unhandled = (field: string | null, reason: string): NormalisedChange => ({
+    type: 'unhandled',
+    object,
+    field,
+    reason,
+  });
   if (!isRecord(entry)) return [unhandled(null, 'entry is not an object')];
   if (object !== 'instagram') return [unhandled(null, `object "${object}" is not moderated`)];
   const accountId = idOf(entry.id);
@@ -39,7 +50,8 @@ function normaliseEntry(object: string, entry: unknown, receivedAt: Date): Norma
   if (typeof entry.field === 'string') changes.push({ field: entry.field, value: entry.value });
   const results = changes.map((change) => normaliseChange(object, accountId, sentAt, change));
   if (Array.isArray(entry.messaging)) {
-    for (const _ of entry.messaging) results.push(unhandled('messaging', 'direct messages are not moderated'));
+    for (const _ of entry.messaging)
+      results.push(unhandled('messaging', 'direct messages are not moderated'));
   }
   if (results.length === 0) results.push(unhandled(null, 'entry has no changes'));
   return results;
@@ -63,7 +75,8 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
     const parentId = idOf(value.parent_id);
     const authorId = from ? idOf(from.id) : null;
     const kind: EventKind = field === 'live_comments' ? 'live_comment' : parentId ? 'reply' : 'comment';
-    const productType = media && typeof media.media_product_type === 'string' ? media.media_product_type.toUpperCase() : null;
+    const productType =
+      media && typeof media.media_product_type === 'string' ? media.media_product_type.toUpperCase() : null;
     const event: InstagramEvent = {
       kind,
       accountId,
@@ -72,9 +85,16 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
       mediaId: media ? idOf(media.id) : idOf(value.media_id),
       parentId,
       text: typeof value.text === 'string' ? value.text : null,
-      author: from ? { id: authorId, username: typeof from.username === 'string' ? from.username : null } : null,
-      fromSelf: (authorId !== null && authorId === accountId) || (from !== null && from.self_ig_scoped_id !== undefined),
-      mediaProductType: productType && productTypes.has(productType as MediaProductType) ? (productType as MediaProductType) : null,
+      author: from
+        ? { id: authorId, username: typeof from.username === 'string' ? from.username : null }
+        : null,
+      fromSelf:
+        (authorId !== null && authorId === accountId) ||
+        (from !== null && from.self_ig_scoped_id !== undefined),
+      mediaProductType:
+        productType && productTypes.has(productType as MediaProductType)
+          ? (productType as MediaProductType)
+          : null,
       adId: media ? idOf(media.ad_id) : null,
       sentAt,
       isTest,

@@ -10,7 +10,9 @@ export interface Envelope {
   readonly entry: readonly unknown[];
 }
 
-export type EnvelopeResult = { readonly ok: true; readonly envelopes: readonly Envelope[] } | { readonly ok: false; readonly error: string };
+export type EnvelopeResult =
+  | { readonly ok: true; readonly envelopes: readonly Envelope[] }
+  | { readonly ok: false; readonly error: string };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -83,7 +83,7 @@ describe('modbot rules (CLI)', () => {
     expect(zw.out).toContain('strip-invisible');
     // The dm-me rule catches it; the builtin model (enforced at spam >= 0.8) may decide a harsher action.
     expect(zw.out).toMatch(/✔ dm-me \(priority 0, review\): MATCHED/);
-    expect(zw.out).toMatch(/decision:    (review by rule "dm-me"|hide by rule "spam-model")/);
+    expect(zw.out).toMatch(/decision: {4}(review by rule "dm-me"|hide by rule "spam-model")/);
     const mention = await run('explain', 'dm me for passive income', '--kind', 'mention');
     expect(mention.out).toContain('decision:    review by rule "mention-pitch"');
   });

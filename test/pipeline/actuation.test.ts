@@ -71,7 +71,11 @@ afterAll(async () => {
 afterEach(() => fake.clearScript());
 
 async function comment(text: string, opts: { from?: string; username?: string } = {}) {
-  const c = fake.state.addComment(mediaId, { text, fromId: opts.from ?? '6000000000000003', username: opts.username ?? 'some_user' });
+  const c = fake.state.addComment(mediaId, {
+    text,
+    fromId: opts.from ?? '6000000000000003',
+    username: opts.username ?? 'some_user',
+  });
   const body = JSON.stringify({
     object: 'instagram',
     entry: [
@@ -81,7 +85,12 @@ async function comment(text: string, opts: { from?: string; username?: string } 
         changes: [
           {
             field: 'comments',
-            value: { id: c.id, text, from: { id: opts.from ?? '6000000000000003', username: opts.username ?? 'some_user' }, media: { id: mediaId, media_product_type: 'FEED' } },
+            value: {
+              id: c.id,
+              text,
+              from: { id: opts.from ?? '6000000000000003', username: opts.username ?? 'some_user' },
+              media: { id: mediaId, media_product_type: 'FEED' },
+            },
           },
         ],
       },
@@ -92,7 +101,8 @@ async function comment(text: string, opts: { from?: string; username?: string } 
   return { id: c.id, body };
 }
 
-const actionsFor = (commentId: string) => rt.database.db.select().from(actions).where(eq(actions.commentId, commentId)).orderBy(actions.seq);
+const actionsFor = (commentId: string) =>
+  rt.database.db.select().from(actions).where(eq(actions.commentId, commentId)).orderBy(actions.seq);
 
 /** Waits until every action of the comment reached a final state (retries are scheduled later). */
 async function settled(commentId: string) {
@@ -117,7 +127,10 @@ describe('acting on Instagram', () => {
     expect(fake.callsTo('POST', `/${id}`)[0]?.query.hide).toBe('true');
     const [action] = await actionsFor(id);
     expect(action).toMatchObject({ type: 'hide', status: 'done', attempts: 1 });
-    const attempts = await rt.database.db.select().from(actionAttempts).where(eq(actionAttempts.actionId, action?.id ?? ''));
+    const attempts = await rt.database.db
+      .select()
+      .from(actionAttempts)
+      .where(eq(actionAttempts.actionId, action?.id ?? ''));
     expect(attempts).toHaveLength(1);
     expect(attempts[0]?.request).toMatch(new RegExp(`^POST /.*${id}\\?hide=true$`));
     expect(JSON.stringify(attempts)).not.toContain(TOKEN);
@@ -126,20 +139,45 @@ describe('acting on Instagram', () => {
   it('replies before hiding (Meta refuses replies under hidden comments)', async () => {
     const { id } = await comment('check my link in bio');
     await rt.idle();
-    const calls = fake.calls.filter((c) => c.path === `/${id}` || c.path === `/${id}/replies`).map((c) => `${c.method} ${c.path}`);
+    const calls = fake.calls
+      .filter((c) => c.path === `/${id}` || c.path === `/${id}/replies`)
+      .map((c) => `${c.method} ${c.path}`);
     expect(calls).toEqual([`POST /${id}/replies`, `POST /${id}`]);
-    expect(fake.state.repliesBy(ACCOUNT, id).map((r) => r.text)).toEqual(['Hi @some_user, links are not allowed here.']);
+    expect(fake.state.repliesBy(ACCOUNT, id).map((r) => r.text)).toEqual([
+      'Hi @some_user, links are not allowed here.',
+    ]);
     expect(fake.state.comments.get(id)?.hidden).toBe(true);
   });
 
   it('never posts a reply twice when the first answer is lost', async () => {
     const target = fake.state.nextId();
     fake.script({ method: 'POST', path: `/${target}/replies`, fault: { kind: 'apply-then-drop' } });
-    const c = fake.state.addComment(mediaId, { id: target, text: 'check my link please', fromId: '6000000000000009', username: 'other' });
+    const c = fake.state.addComment(mediaId, {
+      id: target,
+      text: 'check my link please',
+      fromId: '6000000000000009',
+      username: 'other',
+    });
     await rt.post(
       JSON.stringify({
         object: 'instagram',
-        entry: [{ id: ACCOUNT, time: 1767225600, changes: [{ field: 'comments', value: { id: c.id, text: c.text, from: { id: '6000000000000009', username: 'other' }, media: { id: mediaId } } }] }],
+        entry: [
+          {
+            id: ACCOUNT,
+            time: 1767225600,
+            changes: [
+              {
+                field: 'comments',
+                value: {
+                  id: c.id,
+                  text: c.text,
+                  from: { id: '6000000000000009', username: 'other' },
+                  media: { id: mediaId },
+                },
+              },
+            ],
+          },
+        ],
       }),
     );
     const [reply, hide] = await settled(c.id);
@@ -155,19 +193,59 @@ describe('acting on Instagram', () => {
     expect(fake.state.comments.get(gone.id)?.deleted).toBe(true);
 
     const target = fake.state.nextId();
-    fake.script({ method: 'DELETE', path: `/${target}`, fault: { kind: 'error', code: 100, subcode: 33, status: 400 } });
-    const c = fake.state.addComment(mediaId, { id: target, text: 'free followers now', fromId: '6000000000000010' });
+    fake.script({
+      method: 'DELETE',
+      path: `/${target}`,
+      fault: { kind: 'error', code: 100, subcode: 33, status: 400 },
+    });
+    const c = fake.state.addComment(mediaId, {
+      id: target,
+      text: 'free followers now',
+      fromId: '6000000000000010',
+    });
     await rt.post(
-      JSON.stringify({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1767225600, changes: [{ field: 'comments', value: { id: c.id, text: c.text, from: { id: '6000000000000010', username: 'x' } } }] }] }),
+      JSON.stringify({
+        object: 'instagram',
+        entry: [
+          {
+            id: ACCOUNT,
+            time: 1767225600,
+            changes: [
+              {
+                field: 'comments',
+                value: { id: c.id, text: c.text, from: { id: '6000000000000010', username: 'x' } },
+              },
+            ],
+          },
+        ],
+      }),
     );
     await rt.idle();
     expect((await actionsFor(c.id))[0]).toMatchObject({ type: 'delete', status: 'gone' });
 
     const flaky = fake.state.nextId();
     fake.script({ method: 'POST', path: `/${flaky}`, times: 2, fault: { kind: 'status', status: 503 } });
-    const f = fake.state.addComment(mediaId, { id: flaky, text: 'passive income daily', fromId: '6000000000000011' });
+    const f = fake.state.addComment(mediaId, {
+      id: flaky,
+      text: 'passive income daily',
+      fromId: '6000000000000011',
+    });
     await rt.post(
-      JSON.stringify({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1767225600, changes: [{ field: 'comments', value: { id: f.id, text: f.text, from: { id: '6000000000000011', username: 'y' } } }] }] }),
+      JSON.stringify({
+        object: 'instagram',
+        entry: [
+          {
+            id: ACCOUNT,
+            time: 1767225600,
+            changes: [
+              {
+                field: 'comments',
+                value: { id: f.id, text: f.text, from: { id: '6000000000000011', username: 'y' } },
+              },
+            ],
+          },
+        ],
+      }),
     );
     expect((await settled(f.id))[0]).toMatchObject({ type: 'hide', status: 'done', attempts: 3 });
     expect(fake.state.comments.get(f.id)?.hidden).toBe(true);
@@ -186,16 +264,22 @@ describe('acting on Instagram', () => {
     // Re-authorised: the token works again and the account is active; the waiting action runs.
     fake.state.expireToken(ACCOUNT, false);
     await rt.accounts.setStatus(ACCOUNT, 'active', null);
-    await rt.database.db.update(actions).set({ nextAttemptAt: new Date() }).where(eq(actions.id, waiting?.id ?? ''));
+    await rt.database.db
+      .update(actions)
+      .set({ nextAttemptAt: new Date() })
+      .where(eq(actions.id, waiting?.id ?? ''));
     rt.actuatorLoop.wake();
     await rt.idle();
     expect((await actionsFor(id))[0]).toMatchObject({ status: 'done' });
     expect(fake.state.comments.get(id)?.hidden).toBe(true);
   });
 
-  it('never acts on the account\'s own comments (our replies come back as webhooks)', async () => {
+  it("never acts on the account's own comments (our replies come back as webhooks)", async () => {
     const before = fake.calls.length;
-    const { id } = await comment('thanks! check my link for the passive income guide', { from: ACCOUNT, username: 'brand' });
+    const { id } = await comment('thanks! check my link for the passive income guide', {
+      from: ACCOUNT,
+      username: 'brand',
+    });
     await rt.idle();
     expect(await actionsFor(id)).toEqual([]);
     expect(fake.calls.slice(before).filter((c) => c.path.includes(id))).toEqual([]);
@@ -207,15 +291,51 @@ describe('acting on Instagram', () => {
     const OTHER = '17841400000000002';
     fake.state.addAccount({ id: OTHER, username: 'other_brand', token: 'other-token-0123456789' });
     const otherMedia = fake.state.addMedia(OTHER).id;
-    await rt.accounts.add({ id: OTHER, username: 'other_brand', loginType: 'instagram', accessToken: 'other-token-0123456789', expiresAt: null });
+    await rt.accounts.add({
+      id: OTHER,
+      username: 'other_brand',
+      loginType: 'instagram',
+      accessToken: 'other-token-0123456789',
+      expiresAt: null,
+    });
 
     const throttled = fake.state.nextId();
-    fake.script({ method: 'POST', path: `/${throttled}`, fault: { kind: 'throttle', code: 80002, regainMinutes: 30 } });
-    const a = fake.state.addComment(mediaId, { id: throttled, text: 'passive income for all', fromId: '6000000000000020' });
-    const b = fake.state.addComment(otherMedia, { text: 'passive income for everyone', fromId: '6000000000000021' });
+    fake.script({
+      method: 'POST',
+      path: `/${throttled}`,
+      fault: { kind: 'throttle', code: 80002, regainMinutes: 30 },
+    });
+    const a = fake.state.addComment(mediaId, {
+      id: throttled,
+      text: 'passive income for all',
+      fromId: '6000000000000020',
+    });
+    const b = fake.state.addComment(otherMedia, {
+      text: 'passive income for everyone',
+      fromId: '6000000000000021',
+    });
     const send = (account: string, c: { id: string; text: string }, media: string) =>
       rt.post(
-        JSON.stringify({ object: 'instagram', entry: [{ id: account, time: 1767225600, changes: [{ field: 'comments', value: { id: c.id, text: c.text, from: { id: '6000000000000020', username: 'z' }, media: { id: media } } }] }] }),
+        JSON.stringify({
+          object: 'instagram',
+          entry: [
+            {
+              id: account,
+              time: 1767225600,
+              changes: [
+                {
+                  field: 'comments',
+                  value: {
+                    id: c.id,
+                    text: c.text,
+                    from: { id: '6000000000000020', username: 'z' },
+                    media: { id: media },
+                  },
+                },
+              ],
+            },
+          ],
+        }),
       );
     await send(ACCOUNT, a, mediaId);
     await rt.idle();
@@ -237,17 +357,42 @@ describe('acting on Instagram', () => {
     const rules = ruleSet();
     const dry = await startTestRuntime({
       rules: () => rules,
-      env: { DRY_RUN: 'true', IG_ACCOUNT_ID: ACCOUNT, IG_ACCESS_TOKEN: TOKEN, GRAPH_API_BASE_URL: fake.baseUrl, INBOX_WORKERS: '1', ACTION_WORKERS: '1' },
+      env: {
+        DRY_RUN: 'true',
+        IG_ACCOUNT_ID: ACCOUNT,
+        IG_ACCESS_TOKEN: TOKEN,
+        GRAPH_API_BASE_URL: fake.baseUrl,
+        INBOX_WORKERS: '1',
+        ACTION_WORKERS: '1',
+      },
     });
     try {
       const before = fake.calls.length;
       const c = fake.state.addComment(mediaId, { text: 'check my link now', fromId: '6000000000000030' });
       await dry.post(
-        JSON.stringify({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1767225600, changes: [{ field: 'comments', value: { id: c.id, text: c.text, from: { id: '6000000000000030', username: 'q' } } }] }] }),
+        JSON.stringify({
+          object: 'instagram',
+          entry: [
+            {
+              id: ACCOUNT,
+              time: 1767225600,
+              changes: [
+                {
+                  field: 'comments',
+                  value: { id: c.id, text: c.text, from: { id: '6000000000000030', username: 'q' } },
+                },
+              ],
+            },
+          ],
+        }),
       );
       await dry.idle();
       expect(fake.calls.length).toBe(before);
-      const rows = await dry.database.db.select().from(actions).where(eq(actions.commentId, c.id)).orderBy(actions.seq);
+      const rows = await dry.database.db
+        .select()
+        .from(actions)
+        .where(eq(actions.commentId, c.id))
+        .orderBy(actions.seq);
       expect(rows.map((r) => [r.type, r.status, r.reason])).toEqual([
         ['reply', 'dry_run', 'DRY_RUN is on'],
         ['hide', 'dry_run', 'DRY_RUN is on'],

@@ -1,10 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderRuleBundle } from '../../scripts/bundle-rules.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { ruleSets } from '../../src/db/schema/rule-sets.js';
 import { loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
-import { renderRuleBundle } from '../../scripts/bundle-rules.js';
-import { readFileSync } from 'node:fs';
 import { commentPayload, startTestRuntime } from '../support/runtime.js';
 
 const rulesYaml = `
@@ -68,7 +68,9 @@ describe('moderating stored events', () => {
       await rt.post(commentPayload([id], { text: 'follow for follow' }));
       await rt.pool.idle();
     }
-    const actions = await Promise.all(['pe-f1', 'pe-f2', 'pe-f3'].map(async (id) => (await decisionFor(id))[0]?.action));
+    const actions = await Promise.all(
+      ['pe-f1', 'pe-f2', 'pe-f3'].map(async (id) => (await decisionFor(id))[0]?.action),
+    );
     expect(actions).toEqual(['allow', 'allow', 'review']);
   });
 
@@ -80,7 +82,7 @@ describe('moderating stored events', () => {
     expect(await rt.database.db.select().from(ruleSets)).toHaveLength(2);
   });
 
-  it('never acts on the account\'s own comments', async () => {
+  it("never acts on the account's own comments", async () => {
     const body = JSON.parse(commentPayload(['pe-self'], { text: 'dm me for the discount code!' }));
     body.entry[0].changes[0].value.from = { id: '17841400000000001', username: 'brand' };
     await rt.post(JSON.stringify(body));

@@ -15,12 +15,24 @@ let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 beforeAll(async () => {
   fake = await startFakeGraph();
   fake.state.addAccount({ id: ACCOUNT, username: 'brand', token: TOKEN });
-  const loaded = loadRuleSet([{ path: 'rules/t.yaml', content: '- id: dm\n  reason: DM pitch\n  when:\n    text contains any: ["dm me"]\n  action: hide\n' }]);
+  const loaded = loadRuleSet([
+    {
+      path: 'rules/t.yaml',
+      content: '- id: dm\n  reason: DM pitch\n  when:\n    text contains any: ["dm me"]\n  action: hide\n',
+    },
+  ]);
   if (!loaded.ok) throw new Error('rules');
   const ruleSet = loaded.ruleSet;
   rt = await startTestRuntime({
     rules: () => ruleSet,
-    env: { DRY_RUN: 'false', IG_ACCOUNT_ID: ACCOUNT, IG_ACCESS_TOKEN: TOKEN, GRAPH_API_BASE_URL: fake.baseUrl, INBOX_WORKERS: '2', ACTION_WORKERS: '1' },
+    env: {
+      DRY_RUN: 'false',
+      IG_ACCOUNT_ID: ACCOUNT,
+      IG_ACCESS_TOKEN: TOKEN,
+      GRAPH_API_BASE_URL: fake.baseUrl,
+      INBOX_WORKERS: '2',
+      ACTION_WORKERS: '1',
+    },
   });
 });
 afterAll(async () => {
@@ -41,24 +53,54 @@ it('moderates comments whose webhooks never arrived, once each, replies included
   const old = fake.state.addMedia(ACCOUNT, { timestamp: new Date(Date.now() - 10 * 86_400_000) });
   const seen = fake.state.addComment(recent.id, { text: 'dm me for promo', fromId: '600001', username: 'a' });
   const missed = fake.state.addComment(recent.id, { text: 'dm me now', fromId: '600002', username: 'b' });
-  const missedReply = fake.state.addComment(recent.id, { text: 'dm me too', parentId: missed.id, fromId: '600003', username: 'c' });
+  const missedReply = fake.state.addComment(recent.id, {
+    text: 'dm me too',
+    parentId: missed.id,
+    fromId: '600003',
+    username: 'c',
+  });
   const harmless = fake.state.addComment(recent.id, { text: 'lovely', fromId: '600004', username: 'd' });
   const tooOld = fake.state.addComment(old.id, { text: 'dm me', fromId: '600005', username: 'e' });
 
   // One comment did arrive by webhook.
   await rt.post(
-    JSON.stringify({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1767225600, changes: [{ field: 'comments', value: { id: seen.id, text: seen.text, from: { id: '600001', username: 'a' }, media: { id: recent.id } } }] }] }),
+    JSON.stringify({
+      object: 'instagram',
+      entry: [
+        {
+          id: ACCOUNT,
+          time: 1767225600,
+          changes: [
+            {
+              field: 'comments',
+              value: {
+                id: seen.id,
+                text: seen.text,
+                from: { id: '600001', username: 'a' },
+                media: { id: recent.id },
+              },
+            },
+          ],
+        },
+      ],
+    }),
   );
   await rt.idle();
 
   const account = await rt.accounts.credentials(ACCOUNT);
-  const result = await sweepAccount({ graph: graphClientFromEnv(rt.env), store: rt.repo, account: account!, since: new Date(Date.now() - 48 * 3600_000) });
+  const result = await sweepAccount({
+    graph: graphClientFromEnv(rt.env),
+    store: rt.repo,
+    account: account!,
+    since: new Date(Date.now() - 48 * 3600_000),
+  });
   expect(result.errors).toEqual([]);
   expect(result).toMatchObject({ media: 1, comments: 4, queued: 3 });
   rt.pool.wake();
   await rt.idle();
 
-  const decided = async (id: string) => rt.database.db.select().from(decisions).where(eq(decisions.commentId, id));
+  const decided = async (id: string) =>
+    rt.database.db.select().from(decisions).where(eq(decisions.commentId, id));
   for (const c of [seen, missed, missedReply, harmless]) expect(await decided(c.id)).toHaveLength(1);
   expect(await decided(tooOld.id)).toHaveLength(0);
   expect((await decided(missedReply.id))[0]).toMatchObject({ kind: 'reply', action: 'hide' });
@@ -66,6 +108,11 @@ it('moderates comments whose webhooks never arrived, once each, replies included
   expect(fake.callsTo('POST', `/${seen.id}`)).toHaveLength(1);
 
   // A second sweep finds nothing new.
-  const again = await sweepAccount({ graph: graphClientFromEnv(rt.env), store: rt.repo, account: account!, since: new Date(Date.now() - 48 * 3600_000) });
+  const again = await sweepAccount({
+    graph: graphClientFromEnv(rt.env),
+    store: rt.repo,
+    account: account!,
+    since: new Date(Date.now() - 48 * 3600_000),
+  });
   expect(again.queued).toBe(0);
 });

@@ -1,11 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inbox } from '../../src/db/schema/inbox.js';
+import { silentLogger } from '../../src/log.js';
 import { backoffMs } from '../../src/queue/backoff.js';
 import type { InboxItem } from '../../src/queue/inbox-repo.js';
-import { processClaimed } from '../../src/queue/process.js';
 import { startWorkerPool } from '../../src/queue/node-worker.js';
-import { silentLogger } from '../../src/log.js';
+import { processClaimed } from '../../src/queue/process.js';
 import { commentPayload, startTestRuntime } from '../support/runtime.js';
 
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -21,7 +21,9 @@ const rowOf = async (commentId: string) => {
 };
 /** Moves a row's clock-dependent columns into the past, so the test need not sleep. */
 const ageRow = (id: number, column: 'lease_until' | 'next_attempt_at') =>
-  rt.database.db.execute(sql`update inbox set ${sql.raw(column)} = now() - interval '1 second' where id = ${id}`);
+  rt.database.db.execute(
+    sql`update inbox set ${sql.raw(column)} = now() - interval '1 second' where id = ${id}`,
+  );
 
 describe('backoffMs', () => {
   it('grows exponentially with jitter and a cap', () => {
@@ -105,20 +107,34 @@ describe('inbox claim, lease and retry', () => {
     await rt.post(commentPayload(['q-later', 'q-never']));
     const later = await rt.repo.claimById((await rowOf('q-later')).id, 60);
     expect(
-      await processClaimed(rt.repo, async () => ({ outcome: 'retry', error: 'throttled', retryInMs: 3_600_000 }), later as InboxItem, {
-        maxAttempts: 5,
-        logger: silentLogger,
-      }),
+      await processClaimed(
+        rt.repo,
+        async () => ({ outcome: 'retry', error: 'throttled', retryInMs: 3_600_000 }),
+        later as InboxItem,
+        {
+          maxAttempts: 5,
+          logger: silentLogger,
+        },
+      ),
     ).toEqual({ outcome: 'retry', retryInMs: 3_600_000 });
     expect((await rowOf('q-later')).nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 3_000_000);
     const never = await rt.repo.claimById((await rowOf('q-never')).id, 60);
     expect(
-      await processClaimed(rt.repo, async () => ({ outcome: 'dead', error: 'permission denied' }), never as InboxItem, {
-        maxAttempts: 5,
-        logger: silentLogger,
-      }),
+      await processClaimed(
+        rt.repo,
+        async () => ({ outcome: 'dead', error: 'permission denied' }),
+        never as InboxItem,
+        {
+          maxAttempts: 5,
+          logger: silentLogger,
+        },
+      ),
     ).toEqual({ outcome: 'dead' });
-    expect(await rowOf('q-never')).toMatchObject({ status: 'dead', lastError: 'permission denied', attempts: 1 });
+    expect(await rowOf('q-never')).toMatchObject({
+      status: 'dead',
+      lastError: 'permission denied',
+      attempts: 1,
+    });
   });
 
   it('the worker pool processes new events after intake wakes it', async () => {

@@ -14,7 +14,9 @@ export interface TestDatabase extends DatabaseHandle {
   readonly testUrl?: string;
 }
 
-export async function openTestDatabase(options: { onQuery?: (query: string) => void } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(
+  options: { onQuery?: (query: string) => void } = {},
+): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   if (url) {
     const template = inject('postgresTemplate');

@@ -11,7 +11,6 @@ import { openPglite } from '../../src/db/pglite.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { adminUrl, templateName, withDatabase } from './pg-names.js';
 
-
 export default async function setup(project: TestProject) {
   const url = process.env.DATABASE_URL;
   if (url) {

@@ -38,14 +38,20 @@ export async function startTestRuntime(
     env,
     database,
     logger: options.logger ?? silentLogger,
-    ...(options.rules ? { rules: options.rules } : { handler: options.handler ?? (async () => ({ outcome: 'done' as const })) }),
+    ...(options.rules
+      ? { rules: options.rules }
+      : { handler: options.handler ?? (async () => ({ outcome: 'done' as const })) }),
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
 
-  const post = async (body: string | Uint8Array<ArrayBuffer>, init: { secret?: string | null; headers?: Record<string, string> } = {}) => {
+  const post = async (
+    body: string | Uint8Array<ArrayBuffer>,
+    init: { secret?: string | null; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
     const secret = init.secret === undefined ? META_SECRET : init.secret;
-    if (secret !== null && headers['x-hub-signature-256'] === undefined) headers['x-hub-signature-256'] = await signBody(body, secret);
+    if (secret !== null && headers['x-hub-signature-256'] === undefined)
+      headers['x-hub-signature-256'] = await signBody(body, secret);
     return runtime.app.request('/webhooks/instagram', { method: 'POST', headers, body });
   };
 

@@ -9,7 +9,10 @@ let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 const queries: string[] = [];
 
 beforeAll(async () => {
-  rt = await startTestRuntime({ env: { WEBHOOK_MAX_BODY_BYTES: '1048576' }, onQuery: (q) => queries.push(q) });
+  rt = await startTestRuntime({
+    env: { WEBHOOK_MAX_BODY_BYTES: '1048576' },
+    onQuery: (q) => queries.push(q),
+  });
 });
 afterAll(() => rt.close());
 
@@ -24,8 +27,17 @@ describe('GET /webhooks/instagram (handshake)', () => {
   });
 
   it('answers 403 for a wrong token or mode', async () => {
-    expect((await rt.app.request('/webhooks/instagram?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1')).status).toBe(403);
-    expect((await rt.app.request(`/webhooks/instagram?hub.mode=x&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(403);
+    expect(
+      (await rt.app.request('/webhooks/instagram?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1'))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await rt.app.request(
+          `/webhooks/instagram?hub.mode=x&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`,
+        )
+      ).status,
+    ).toBe(403);
     expect((await rt.app.request('/webhooks/instagram')).status).toBe(403);
   });
 });
@@ -37,11 +49,22 @@ describe('POST /webhooks/instagram', () => {
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { deliveryId: string; new: number };
     expect(answer.new).toBe(1);
-    const [stored] = await rt.database.db.select().from(deliveries).where(eq(deliveries.id, answer.deliveryId));
+    const [stored] = await rt.database.db
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.id, answer.deliveryId));
     expect(stored?.body).toBe(body);
     expect(stored?.signedWith).toBe('meta');
-    const [row] = await rt.database.db.select().from(inbox).where(eq(inbox.dedupeKey, '17841400000000001:comments:c-store-1'));
-    expect(row).toMatchObject({ status: 'pending', kind: 'comment', commentId: 'c-store-1', deliveryId: answer.deliveryId });
+    const [row] = await rt.database.db
+      .select()
+      .from(inbox)
+      .where(eq(inbox.dedupeKey, '17841400000000001:comments:c-store-1'));
+    expect(row).toMatchObject({
+      status: 'pending',
+      kind: 'comment',
+      commentId: 'c-store-1',
+      deliveryId: answer.deliveryId,
+    });
   });
 
   it('accepts deliveries signed with the Instagram app secret and records it', async () => {
@@ -55,7 +78,8 @@ describe('POST /webhooks/instagram', () => {
   it('makes one inbox row for the same delivery sent three times', async () => {
     const body = commentPayload(['c-dup-1']);
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push((await (await rt.post(body)).json()) as { new: number; duplicates: number });
+    for (let i = 0; i < 3; i++)
+      answers.push((await (await rt.post(body)).json()) as { new: number; duplicates: number });
     expect(answers.map((a) => [a.new, a.duplicates])).toEqual([
       [1, 0],
       [0, 1],
@@ -86,7 +110,18 @@ describe('POST /webhooks/instagram', () => {
   });
 
   it('acknowledges dashboard test events and marks them as tests, never to process', async () => {
-    const res = await rt.post(JSON.stringify({ object: 'instagram', entry: [{ id: '0', time: 1, changes: [{ field: 'comments', value: { id: '1234', text: 'This is an example.' } }] }] }));
+    const res = await rt.post(
+      JSON.stringify({
+        object: 'instagram',
+        entry: [
+          {
+            id: '0',
+            time: 1,
+            changes: [{ field: 'comments', value: { id: '1234', text: 'This is an example.' } }],
+          },
+        ],
+      }),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ new: 0, tests: 1 });
     const [row] = await rt.database.db.select().from(inbox).where(eq(inbox.dedupeKey, '0:comments:1234'));
@@ -95,7 +130,12 @@ describe('POST /webhooks/instagram', () => {
 
   it('stores and acknowledges well-signed deliveries with shapes it does not handle', async () => {
     const before = await rt.counts();
-    const res = await rt.post(JSON.stringify({ object: 'instagram', entry: [{ id: 'acc', messaging: [{ message: { text: 'dm' } }] }] }));
+    const res = await rt.post(
+      JSON.stringify({
+        object: 'instagram',
+        entry: [{ id: 'acc', messaging: [{ message: { text: 'dm' } }] }],
+      }),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ events: 0, unhandled: 1 });
     const after = await rt.counts();
@@ -110,13 +150,31 @@ describe('rejections store nothing', () => {
     ['wrong secret', () => rt.post(valid, { secret: 'not-the-secret' }), 401, 'invalid_signature'],
     [
       'one byte changed after signing',
-      async () => rt.post(valid.replace('great', 'greet'), { headers: { 'x-hub-signature-256': await signBody(valid, 'test_app_secret') } }),
+      async () =>
+        rt.post(valid.replace('great', 'greet'), {
+          headers: { 'x-hub-signature-256': await signBody(valid, 'test_app_secret') },
+        }),
       401,
       'invalid_signature',
     ],
-    ['malformed signature header', () => rt.post(valid, { headers: { 'x-hub-signature-256': 'sha256=zz' } }), 401, 'invalid_signature'],
-    ['wrong content type', () => rt.post(valid, { headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type'],
-    ['no content type', async () => rt.app.request('/webhooks/instagram', { method: 'POST', body: valid }), 415, 'unsupported_media_type'],
+    [
+      'malformed signature header',
+      () => rt.post(valid, { headers: { 'x-hub-signature-256': 'sha256=zz' } }),
+      401,
+      'invalid_signature',
+    ],
+    [
+      'wrong content type',
+      () => rt.post(valid, { headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'no content type',
+      async () => rt.app.request('/webhooks/instagram', { method: 'POST', body: valid }),
+      415,
+      'unsupported_media_type',
+    ],
     ['too large (streamed, no length)', () => rt.post('x'.repeat(1_100_000)), 413, 'payload_too_large'],
     [
       'too large (declared length)',

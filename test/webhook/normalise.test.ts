@@ -17,12 +17,21 @@ describe('parseEnvelope', () => {
     expect(parse('{"object":"instagram","entry":[')).toMatchObject({ ok: false });
     expect(parse('42')).toMatchObject({ ok: false, error: expect.stringContaining('JSON object') });
     expect(parse('{"entry":[]}')).toMatchObject({ ok: false, error: '"object" must be a string' });
-    expect(parse('{"object":"instagram","entry":{}}')).toMatchObject({ ok: false, error: '"entry" must be an array' });
+    expect(parse('{"object":"instagram","entry":{}}')).toMatchObject({
+      ok: false,
+      error: '"entry" must be an array',
+    });
     expect(parse('[]')).toMatchObject({ ok: false });
-    expect(parseEnvelope(new Uint8Array([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false, error: 'body is not valid UTF-8' });
+    expect(parseEnvelope(new Uint8Array([0x7b, 0xff, 0x7d]))).toMatchObject({
+      ok: false,
+      error: 'body is not valid UTF-8',
+    });
   });
   it('accepts the array-wrapped form of the documentation examples', () => {
-    expect(parse('[{"object":"instagram","entry":[]}]')).toMatchObject({ ok: true, envelopes: [{ object: 'instagram' }] });
+    expect(parse('[{"object":"instagram","entry":[]}]')).toMatchObject({
+      ok: true,
+      envelopes: [{ object: 'instagram' }],
+    });
   });
 });
 
@@ -69,9 +78,22 @@ describe('normaliseEnvelopes', () => {
   it('reads the flat entry.field / entry.value form with comment_id (Instagram Login docs)', () => {
     const [change] = events({
       object: 'instagram',
-      entry: [{ id: '1784', time: 1767225600123, field: 'comments', value: { comment_id: '999', text: 'hi', parent_id: '998', media: { id: 'm1' } } }],
+      entry: [
+        {
+          id: '1784',
+          time: 1767225600123,
+          field: 'comments',
+          value: { comment_id: '999', text: 'hi', parent_id: '998', media: { id: 'm1' } },
+        },
+      ],
     });
-    expect(change?.event).toMatchObject({ kind: 'reply', commentId: '999', parentId: '998', mediaId: 'm1', text: 'hi' });
+    expect(change?.event).toMatchObject({
+      kind: 'reply',
+      commentId: '999',
+      parentId: '998',
+      mediaId: 'm1',
+      text: 'hi',
+    });
     // 13 digits: milliseconds.
     expect(change?.event.sentAt.toISOString()).toBe('2026-01-01T00:00:00.123Z');
   });
@@ -84,7 +106,10 @@ describe('normaliseEnvelopes', () => {
           id: 'acc',
           time: 1767225600,
           changes: [
-            { field: 'live_comments', value: { id: 'c1', text: 'wow', from: { id: 'u1', username: 'x' }, media: { id: 'live1' } } },
+            {
+              field: 'live_comments',
+              value: { id: 'c1', text: 'wow', from: { id: 'u1', username: 'x' }, media: { id: 'live1' } },
+            },
             { field: 'mentions', value: { comment_id: 'c2', media_id: 'm2' } },
             { field: 'mentions', value: { media_id: 'm3' } },
           ],
@@ -99,15 +124,21 @@ describe('normaliseEnvelopes', () => {
     expect(out[1]?.event).toMatchObject({ commentId: 'c2', mediaId: 'm2', text: null });
   });
 
-  it('marks the account\'s own comments (loop guard) by id or self_ig_scoped_id', () => {
+  it("marks the account's own comments (loop guard) by id or self_ig_scoped_id", () => {
     const out = events({
       object: 'instagram',
       entry: [
         {
           id: 'acc',
           changes: [
-            { field: 'comments', value: { id: 'a', text: 'thanks!', from: { id: 'acc', username: 'brand' } } },
-            { field: 'comments', value: { id: 'b', text: 'thanks!', from: { id: 'igsid', self_ig_scoped_id: 'x' } } },
+            {
+              field: 'comments',
+              value: { id: 'a', text: 'thanks!', from: { id: 'acc', username: 'brand' } },
+            },
+            {
+              field: 'comments',
+              value: { id: 'b', text: 'thanks!', from: { id: 'igsid', self_ig_scoped_id: 'x' } },
+            },
             { field: 'comments', value: { id: 'c', text: 'hi', from: { id: 'someone' } } },
           ],
         },
@@ -117,7 +148,16 @@ describe('normaliseEnvelopes', () => {
   });
 
   it('marks dashboard test events (entry.id "0") as tests', () => {
-    const [change] = events({ object: 'instagram', entry: [{ id: '0', time: 0, changes: [{ field: 'comments', value: { id: '123', text: 'This is an example.' } }] }] });
+    const [change] = events({
+      object: 'instagram',
+      entry: [
+        {
+          id: '0',
+          time: 0,
+          changes: [{ field: 'comments', value: { id: '123', text: 'This is an example.' } }],
+        },
+      ],
+    });
     expect(change?.event.isTest).toBe(true);
     expect(change?.event.sentAt).toEqual(received);
   });
@@ -127,7 +167,14 @@ describe('normaliseEnvelopes', () => {
       object: 'instagram',
       entry: [
         { id: 'acc', messaging: [{ message: { text: 'hi' } }] },
-        { id: 'acc', changes: [{ field: 'story_insights', value: { impressions: 1 } }, { field: 'comments', value: { text: 'no id' } }, 'junk'] },
+        {
+          id: 'acc',
+          changes: [
+            { field: 'story_insights', value: { impressions: 1 } },
+            { field: 'comments', value: { text: 'no id' } },
+            'junk',
+          ],
+        },
         'not an object',
         { changes: [] },
       ],

@@ -4,7 +4,6 @@ import { applyMigrations } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { adminUrl, withDatabase } from '../support/pg-names.js';
 
-
 export default async function setup(project: TestProject) {
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   // Fixed name, recreated at each run and kept afterwards: dropping it at teardown would cut the

@@ -2,7 +2,15 @@
  * Runs inside workerd: the same webhook contract as on Node, through the Worker's fetch handler,
  * its Queue producer/consumer and its cron sweep, against a real Postgres.
  */
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  env,
+  getQueueResult,
+  SELF,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.js';
@@ -18,13 +26,27 @@ const db = () => openPostgres(bindings.HYPERDRIVE.connectionString, { max: 1, en
 const payload = (commentId: string, text = 'great post') =>
   JSON.stringify({
     object: 'instagram',
-    entry: [{ id: '1784', time: 1767225600, changes: [{ field: 'comments', value: { id: commentId, text, from: { id: 'u1', username: 'someone' }, media: { id: 'm1' } } }] }],
+    entry: [
+      {
+        id: '1784',
+        time: 1767225600,
+        changes: [
+          {
+            field: 'comments',
+            value: { id: commentId, text, from: { id: 'u1', username: 'someone' }, media: { id: 'm1' } },
+          },
+        ],
+      },
+    ],
   });
 
 const post = async (body: string, secret: string | null = 'test_app_secret') =>
   SELF.fetch('https://modbot.example/webhooks/instagram', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(secret ? { 'x-hub-signature-256': await signBody(body, secret) } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(secret ? { 'x-hub-signature-256': await signBody(body, secret) } : {}),
+    },
     body,
   });
 
@@ -41,17 +63,28 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10
 
 describe('webhook contract in workerd', () => {
   it('answers the handshake', async () => {
-    const ok = await SELF.fetch('https://modbot.example/webhooks/instagram?hub.mode=subscribe&hub.verify_token=verify-me-please&hub.challenge=42');
+    const ok = await SELF.fetch(
+      'https://modbot.example/webhooks/instagram?hub.mode=subscribe&hub.verify_token=verify-me-please&hub.challenge=42',
+    );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('42');
-    expect((await SELF.fetch('https://modbot.example/webhooks/instagram?hub.mode=subscribe&hub.verify_token=no&hub.challenge=42')).status).toBe(403);
+    expect(
+      (
+        await SELF.fetch(
+          'https://modbot.example/webhooks/instagram?hub.mode=subscribe&hub.verify_token=no&hub.challenge=42',
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('stores a signed delivery, then the queue consumer processes it', async () => {
     const res = await post(payload('wk-1', 'caf\\u00e9 \\ud83d\\ude0d'));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ new: 1 });
-    const rows = await until(() => rowsFor('wk-1'), (r) => r[0]?.status === 'done');
+    const rows = await until(
+      () => rowsFor('wk-1'),
+      (r) => r[0]?.status === 'done',
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'done', attempts: 1 });
   });
@@ -64,7 +97,10 @@ describe('webhook contract in workerd', () => {
       (
         await SELF.fetch('https://modbot.example/webhooks/instagram', {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-hub-signature-256': await signBody(body, 'test_app_secret') },
+          headers: {
+            'content-type': 'application/json',
+            'x-hub-signature-256': await signBody(body, 'test_app_secret'),
+          },
           body: body.replace('great', 'grate'),
         })
       ).status,
@@ -84,8 +120,13 @@ describe('webhook contract in workerd', () => {
 
   it('the queue consumer acks rows already done and processes due ones', async () => {
     await post(payload('wk-q'));
-    const [row] = await until(() => rowsFor('wk-q'), (r) => r[0]?.status === 'done');
-    const batch = createMessageBatch<InboxMessage>('modbot-inbox', [{ id: 'm1', timestamp: new Date(), attempts: 1, body: { inboxId: row?.id ?? 0 } }]);
+    const [row] = await until(
+      () => rowsFor('wk-q'),
+      (r) => r[0]?.status === 'done',
+    );
+    const batch = createMessageBatch<InboxMessage>('modbot-inbox', [
+      { id: 'm1', timestamp: new Date(), attempts: 1, body: { inboxId: row?.id ?? 0 } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, bindings, ctx);
     const result = await getQueueResult(batch, ctx);
@@ -95,13 +136,21 @@ describe('webhook contract in workerd', () => {
 
   it('the cron sweep re-dispatches a row whose lease expired', async () => {
     await post(payload('wk-lease'));
-    const [row] = await until(() => rowsFor('wk-lease'), (r) => r[0]?.status === 'done');
+    const [row] = await until(
+      () => rowsFor('wk-lease'),
+      (r) => r[0]?.status === 'done',
+    );
     // Pretend a consumer claimed it and died.
-    await db().execute(sql`update inbox set status = 'processing', lease_until = now() - interval '1 second', claim_token = gen_random_uuid() where id = ${row?.id}`);
+    await db().execute(
+      sql`update inbox set status = 'processing', lease_until = now() - interval '1 second', claim_token = gen_random_uuid() where id = ${row?.id}`,
+    );
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: '* * * * *' }), bindings, ctx);
     await waitOnExecutionContext(ctx);
-    const after = await until(() => rowsFor('wk-lease'), (r) => r[0]?.status === 'done');
+    const after = await until(
+      () => rowsFor('wk-lease'),
+      (r) => r[0]?.status === 'done',
+    );
     expect(after[0]).toMatchObject({ status: 'done', attempts: 2 });
   });
 
@@ -114,7 +163,10 @@ describe('webhook contract in workerd', () => {
     expect(found).toHaveLength(1);
     expect(found[0]?.action).toMatch(/hide|delete/);
     expect(found[0]?.firedRules.length).toBeGreaterThan(0);
-    const [set] = await db().select().from(ruleSets).where(eq(ruleSets.hash, found[0]?.ruleSetHash ?? ''));
+    const [set] = await db()
+      .select()
+      .from(ruleSets)
+      .where(eq(ruleSets.hash, found[0]?.ruleSetHash ?? ''));
     expect(set?.files.length).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,27 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
-export const actionTypes = ['hide', 'unhide', 'delete', 'reply', 'mention_reply', 'review', 'comments_off', 'comments_on'] as const;
+export const actionTypes = [
+  'hide',
+  'unhide',
+  'delete',
+  'reply',
+  'mention_reply',
+  'review',
+  'comments_off',
+  'comments_on',
+] as const;
 export type ActionType = (typeof actionTypes)[number];
 
 /**
@@ -9,7 +29,17 @@ export type ActionType = (typeof actionTypes)[number];
  * dry_run (recorded, never called) ; held (review: waits for a person) ;
  * waiting (the account needs re-authorisation; resumes when it is fixed).
  */
-export const actionStatuses = ['planned', 'in_progress', 'done', 'failed', 'gone', 'dry_run', 'held', 'waiting', 'dismissed'] as const;
+export const actionStatuses = [
+  'planned',
+  'in_progress',
+  'done',
+  'failed',
+  'gone',
+  'dry_run',
+  'held',
+  'waiting',
+  'dismissed',
+] as const;
 export type ActionStatus = (typeof actionStatuses)[number];
 
 /**

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /** Postgres full-text vector (audit text search). */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -42,7 +54,9 @@ export const decisions = pgTable(
     /** Set when retention or an erasure replaced text and identifiers with a tombstone (src/audit/erase.ts). */
     redactedAt: timestamp('redacted_at', { withTimezone: true }),
     /** Words of the text as written and normalised, for audit text search (kept by Postgres; empty once redacted). */
-    search: tsvector('search').generatedAlwaysAs(sql`to_tsvector('simple', coalesce(text, '') || ' ' || coalesce(normalised_text, ''))`),
+    search: tsvector('search').generatedAlwaysAs(
+      sql`to_tsvector('simple', coalesce(text, '') || ' ' || coalesce(normalised_text, ''))`,
+    ),
   },
   (t) => [
     uniqueIndex('decisions_inbox_idx').on(t.inboxId),

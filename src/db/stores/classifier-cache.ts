@@ -24,11 +24,17 @@ export class PgClassifierCache implements ClassifierCache {
     await this.db
       .insert(classifierCache)
       .values({ key, result: value, expiresAt })
-      .onConflictDoUpdate({ target: classifierCache.key, set: { result: value, expiresAt, createdAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: classifierCache.key,
+        set: { result: value, expiresAt, createdAt: sql`now()` },
+      });
   }
 
   async purgeExpired(): Promise<number> {
-    const rows = await this.db.delete(classifierCache).where(lt(classifierCache.expiresAt, sql`now()`)).returning({ key: classifierCache.key });
+    const rows = await this.db
+      .delete(classifierCache)
+      .where(lt(classifierCache.expiresAt, sql`now()`))
+      .returning({ key: classifierCache.key });
     return rows.length;
   }
 }
