@@ -4,14 +4,10 @@
  * Uses database time (now()) for leases so several instances agree without synchronised clocks.
  */
 import { and, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
-import { deliveries } from '../db/schema/deliveries.js';
+import { type Database, rowsOf } from '../db/client.js';
 import { inbox } from '../db/schema/inbox.js';
 import type { DeliveryStore, DeliveryToStore, StoredDelivery } from '../pipeline/ingest.js';
 import type { InstagramEvent } from '../webhook/events.js';
-
-/** Rows per INSERT statement: 11 parameters each stays under Postgres's 65,535 limit. */
-const rowsPerStatement = 4000;
 
 export interface InboxItem {
   readonly id: number;
@@ -109,83 +105,91 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
 
   return {
     async storeDeliveries(batch: readonly DeliveryToStore[]): Promise<StoredDelivery[]> {
-      return db.transaction(async (tx) => {
-        await tx.insert(deliveries).values(
-          batch.map((d) => {
-            const events = d.changes.filter((c) => c.type === 'event');
-            return {
-              id: d.id,
-              receivedAt: d.receivedAt,
-              requestId: d.requestId,
-              signedWith: d.signedWith,
-              body: d.body,
-              changeCount: d.changes.length,
-              eventCount: events.length,
-              unhandled: d.changes.flatMap((c) =>
-                c.type === 'unhandled' ? [{ field: c.field, reason: c.reason }] : [],
-              ),
-              isTest: events.length > 0 && events.every((c) => c.event.isTest),
-            };
-          }),
-        );
-        const rows = batch.flatMap((d) =>
-          d.changes.flatMap((c) =>
-            c.type === 'event'
-              ? [
-                  {
-                    deliveryId: d.id,
-                    dedupeKey: c.dedupeKey,
-                    accountId: c.event.accountId,
-                    field: c.event.field,
-                    kind: c.event.kind,
-                    commentId: c.event.commentId,
-                    mediaId: c.event.mediaId,
-                    event: c.event,
-                    isTest: c.event.isTest,
-                    // Test events are kept for the record and never processed.
-                    status: c.event.isTest ? ('skipped' as const) : ('pending' as const),
-                  },
-                ]
-              : [],
+      const deliveryRows = batch.map((d) => {
+        const events = d.changes.filter((c) => c.type === 'event');
+        return {
+          id: d.id,
+          received_at: d.receivedAt.toISOString(),
+          request_id: d.requestId,
+          signed_with: d.signedWith,
+          body: d.body,
+          change_count: d.changes.length,
+          event_count: events.length,
+          unhandled: d.changes.flatMap((c) =>
+            c.type === 'unhandled' ? [{ field: c.field, reason: c.reason }] : [],
           ),
-        );
-        const inserted = new Map<string, number>();
-        for (let i = 0; i < rows.length; i += rowsPerStatement) {
-          const created = await tx
-            .insert(inbox)
-            .values(rows.slice(i, i + rowsPerStatement))
-            .onConflictDoNothing({ target: inbox.dedupeKey })
-            .returning({ id: inbox.id, dedupeKey: inbox.dedupeKey });
-          for (const r of created) inserted.set(r.dedupeKey, r.id);
-        }
-        // Credit each new row to the first delivery in the batch that carried its key.
-        const credited = new Set<string>();
-        return batch.map((d) => {
-          const newInboxIds: number[] = [];
-          let events = 0;
-          let duplicates = 0;
-          let tests = 0;
-          for (const c of d.changes) {
-            if (c.type !== 'event') continue;
-            events++;
-            const id = inserted.get(c.dedupeKey);
-            if (id === undefined || credited.has(c.dedupeKey)) {
-              duplicates++;
-              continue;
-            }
-            credited.add(c.dedupeKey);
-            if (c.event.isTest) tests++;
-            else newInboxIds.push(id);
+          is_test: events.length > 0 && events.every((c) => c.event.isTest),
+        };
+      });
+      const inboxRows = batch.flatMap((d) =>
+        d.changes.flatMap((c) =>
+          c.type === 'event'
+            ? [
+                {
+                  delivery_id: d.id,
+                  dedupe_key: c.dedupeKey,
+                  account_id: c.event.accountId,
+                  field: c.event.field,
+                  kind: c.event.kind,
+                  comment_id: c.event.commentId,
+                  media_id: c.event.mediaId,
+                  event: c.event,
+                  is_test: c.event.isTest,
+                  // Test events are kept for the record and never processed.
+                  status: c.event.isTest ? 'skipped' : 'pending',
+                },
+              ]
+            : [],
+        ),
+      );
+      // One statement, so one round trip and one implicit transaction, whatever the batch size:
+      // the rows travel as two JSON parameters (no 65,535-parameter limit, no per-row SQL to
+      // build). Both inserts commit together or not at all.
+      const created = rowsOf<{ id: number | string; dedupe_key: string }>(
+        await db.execute(sql`
+          with stored_deliveries as (
+            insert into deliveries (id, received_at, request_id, signed_with, body, change_count, event_count, unhandled, is_test)
+            select id, received_at, request_id, signed_with, body, change_count, event_count, unhandled, is_test
+            from jsonb_to_recordset(${JSON.stringify(deliveryRows)}::jsonb) as d(
+              id uuid, received_at timestamptz, request_id text, signed_with text, body text,
+              change_count integer, event_count integer, unhandled jsonb, is_test boolean)
+          )
+          insert into inbox (delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test, status)
+          select delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test, status
+          from jsonb_to_recordset(${JSON.stringify(inboxRows)}::jsonb) as i(
+            delivery_id uuid, dedupe_key text, account_id text, field text, kind text,
+            comment_id text, media_id text, event jsonb, is_test boolean, status text)
+          on conflict (dedupe_key) do nothing
+          returning id, dedupe_key`),
+      );
+      const inserted = new Map<string, number>(created.map((r) => [r.dedupe_key, Number(r.id)]));
+      // Credit each new row to the first delivery in the batch that carried its key.
+      const credited = new Set<string>();
+      return batch.map((d) => {
+        const newInboxIds: number[] = [];
+        let events = 0;
+        let duplicates = 0;
+        let tests = 0;
+        for (const c of d.changes) {
+          if (c.type !== 'event') continue;
+          events++;
+          const id = inserted.get(c.dedupeKey);
+          if (id === undefined || credited.has(c.dedupeKey)) {
+            duplicates++;
+            continue;
           }
-          return {
-            deliveryId: d.id,
-            newInboxIds,
-            events,
-            duplicates,
-            tests,
-            unhandled: d.changes.length - events,
-          };
-        });
+          credited.add(c.dedupeKey);
+          if (c.event.isTest) tests++;
+          else newInboxIds.push(id);
+        }
+        return {
+          deliveryId: d.id,
+          newInboxIds,
+          events,
+          duplicates,
+          tests,
+          unhandled: d.changes.length - events,
+        };
       });
     },
 
