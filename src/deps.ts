@@ -178,6 +178,7 @@ export function actuatorFromEnv(
     ...pacersFromEnv(env),
     logger,
     maxAttempts: env.INBOX_MAX_ATTEMPTS,
+    dryRun: env.DRY_RUN,
   });
 }
 

@@ -38,6 +38,8 @@ export interface ActuatorDeps {
   readonly logger: Logger;
   readonly maxAttempts: number;
   readonly backoff?: (attempt: number) => number;
+  /** DRY_RUN: nothing is called; actions are recorded as what would have been done. */
+  readonly dryRun?: boolean;
 }
 
 const noTokenWaitMs = 15 * 60_000;
@@ -188,13 +190,21 @@ export function createActuator(deps: ActuatorDeps) {
       commentId: item.commentId,
     });
     let finish: Finish;
-    const account = await deps.accounts.credentials(item.accountId);
-    if (!account) {
-      // Planned while the account had a token, which is gone now: wait for a new one.
+    const { summary, credentials: account } = await deps.accounts.lookup(item.accountId);
+    if (deps.dryRun) {
+      // Moderator actions and anything planned before DRY_RUN was turned on: record, never call.
+      finish = { status: 'dry_run', reason: 'DRY_RUN is on' };
+    } else if (!account && summary?.status !== 'reauth_needed') {
+      finish = {
+        status: 'dry_run',
+        reason: summary?.status === 'disconnected' ? 'the account is disconnected' : 'the account has no access token',
+      };
+    } else if (!account) {
+      // The token is broken (already flagged): wait until someone re-authorises the account.
       finish = {
         status: 'retry',
         retryInMs: noTokenWaitMs,
-        error: 'the account has no usable access token',
+        error: 'the account needs re-authorisation',
         countAttempt: false,
       };
     } else {
@@ -223,6 +233,7 @@ export function createActuator(deps: ActuatorDeps) {
     }
     const kept = await deps.repo.finish(item, finish, deps.maxAttempts);
     if (!kept) log.warn('action claim lost before its outcome was recorded (lease expired)');
+    else if (finish.status === 'dry_run') log.info('action not called (dry run)', { reason: finish.reason });
     else if (finish.status === 'done' || finish.status === 'gone')
       log.info('action done', { status: finish.status });
     else if (finish.status === 'failed') log.error('action failed', { error: finish.error });

@@ -44,6 +44,8 @@ export type Finish =
       readonly result?: unknown;
       readonly error?: string;
     }
+  /** Not called: recorded as what would have been done, and why. */
+  | { readonly status: 'dry_run'; readonly reason: string }
   /** Try again after `retryInMs`; `countAttempt: false` for waits that are not the action's fault. */
   | {
       readonly status: 'retry';
@@ -183,8 +185,9 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
         .update(actions)
         .set({
           status: finish.status,
-          result: finish.result ?? null,
-          lastError: finish.error?.slice(0, 2000) ?? null,
+          ...(finish.status === 'dry_run'
+            ? { reason: finish.reason }
+            : { result: finish.result ?? null, lastError: finish.error?.slice(0, 2000) ?? null }),
           leaseUntil: null,
           claimToken: null,
           completedAt: sql`now()`,

@@ -397,6 +397,22 @@ describe('acting on Instagram', () => {
         ['reply', 'dry_run', 'DRY_RUN is on'],
         ['hide', 'dry_run', 'DRY_RUN is on'],
       ]);
+
+      // A moderator's action in dry run is recorded as what would have been done, never called.
+      const moderatorActionId = crypto.randomUUID();
+      await dry.database.db.insert(actions).values({
+        id: moderatorActionId,
+        accountId: ACCOUNT,
+        commentId: c.id,
+        type: 'hide',
+        actor: 'moderator:alice',
+        priority: -10,
+      });
+      dry.actuatorLoop.wake();
+      await dry.idle();
+      const [moderated] = await dry.database.db.select().from(actions).where(eq(actions.id, moderatorActionId));
+      expect(moderated).toMatchObject({ status: 'dry_run', reason: 'DRY_RUN is on' });
+      expect(fake.calls.length).toBe(before);
     } finally {
       await dry.close();
     }
