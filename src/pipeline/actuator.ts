@@ -197,7 +197,10 @@ export function createActuator(deps: ActuatorDeps) {
     } else if (!account && summary?.status !== 'reauth_needed') {
       finish = {
         status: 'dry_run',
-        reason: summary?.status === 'disconnected' ? 'the account is disconnected' : 'the account has no access token',
+        reason:
+          summary?.status === 'disconnected'
+            ? 'the account is disconnected'
+            : 'the account has no access token',
       };
     } else if (!account) {
       // The token is broken (already flagged): wait until someone re-authorises the account.

@@ -410,7 +410,10 @@ describe('acting on Instagram', () => {
       });
       dry.actuatorLoop.wake();
       await dry.idle();
-      const [moderated] = await dry.database.db.select().from(actions).where(eq(actions.id, moderatorActionId));
+      const [moderated] = await dry.database.db
+        .select()
+        .from(actions)
+        .where(eq(actions.id, moderatorActionId));
       expect(moderated).toMatchObject({ status: 'dry_run', reason: 'DRY_RUN is on' });
       expect(fake.calls.length).toBe(before);
     } finally {
