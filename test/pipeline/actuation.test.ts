@@ -9,7 +9,7 @@ import { actionAttempts, actions } from '../../src/db/schema/actions.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
-import { startTestRuntime } from '../support/runtime.js';
+import { commentWebhook, startTestRuntime } from '../support/runtime.js';
 
 const rulesYaml = `
 - id: scam-hide
@@ -76,26 +76,16 @@ async function comment(text: string, opts: { from?: string; username?: string } 
     fromId: opts.from ?? '6000000000000003',
     username: opts.username ?? 'some_user',
   });
-  const body = JSON.stringify({
-    object: 'instagram',
-    entry: [
-      {
-        id: ACCOUNT,
-        time: Math.floor(Date.now() / 1000),
-        changes: [
-          {
-            field: 'comments',
-            value: {
-              id: c.id,
-              text,
-              from: { id: opts.from ?? '6000000000000003', username: opts.username ?? 'some_user' },
-              media: { id: mediaId, media_product_type: 'FEED' },
-            },
-          },
-        ],
-      },
-    ],
-  });
+  const body = commentWebhook(
+    ACCOUNT,
+    {
+      id: c.id,
+      text,
+      from: { id: opts.from ?? '6000000000000003', username: opts.username ?? 'some_user' },
+      media: { id: mediaId, media_product_type: 'FEED' },
+    },
+    Math.floor(Date.now() / 1000),
+  );
   const res = await rt.post(body);
   expect(res.status).toBe(200);
   return { id: c.id, body };
@@ -159,25 +149,11 @@ describe('acting on Instagram', () => {
       username: 'other',
     });
     await rt.post(
-      JSON.stringify({
-        object: 'instagram',
-        entry: [
-          {
-            id: ACCOUNT,
-            time: 1767225600,
-            changes: [
-              {
-                field: 'comments',
-                value: {
-                  id: c.id,
-                  text: c.text,
-                  from: { id: '6000000000000009', username: 'other' },
-                  media: { id: mediaId },
-                },
-              },
-            ],
-          },
-        ],
+      commentWebhook(ACCOUNT, {
+        id: c.id,
+        text: c.text,
+        from: { id: '6000000000000009', username: 'other' },
+        media: { id: mediaId },
       }),
     );
     const [reply, hide] = await settled(c.id);
@@ -204,21 +180,7 @@ describe('acting on Instagram', () => {
       fromId: '6000000000000010',
     });
     await rt.post(
-      JSON.stringify({
-        object: 'instagram',
-        entry: [
-          {
-            id: ACCOUNT,
-            time: 1767225600,
-            changes: [
-              {
-                field: 'comments',
-                value: { id: c.id, text: c.text, from: { id: '6000000000000010', username: 'x' } },
-              },
-            ],
-          },
-        ],
-      }),
+      commentWebhook(ACCOUNT, { id: c.id, text: c.text, from: { id: '6000000000000010', username: 'x' } }),
     );
     await rt.idle();
     expect((await actionsFor(c.id))[0]).toMatchObject({ type: 'delete', status: 'gone' });
@@ -231,21 +193,7 @@ describe('acting on Instagram', () => {
       fromId: '6000000000000011',
     });
     await rt.post(
-      JSON.stringify({
-        object: 'instagram',
-        entry: [
-          {
-            id: ACCOUNT,
-            time: 1767225600,
-            changes: [
-              {
-                field: 'comments',
-                value: { id: f.id, text: f.text, from: { id: '6000000000000011', username: 'y' } },
-              },
-            ],
-          },
-        ],
-      }),
+      commentWebhook(ACCOUNT, { id: f.id, text: f.text, from: { id: '6000000000000011', username: 'y' } }),
     );
     expect((await settled(f.id))[0]).toMatchObject({ type: 'hide', status: 'done', attempts: 3 });
     expect(fake.state.comments.get(f.id)?.hidden).toBe(true);
@@ -316,25 +264,11 @@ describe('acting on Instagram', () => {
     });
     const send = (account: string, c: { id: string; text: string }, media: string) =>
       rt.post(
-        JSON.stringify({
-          object: 'instagram',
-          entry: [
-            {
-              id: account,
-              time: 1767225600,
-              changes: [
-                {
-                  field: 'comments',
-                  value: {
-                    id: c.id,
-                    text: c.text,
-                    from: { id: '6000000000000020', username: 'z' },
-                    media: { id: media },
-                  },
-                },
-              ],
-            },
-          ],
+        commentWebhook(account, {
+          id: c.id,
+          text: c.text,
+          from: { id: '6000000000000020', username: 'z' },
+          media: { id: media },
         }),
       );
     await send(ACCOUNT, a, mediaId);
@@ -370,21 +304,7 @@ describe('acting on Instagram', () => {
       const before = fake.calls.length;
       const c = fake.state.addComment(mediaId, { text: 'check my link now', fromId: '6000000000000030' });
       await dry.post(
-        JSON.stringify({
-          object: 'instagram',
-          entry: [
-            {
-              id: ACCOUNT,
-              time: 1767225600,
-              changes: [
-                {
-                  field: 'comments',
-                  value: { id: c.id, text: c.text, from: { id: '6000000000000030', username: 'q' } },
-                },
-              ],
-            },
-          ],
-        }),
+        commentWebhook(ACCOUNT, { id: c.id, text: c.text, from: { id: '6000000000000030', username: 'q' } }),
       );
       await dry.idle();
       expect(fake.calls.length).toBe(before);

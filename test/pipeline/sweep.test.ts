@@ -5,7 +5,7 @@ import { graphClientFromEnv } from '../../src/deps.js';
 import { loadRuleSet } from '../../src/moderation/index.js';
 import { parseSince, sweepAccount } from '../../src/pipeline/sweep.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
-import { startTestRuntime } from '../support/runtime.js';
+import { commentWebhook, startTestRuntime } from '../support/runtime.js';
 
 const ACCOUNT = '17841400000000077';
 const TOKEN = 'sweep-token-123456';
@@ -64,25 +64,11 @@ it('moderates comments whose webhooks never arrived, once each, replies included
 
   // One comment did arrive by webhook.
   await rt.post(
-    JSON.stringify({
-      object: 'instagram',
-      entry: [
-        {
-          id: ACCOUNT,
-          time: 1767225600,
-          changes: [
-            {
-              field: 'comments',
-              value: {
-                id: seen.id,
-                text: seen.text,
-                from: { id: '600001', username: 'a' },
-                media: { id: recent.id },
-              },
-            },
-          ],
-        },
-      ],
+    commentWebhook(ACCOUNT, {
+      id: seen.id,
+      text: seen.text,
+      from: { id: '600001', username: 'a' },
+      media: { id: recent.id },
     }),
   );
   await rt.idle();

@@ -98,3 +98,11 @@ export function commentPayload(
     ],
   });
 }
+
+/** A `comments` webhook body for one comment, as Meta sends it (`value` is the change's value). */
+export function commentWebhook(account: string, value: Record<string, unknown>, time = 1767225600): string {
+  return JSON.stringify({
+    object: 'instagram',
+    entry: [{ id: account, time, changes: [{ field: 'comments', value }] }],
+  });
+}
