@@ -11,6 +11,20 @@ export interface Hit {
   readonly end: number;
 }
 
+/** The dense table's size limit in cells (4 bytes each): 16 MB; bigger automata use the Map form. */
+const DENSE_MAX_CELLS = 4_000_000;
+
+interface Dense {
+  /** Code unit → character class (0: in no pattern). */
+  readonly classOf: Uint16Array;
+  readonly classes: number;
+  /** state * classes + class → next state, failure links followed. */
+  readonly delta: Int32Array;
+  readonly outStart: Int32Array;
+  readonly outIds: Int32Array;
+  readonly lengths: Int32Array;
+}
+
 export class Automaton {
   /** Per state: code unit → next state. */
   private readonly next: Array<Map<number, number>> = [new Map()];
@@ -19,6 +33,7 @@ export class Automaton {
   private out: Array<number[] | undefined> = [undefined];
   private readonly lengths: number[] = [];
   private built = false;
+  private dense: Dense | null = null;
 
   /** Adds a pattern and returns its id (ids are dense, in insertion order). */
   add(pattern: string): number {
@@ -71,8 +86,50 @@ export class Automaton {
       }
     }
     this.fail = fail;
+    this.buildDense(queue);
     this.built = true;
     return this;
+  }
+
+  /**
+   * The dense form: code units used by any pattern get a small class number (0 for every other
+   * unit: no pattern goes through it, so it leads back to the root), and every state gets a full
+   * row of next states with the failure links already followed. Searching is then one table
+   * read per code unit. Skipped (the Map form is used) when the table would be too big.
+   */
+  private buildDense(bfsOrder: readonly number[]): void {
+    const classOf = new Uint16Array(65536);
+    let classes = 1;
+    for (const transitions of this.next) {
+      for (const code of transitions.keys()) if (classOf[code] === 0) classOf[code] = classes++;
+    }
+    const states = this.next.length;
+    if (classes > 65535 || states * classes > DENSE_MAX_CELLS) return;
+    const delta = new Int32Array(states * classes);
+    // Root: its own transitions, every other class stays at the root (0).
+    for (const [code, to] of this.next[0] as Map<number, number>) delta[classOf[code] as number] = to;
+    // Breadth-first, so a state's failure row is complete before the state's own row is built.
+    for (const state of bfsOrder) {
+      const row = state * classes;
+      const failRow = (this.fail[state] as number) * classes;
+      delta.copyWithin(row, failRow, failRow + classes);
+      for (const [code, to] of this.next[state] as Map<number, number>)
+        delta[row + (classOf[code] as number)] = to;
+    }
+    // Outputs as one flat array: state s has patterns outIds[outStart[s] .. outStart[s + 1]).
+    const outStart = new Int32Array(states + 1);
+    let total = 0;
+    for (let s = 0; s < states; s++) {
+      outStart[s] = total;
+      total += this.out[s]?.length ?? 0;
+    }
+    outStart[states] = total;
+    const outIds = new Int32Array(total);
+    for (let s = 0; s < states; s++) {
+      const o = this.out[s];
+      if (o) outIds.set(o, outStart[s] as number);
+    }
+    this.dense = { classOf, classes, delta, outStart, outIds, lengths: Int32Array.from(this.lengths) };
   }
 
   /**
@@ -81,27 +138,28 @@ export class Automaton {
    */
   searchInto(text: string, out: number[]): void {
     if (!this.built) throw new Error('Automaton not built');
-    const next = this.next;
-    const fail = this.fail;
-    const outputs = this.out;
-    const lengths = this.lengths;
+    if (this.lengths.length === 0) return;
+    const dense = this.dense;
+    if (dense === null) {
+      this.search(text, (p, start, end) => {
+        out.push(p, start, end);
+      });
+      return;
+    }
+    const { classOf, classes, delta, outStart, outIds, lengths } = dense;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      let to = (next[state] as Map<number, number>).get(code);
-      while (to === undefined && state !== 0) {
-        state = fail[state] as number;
-        to = (next[state] as Map<number, number>).get(code);
-      }
-      state = to ?? 0;
-      const hits = outputs[state];
-      if (hits !== undefined) {
-        for (const p of hits) out.push(p, i + 1 - (lengths[p] as number), i + 1);
+      state = delta[state * classes + (classOf[text.charCodeAt(i)] as number)] as number;
+      const from = outStart[state] as number;
+      const to = outStart[state + 1] as number;
+      for (let k = from; k < to; k++) {
+        const p = outIds[k] as number;
+        out.push(p, i + 1 - (lengths[p] as number), i + 1);
       }
     }
   }
 
-  /** Every occurrence of every pattern in `text`. */
+  /** Every occurrence of every pattern in `text` (the Map form; `searchInto` is the fast one). */
   search(text: string, onHit: (pattern: number, start: number, end: number) => void): void {
     if (!this.built) throw new Error('Automaton not built');
     const next = this.next;
