@@ -172,12 +172,12 @@ class Context {
   private normalHits: HitTable | undefined;
   private rawHits: HitTable | undefined;
   private hashCache: string | undefined;
+  private startedAt: Date | undefined;
   readonly resolved = new Map<number, Resolved>();
   readonly leafValues: number[];
-  readonly classifierCalls = new Map<
-    string,
-    Promise<{ result: ClassifierResult } | { error: { code: string; message: string } }>
-  >();
+  readonly classifierCalls = new Map<string, Promise<ClassifierOutcome>>();
+  /** Calls answered without waiting (no classifier configured under that name). */
+  readonly classifierSettled = new Map<string, ClassifierOutcome>();
   readonly classifierLog: ClassifierCall[] = [];
   readonly notes: string[] = [];
   /** While tracing: the rule's final status, to say why a dear condition was not asked. */
@@ -187,6 +187,7 @@ class Context {
 
   constructor(
     readonly ruleSet: RuleSet,
+    readonly plan: Plan,
     readonly event: InstagramEvent,
     readonly text: string,
     readonly ports: EvaluatePorts,
@@ -199,6 +200,12 @@ class Context {
   get normalised(): Normalised {
     if (this.normalisedCache === undefined) this.normalisedCache = normaliseDetailed(this.text);
     return this.normalisedCache;
+  }
+
+  /** The time of this evaluation when the ports give no clock: one Date for every query. */
+  clock(): Date {
+    if (this.startedAt === undefined) this.startedAt = new Date();
+    return this.startedAt;
   }
 
   get textHash(): string {
@@ -225,6 +232,8 @@ class Context {
     const flags = new Map<number, number>();
     const automaton = raw ? this.ruleSet.rawAutomaton : this.ruleSet.automaton;
     const info = raw ? this.ruleSet.patternInfo.raw : this.ruleSet.patternInfo.normal;
+    const leavesOf = raw ? this.plan.rawPatternLeaves : this.plan.patternLeaves;
+    const leafValues = this.leafValues;
     const len = text.length;
     const hits = HITS;
     hits.length = 0;
@@ -256,6 +265,12 @@ class Context {
       const previous = flags.get(p);
       const merged = (previous ?? 0) | f;
       if (merged !== previous) flags.set(p, merged);
+      // "Any of" term conditions this hit satisfies are true: one pass for all of them.
+      const leaves = leavesOf[p];
+      if (leaves !== undefined) {
+        for (let k = 0; k < leaves.length; k += 2)
+          if ((f & (leaves[k + 1] as number)) !== 0) leafValues[leaves[k] as number] = TRUE;
+      }
     }
     return { text, flags };
   }
@@ -480,6 +495,13 @@ function evalLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context, want: boole
   // Cheap leaves are pure for one comment: each is computed once, whatever the passes.
   const cached = ctx.leafValues[node.id];
   if (cached !== UNSET && cached !== undefined) return bool(cached === TRUE);
+  if (leaf.kind === 'terms' && isAnyOfTerms(leaf)) {
+    // Scanning the text marks every "any of" term condition a hit satisfies (Context.search).
+    ctx.hits(leaf.raw);
+    if (ctx.leafValues[node.id] === TRUE) return R_TRUE;
+    ctx.leafValues[node.id] = FALSE;
+    return R_FALSE;
+  }
   const r = evalCheapLeaf(leaf, ctx, false);
   ctx.leafValues[node.id] = r.value ? TRUE : FALSE;
   return r;
@@ -579,7 +601,13 @@ function callKey(use: string, question: string | null): string {
   return `${use}\u0000${question ?? ''}`;
 }
 
-async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<void> {
+/**
+ * Asks one dear condition. Answers what it can at once (no counter, unknown author, no
+ * classifier configured) and returns null; otherwise returns a promise settled once the answer
+ * is recorded in `ctx.resolved` (it never rejects; a classifier that throws instead of
+ * returning a promise throws here, and the evaluation rejects, as it always did).
+ */
+function askLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<void> | null {
   const leaf = node.leaf;
   if (leaf.kind === 'repetition') {
     const counter = ctx.ports.repetition;
@@ -589,67 +617,88 @@ async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): P
         detail: 'not evaluated (no repetition counter configured)',
         fallback: null,
       });
-      return;
+      return null;
     }
     const authorId =
       leaf.scope === 'author' ? (ctx.event.author?.id ?? ctx.event.author?.username ?? null) : null;
     if (leaf.scope === 'author' && authorId === null) {
       ctx.resolved.set(node.id, { value: false, detail: 'unknown author', fallback: null });
-      return;
+      return null;
     }
-    try {
-      const previous = await counter.count({
-        accountId: ctx.event.accountId,
-        authorId,
-        textHash: ctx.textHash,
-        windowSeconds: leaf.windowSeconds,
-        now: ctx.ports.now ? ctx.ports.now() : new Date(),
-      });
-      const times = previous + 1;
-      ctx.resolved.set(node.id, {
-        value: times >= leaf.times,
-        detail: `seen ${times} time${times === 1 ? '' : 's'} ${leaf.scope === 'author' ? 'from this author' : 'on this account'} within ${leaf.windowSeconds}s (at least ${leaf.times})`,
-        fallback: null,
-      });
-    } catch (e) {
+    const failed = (e: unknown): void => {
       ctx.notes.push(`repetition count failed: ${(e as Error).message}`);
       ctx.resolved.set(node.id, {
         value: false,
         detail: `repetition count failed: ${(e as Error).message}`,
         fallback: null,
       });
+    };
+    let counted: Promise<number>;
+    try {
+      counted = Promise.resolve(
+        counter.count({
+          accountId: ctx.event.accountId,
+          authorId,
+          textHash: ctx.textHash,
+          windowSeconds: leaf.windowSeconds,
+          now: ctx.ports.now ? ctx.ports.now() : ctx.clock(),
+        }),
+      );
+    } catch (e) {
+      failed(e);
+      return null;
     }
-    return;
+    return counted.then((previous) => {
+      const times = previous + 1;
+      ctx.resolved.set(node.id, {
+        value: times >= leaf.times,
+        detail: `seen ${times} time${times === 1 ? '' : 's'} ${leaf.scope === 'author' ? 'from this author' : 'on this account'} within ${leaf.windowSeconds}s (at least ${leaf.times})`,
+        fallback: null,
+      });
+    }, failed);
   }
-  if (leaf.kind !== 'classifier') return;
+  if (leaf.kind !== 'classifier') return null;
   const key = callKey(leaf.use, leaf.question);
+  const settled = ctx.classifierSettled.get(key);
+  if (settled) {
+    applyClassifier(node, leaf, settled, ctx);
+    return null;
+  }
   let call = ctx.classifierCalls.get(key);
   if (!call) {
     const classifier = getClassifier(ctx.ports, leaf.use);
     if (!classifier) {
-      call = Promise.resolve({
+      const outcome: ClassifierOutcome = {
         error: { code: 'not_configured', message: `no classifier configured for "${leaf.use}"` },
+      };
+      ctx.classifierSettled.set(key, outcome);
+      ctx.classifierLog.push({
+        classifier: leaf.use,
+        question: leaf.question,
+        result: null,
+        error: outcome.error,
       });
-    } else {
-      call = classifier
-        .classify({
-          text: ctx.text,
-          normalisedText: ctx.normalised.text,
-          ...(leaf.question ? { question: leaf.question } : {}),
-        })
-        .then(
-          (result) => ({ result }),
-          (e: unknown) => ({
-            error: {
-              code:
-                typeof e === 'object' && e !== null && 'code' in e
-                  ? String((e as { code: unknown }).code)
-                  : 'error',
-              message: e instanceof Error ? e.message : String(e),
-            },
-          }),
-        );
+      applyClassifier(node, leaf, outcome, ctx);
+      return null;
     }
+    call = classifier
+      .classify({
+        text: ctx.text,
+        normalisedText: ctx.normalised.text,
+        ...(leaf.question ? { question: leaf.question } : {}),
+      })
+      .then(
+        (result): ClassifierOutcome => ({ result }),
+        (e: unknown): ClassifierOutcome => ({
+          error: {
+            code:
+              typeof e === 'object' && e !== null && 'code' in e
+                ? String((e as { code: unknown }).code)
+                : 'error',
+            message: e instanceof Error ? e.message : String(e),
+          },
+        }),
+      );
     ctx.classifierCalls.set(key, call);
     void call.then((r) =>
       ctx.classifierLog.push({
@@ -660,7 +709,17 @@ async function resolveLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): P
       }),
     );
   }
-  const outcome = await call;
+  return call.then((outcome) => applyClassifier(node, leaf, outcome, ctx));
+}
+
+type ClassifierOutcome = { result: ClassifierResult } | { error: { code: string; message: string } };
+
+function applyClassifier(
+  node: Extract<CNode, { t: 'leaf' }>,
+  leaf: Extract<Leaf, { kind: 'classifier' }>,
+  outcome: ClassifierOutcome,
+  ctx: Context,
+): void {
   if ('error' in outcome) {
     const value = leaf.fallback !== 'allow';
     const reason =
@@ -761,6 +820,60 @@ function plan(
   return { action, steps };
 }
 
+/**
+ * What the evaluator derives once per rule set, never per comment: each rule's severity (and
+ * with its classifier fallbacks) and, per automaton pattern, the "any of" term conditions a hit
+ * of that pattern satisfies.
+ */
+interface Plan {
+  readonly severity: readonly number[];
+  readonly dearSeverity: readonly number[];
+  /** Pattern id → [leaf id, flag needed, leaf id, flag needed, ...]. */
+  readonly patternLeaves: ReadonlyArray<readonly number[] | undefined>;
+  readonly rawPatternLeaves: ReadonlyArray<readonly number[] | undefined>;
+}
+
+const plans = new WeakMap<RuleSet, Plan>();
+
+/** `text contains any` (and starts/ends with, substring): true as soon as one term is found. */
+function isAnyOfTerms(leaf: Extract<Leaf, { kind: 'terms' }>): boolean {
+  return !leaf.all && leaf.mode !== 'exact';
+}
+
+function modeFlag(mode: 'word' | 'substring' | 'start' | 'end'): number {
+  return mode === 'word' ? F_WORD : mode === 'substring' ? F_ANY : mode === 'start' ? F_START : F_END;
+}
+
+function planOf(ruleSet: RuleSet): Plan {
+  const cached = plans.get(ruleSet);
+  if (cached) return cached;
+  const patternLeaves: number[][] = [];
+  const rawPatternLeaves: number[][] = [];
+  const walk = (n: CNode): void => {
+    if (n.t === 'leaf') {
+      const leaf = n.leaf;
+      if (leaf.kind !== 'terms' || leaf.all || leaf.mode === 'exact') return;
+      const table = leaf.raw ? rawPatternLeaves : patternLeaves;
+      const need = modeFlag(leaf.mode);
+      for (const p of leaf.byPattern.keys()) {
+        const list = table[p];
+        if (list) list.push(n.id, need);
+        else table[p] = [n.id, need];
+      }
+    } else if (n.t === 'not') walk(n.child);
+    else for (const c of n.children) walk(c);
+  };
+  for (const r of ruleSet.rules) walk(r.when);
+  const plan: Plan = {
+    severity: ruleSet.rules.map((r) => ruleSeverity(r.actions)),
+    dearSeverity: ruleSet.rules.map((r) => Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks))),
+    patternLeaves,
+    rawPatternLeaves,
+  };
+  plans.set(ruleSet, plan);
+  return plan;
+}
+
 /** Decides what to do with one comment. */
 export function evaluate(
   ruleSet: RuleSet,
@@ -770,7 +883,9 @@ export function evaluate(
 ): Promise<Decision> {
   const event = input.event;
   const text = input.text ?? event.text ?? '';
-  const ctx = new Context(ruleSet, event, text, ports);
+  let plan = planOf(ruleSet);
+  if (ruleSet.scoped) plan = scopedPlan(ruleSet, plan, event.accountId);
+  const ctx = new Context(ruleSet, plan, event, text, ports);
   if (event.fromSelf || event.isTest)
     return Promise.resolve(skipped(ctx, event.fromSelf ? 'own_comment' : 'test_event'));
 
@@ -787,7 +902,26 @@ export function evaluate(
   }
   // The common case is fully synchronous: no database or classifier condition was needed.
   if (undecided === 0) return Promise.resolve(finish(ctx, rules, status, options));
-  return resolveDear(ctx, rules, status).then(() => finish(ctx, rules, status, options));
+  // Dear conditions: only what a port must answer asynchronously is awaited.
+  try {
+    const waiting = resolveDear(ctx, rules, status, 1);
+    if (waiting !== null) return waiting.then(() => finish(ctx, rules, status, options));
+    return Promise.resolve(finish(ctx, rules, status, options));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** The plan's per-rule arrays for the rules that apply to one account (in rule-set order). */
+function scopedPlan(ruleSet: RuleSet, plan: Plan, accountId: string): Plan {
+  const severity: number[] = [];
+  const dearSeverity: number[] = [];
+  ruleSet.rules.forEach((r, i) => {
+    if (r.accounts !== null && !r.accounts.has(accountId)) return;
+    severity.push(plan.severity[i] as number);
+    dearSeverity.push(plan.dearSeverity[i] as number);
+  });
+  return { ...plan, severity, dearSeverity };
 }
 
 function skipped(ctx: Context, reason: 'own_comment' | 'test_event'): Decision {
@@ -808,49 +942,108 @@ function skipped(ctx: Context, reason: 'own_comment' | 'test_event'): Decision {
   };
 }
 
-/** Asks dearer conditions tier by tier, only for rules still undecided that could matter. */
-async function resolveDear(
+/**
+ * Asks dearer conditions tier by tier, only for rules still undecided that could matter.
+ * Returns null when every answer came at once, else a promise of the remaining tiers.
+ */
+function resolveDear(
   ctx: Context,
   rules: readonly CompiledRule[],
   status: Array<boolean | undefined>,
-): Promise<void> {
-  let undecided = 1;
-  for (let tier = 1; tier <= 3 && undecided > 0; tier++) {
-    let best: Rank | null = null;
+  fromTier: number,
+): Promise<unknown> | null {
+  const { severity, dearSeverity } = ctx.plan;
+  for (let tier = fromTier; tier <= 3; tier++) {
+    // The enforce rule that would win so far.
+    let best = -1;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i] as CompiledRule;
       if (r.mode !== 'enforce' || status[i] !== true) continue;
-      const cand = { priority: r.priority, severity: ruleSeverity(r.actions), order: r.order };
-      if (!best || outrank(cand, best)) best = cand;
+      if (best < 0) {
+        best = i;
+        continue;
+      }
+      const b = rules[best] as CompiledRule;
+      if (outranks(r.priority, severity[i] as number, r.order, b.priority, severity[best] as number, b.order))
+        best = i;
     }
     const worth: number[] = [];
     for (let i = 0; i < rules.length; i++) {
       if (status[i] !== undefined) continue;
       const r = rules[i] as CompiledRule;
-      const severity = Math.max(ruleSeverity(r.actions), ruleSeverity(r.fallbacks));
+      if (r.mode === 'shadow' || best < 0) {
+        worth.push(i);
+        continue;
+      }
+      const b = rules[best] as CompiledRule;
       if (
-        r.mode === 'shadow' ||
-        best === null ||
-        outrank({ priority: r.priority, severity, order: r.order }, best)
+        outranks(
+          r.priority,
+          dearSeverity[i] as number,
+          r.order,
+          b.priority,
+          severity[best] as number,
+          b.order,
+        )
       )
         worth.push(i);
     }
-    if (worth.length === 0) break;
+    if (worth.length === 0) return null;
     const pending = new Map<number, Pending>();
     ctx.pending = pending;
     for (const i of worth) evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
     ctx.pending = null;
-    const asks: Array<Promise<void>> = [];
-    for (const p of pending.values()) if (p.node.tier === tier) asks.push(resolveLeaf(p.node, ctx));
-    if (asks.length === 1) await asks[0];
-    else if (asks.length > 1) await Promise.all(asks);
-    undecided = 0;
-    for (const i of worth) {
-      const v = evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
-      if (v === undefined) undecided++;
-      status[i] = v;
+    const waits: Array<Promise<void>> = [];
+    for (const p of pending.values()) {
+      if (p.node.tier !== tier) continue;
+      let w: Promise<void> | null;
+      try {
+        w = askLeaf(p.node, ctx);
+      } catch (e) {
+        // A port that throws instead of rejecting: the other asks still go out, then it rejects.
+        w = Promise.reject(e);
+      }
+      if (w !== null) waits.push(w);
     }
+    if (waits.length > 0) {
+      const next = tier + 1;
+      const all = waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits);
+      return all.then(() =>
+        reevaluate(ctx, rules, status, worth) > 0 ? resolveDear(ctx, rules, status, next) : null,
+      );
+    }
+    if (reevaluate(ctx, rules, status, worth) === 0) return null;
   }
+  return null;
+}
+
+/** Evaluates the given rules again with the answers so far; returns how many stay undecided. */
+function reevaluate(
+  ctx: Context,
+  rules: readonly CompiledRule[],
+  status: Array<boolean | undefined>,
+  worth: readonly number[],
+): number {
+  let undecided = 0;
+  for (const i of worth) {
+    const v = evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
+    if (v === undefined) undecided++;
+    status[i] = v;
+  }
+  return undecided;
+}
+
+function outranks(
+  priority: number,
+  severity: number,
+  order: number,
+  otherPriority: number,
+  otherSeverity: number,
+  otherOrder: number,
+): boolean {
+  if (priority !== otherPriority) return priority > otherPriority;
+  if (severity !== otherSeverity) return severity > otherSeverity;
+  return order < otherOrder;
 }
 
 function finish(
