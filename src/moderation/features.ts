@@ -50,8 +50,10 @@ const EMOJI =
 const MAYBE_EMOJI = /[\u00A9-\uFFFF]/;
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: joiners and modifiers are removed one by one on purpose
 const VISIBLE = /[^\s\u200d\ufe0e\ufe0f\p{M}\u{1F3FB}-\u{1F3FF}]/gu;
-const UPPER = /\p{Lu}/gu;
-const LOWER = /\p{Ll}/gu;
+const IS_UPPER = /^\p{Lu}$/u;
+const IS_LOWER = /^\p{Ll}$/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, control characters included
+const NON_ASCII = /[^\x00-\x7F]/;
 
 export interface Link {
   readonly url: string;
@@ -100,6 +102,22 @@ export function extractHashtags(entityText: string): string[] {
   return [...entityText.matchAll(HASHTAG)].map((m) => m[1] ?? '');
 }
 
+const CASE_NONE = 0;
+const CASE_UPPER = 1;
+const CASE_LOWER = 2;
+const caseCache = new Map<number, number>();
+
+/** Upper case (\p{Lu}), lower case (\p{Ll}) or neither, for one code point; cached. */
+function letterCase(codePoint: number): number {
+  let k = caseCache.get(codePoint);
+  if (k === undefined) {
+    const ch = String.fromCodePoint(codePoint);
+    k = IS_UPPER.test(ch) ? CASE_UPPER : IS_LOWER.test(ch) ? CASE_LOWER : CASE_NONE;
+    if (caseCache.size < 50_000) caseCache.set(codePoint, k);
+  }
+  return k;
+}
+
 function count(re: RegExp, text: string): number {
   let n = 0;
   re.lastIndex = 0;
@@ -130,9 +148,9 @@ export class TextFeatures {
     if (this.cachedVisibleText === undefined) {
       const capped = this.raw.length > MAX_TEXT_LENGTH ? this.raw.slice(0, MAX_TEXT_LENGTH) : this.raw;
       // Keep the zero-width joiner here: it glues emoji sequences (👨‍👩‍👧) into one emoji.
-      this.cachedVisibleText = stripInvisible(capped.replaceAll('\u200D', '\uE000'))
-        .replaceAll('\uE000', '\u200D')
-        .trim();
+      this.cachedVisibleText = NON_ASCII.test(capped)
+        ? stripInvisible(capped.replaceAll('\u200D', '\uE000')).replaceAll('\uE000', '\u200D').trim()
+        : capped.trim();
     }
     return this.cachedVisibleText;
   }
@@ -177,8 +195,19 @@ export class TextFeatures {
   /** Length in characters (code points) of the visible text. */
   get length(): number {
     if (this.cachedLength === undefined) {
-      let n = 0;
-      for (const _ of this.visibleText) n++;
+      // Code units less surrogate pairs: what iterating the string by code point counts.
+      const text = this.visibleText;
+      let n = text.length;
+      for (let i = 0; i < text.length - 1; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff) {
+          const d = text.charCodeAt(i + 1);
+          if (d >= 0xdc00 && d <= 0xdfff) {
+            n--;
+            i++;
+          }
+        }
+      }
       this.cachedLength = n;
     }
     return this.cachedLength;
@@ -187,9 +216,31 @@ export class TextFeatures {
   /** Share of capital letters among cased letters; 0 when there are fewer than 5 letters. */
   get capitalsShare(): number {
     if (this.cachedCaps === undefined) {
-      const text = this.visibleText.normalize('NFKC');
-      const upper = count(UPPER, text);
-      this.cachedCaps = { upper, letters: upper + count(LOWER, text) };
+      const visible = this.visibleText;
+      // Plain ASCII: NFKC changes nothing.
+      const text = NON_ASCII.test(visible) ? visible.normalize('NFKC') : visible;
+      let upper = 0;
+      let lower = 0;
+      // Code point by code point, as /\p{Lu}/gu and /\p{Ll}/gu count (a lone surrogate is neither).
+      for (let i = 0; i < text.length; i++) {
+        let c = text.charCodeAt(i);
+        if (c < 0x80) {
+          if (c >= 65 && c <= 90) upper++;
+          else if (c >= 97 && c <= 122) lower++;
+          continue;
+        }
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+          const d = text.charCodeAt(i + 1);
+          if (d >= 0xdc00 && d <= 0xdfff) {
+            c = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+            i++;
+          }
+        }
+        const k = letterCase(c);
+        if (k === CASE_UPPER) upper++;
+        else if (k === CASE_LOWER) lower++;
+      }
+      this.cachedCaps = { upper, letters: upper + lower };
     }
     return this.cachedCaps.letters < 5 ? 0 : this.cachedCaps.upper / this.cachedCaps.letters;
   }

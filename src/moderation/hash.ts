@@ -27,7 +27,15 @@ export function sha256Hex(input: string | Uint8Array): string {
   if (typeof input === 'string') {
     // UTF-8 is at most 3 bytes per UTF-16 code unit; reserve room for the padding too.
     if (input.length * 3 + 72 > scratch.length) scratch = new Uint8Array(input.length * 3 + 72);
-    length = encoder.encodeInto(input, scratch).written;
+    // ASCII is its own UTF-8: copied directly, the encoder only for the rest.
+    const n = input.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = input.charCodeAt(i);
+      if (c >= 0x80) break;
+      scratch[i] = c;
+    }
+    length = i === n ? n : i + encoder.encodeInto(input.slice(i), scratch.subarray(i)).written;
   } else {
     if (input.length + 72 > scratch.length) scratch = new Uint8Array(input.length + 72);
     scratch.set(input);

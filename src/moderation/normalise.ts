@@ -197,13 +197,17 @@ const MAYBE_SPACED = /(?:^|[ .\-_*])[^ .\-_*][ .\-_*]{1,3}[^ .\-_*](?:[ .\-_*]|$
 export function squeezeRepeats(text: string): string {
   let out = '';
   let last = 0;
-  for (let i = 1; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch === text[i - 1] && isLetter(ch)) {
+  const n = text.length;
+  // Compared as UTF-16 code units, as one-unit strings were: a lone surrogate is no letter.
+  let previous = n > 0 ? text.charCodeAt(0) : -1;
+  for (let i = 1; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === previous && (c < 0x80 ? (c | 0x20) >= 97 && (c | 0x20) <= 122 : isLetter(text[i] as string))) {
       out += text.slice(last, i);
-      while (i + 1 < text.length && text[i + 1] === ch) i++;
+      while (i + 1 < n && text.charCodeAt(i + 1) === c) i++;
       last = i + 1;
     }
+    previous = c;
   }
   return last === 0 ? text : out + text.slice(last);
 }
@@ -287,12 +291,17 @@ export interface Normalised {
 /** The full pipeline, with the joined-word spans the matcher needs. */
 export function normaliseDetailed(text: string): Normalised {
   let out = text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
-  out = nfkc(out);
-  out = stripInvisible(out);
-  out = lowerCase(out);
-  out = confusableSkeleton(out);
-  out = lowerCase(out);
-  out = foldDiacritics(out);
+  if (NON_ASCII.test(out)) {
+    out = nfkc(out);
+    out = stripInvisible(out);
+    out = lowerCase(out);
+    out = confusableSkeleton(out);
+    out = lowerCase(out);
+    out = foldDiacritics(out);
+  } else {
+    // Plain ASCII: NFKC, invisible characters, look-alikes and diacritics change nothing.
+    out = lowerCase(out);
+  }
   const entity = out;
   out = foldLeet(out);
   const forRegex = collapseWhitespace(out);
