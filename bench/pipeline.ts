@@ -94,6 +94,7 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
       return { id, body, signature: await signBody(body, SECRET) };
     }),
   );
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const inFlight: Promise<unknown>[] = [];
   for (let i = 0; i < total; i++) {
@@ -120,6 +121,9 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
   const deadline = performance.now() + 120_000;
   while (issued.size < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const sendSeconds = (performance.now() - start) / 1000;
+  // Node CPU (intake, decisions, actuator, and the in-process fake Graph API and load generator).
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMsPerEvent = Math.round(((cpu.user + cpu.system) / 1000 / total) * 1000) / 1000;
   const latencies = [...received]
     .flatMap(([id, t]) => (issued.has(id) ? [(issued.get(id) as number) - t] : []))
     .sort((a, b) => a - b);
@@ -184,6 +188,7 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
         rejected: rejected.length,
         receivedToGraphCallMs: { p50, p99, max: percentile(latencies, 100) },
         baselineIntakeAckMs: { p50: percentile(acked, 50), p99: percentile(acked, 99) },
+        nodeCpuMsPerEvent: cpuMsPerEvent,
       },
       drain: {
         events: backlog,

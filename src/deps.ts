@@ -25,7 +25,7 @@ import { createActionsRepo } from './queue/actions-repo.js';
 import { type ClaimLoop, startClaimLoop } from './queue/claim-loop.js';
 import { createInboxRepo, type InboxRepo } from './queue/inbox-repo.js';
 import { startWorkerPool, type WorkerPool } from './queue/node-worker.js';
-import type { InboxHandler } from './queue/process.js';
+import { type InboxBatchHandler, type InboxHandler, inTurn } from './queue/process.js';
 import { type SigningSecret, signingSecrets } from './webhook/verify.js';
 
 export interface NodeRuntime {
@@ -66,20 +66,23 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   const actuatorLoop = startClaimLoop({
     name: 'actuator',
     concurrency: env.ACTION_WORKERS,
+    batchSize: env.ACTION_BATCH_SIZE,
     pollMs: env.INBOX_POLL_MS,
     logger,
-    claim: () => actionsRepo.claim(1, env.INBOX_LEASE_SECONDS),
-    process: actuator,
+    claim: () => actionsRepo.claim(env.ACTION_BATCH_SIZE, env.INBOX_LEASE_SECONDS),
+    // Actions of one claim run side by side (the claim never holds two of the same decision).
+    process: (items) => Promise.all(items.map(actuator)),
   });
-  const handler =
-    options.handler ??
-    moderationHandler(env, database, logger, options.rules, {
-      accounts,
-      graph,
-      onActionsPlanned: () => actuatorLoop.wake(),
-    });
+  const handler = options.handler
+    ? inTurn(options.handler)
+    : moderationHandler(env, database, logger, options.rules, {
+        accounts,
+        graph,
+        onActionsPlanned: () => actuatorLoop.wake(),
+      });
   const pool = startWorkerPool(repo, handler, {
     concurrency: env.INBOX_WORKERS,
+    batchSize: env.INBOX_BATCH_SIZE,
     leaseSeconds: env.INBOX_LEASE_SECONDS,
     maxAttempts: env.INBOX_MAX_ATTEMPTS,
     pollMs: env.INBOX_POLL_MS,
@@ -135,6 +138,7 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
 
 export function accountStoreFromEnv(env: Env, database: DatabaseHandle): AccountStore {
   return createAccountStore(database.db, {
+    lookupCacheMs: 1000,
     encryptionKey: env.MODBOT_ENCRYPTION_KEY,
     envAccount: envAccountFrom(env),
   });
@@ -217,15 +221,13 @@ export function moderationHandler(
     graph: GraphClient;
     onActionsPlanned?: (actionIds: readonly string[]) => void;
   },
-): InboxHandler {
+): InboxBatchHandler {
   if (!rules) throw new Error('buildNodeRuntime needs `rules` (or an explicit `handler`)');
   return createProcessEvent({
     rules,
-    ports: {
-      classifiers: classifiersFromEnv(env, database),
-      repetition: new PgRepetitionCounter(database.db),
-    },
-    recordDecision: createDecisionRecorder(database.db),
+    ports: { classifiers: classifiersFromEnv(env, database) },
+    repetition: new PgRepetitionCounter(database.db),
+    recordDecisions: createDecisionRecorder(database.db),
     accounts: io.accounts,
     mentions: io.graph,
     dryRun: env.DRY_RUN,

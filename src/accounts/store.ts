@@ -61,9 +61,19 @@ export interface AccountStore {
 
 export function createAccountStore(
   db: Database,
-  options: { encryptionKey?: string | undefined; envAccount?: EnvAccount | null } = {},
+  options: {
+    encryptionKey?: string | undefined;
+    envAccount?: EnvAccount | null;
+    /**
+     * How long `lookup` may answer from memory (every event and action looks its account up).
+     * This store's own writes take effect at once; changes made elsewhere (the CLI, another
+     * instance, Meta's deauthorize callback) within this many milliseconds. 0: always ask.
+     */
+    lookupCacheMs?: number;
+  } = {},
 ): AccountStore {
   const env = options.envAccount ?? null;
+  const cacheMs = options.lookupCacheMs ?? 0;
   const key = () => parseEncryptionKey(options.encryptionKey);
 
   const summary = (row: typeof accounts.$inferSelect): AccountSummary => ({
@@ -113,11 +123,31 @@ export function createAccountStore(
     };
   };
 
-  const lookup = async (id: string) => {
+  const read = async (id: string) => {
     await ready();
     const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
     return { summary: row ? summary(row) : null, credentials: await credentialsOf(id, row) };
   };
+  type Lookup = Awaited<ReturnType<typeof read>>;
+  // Lookups in flight are shared; answers are kept `cacheMs`.
+  const cache = new Map<string, { at: number; answer: Promise<Lookup> }>();
+  const lookup = (id: string): Promise<Lookup> => {
+    const hit = cache.get(id);
+    if (hit && Date.now() - hit.at < cacheMs) return hit.answer;
+    const answer = read(id);
+    cache.set(id, { at: Date.now(), answer });
+    answer.then(
+      () => {
+        if (cacheMs <= 0 && cache.get(id)?.answer === answer) cache.delete(id);
+      },
+      () => {
+        if (cache.get(id)?.answer === answer) cache.delete(id);
+      },
+    );
+    return answer;
+  };
+  /** After a write: the next lookup reads it. */
+  const forget = (id: string) => cache.delete(id);
 
   return {
     async list() {
@@ -160,9 +190,11 @@ export function createAccountStore(
             updatedAt: sql`now()`,
           },
         });
+      forget(input.id);
     },
     async remove(id) {
       const rows = await db.delete(accounts).where(eq(accounts.id, id)).returning({ id: accounts.id });
+      forget(id);
       return rows.length > 0;
     },
     async setToken(id, accessToken, expiresAt) {
@@ -177,6 +209,7 @@ export function createAccountStore(
           updatedAt: sql`now()`,
         })
         .where(eq(accounts.id, id));
+      forget(id);
     },
     async setStatus(id, status, reason) {
       await ready();
@@ -184,10 +217,12 @@ export function createAccountStore(
         .update(accounts)
         .set({ status, statusReason: reason, updatedAt: sql`now()` })
         .where(eq(accounts.id, id));
+      forget(id);
     },
     async pause(id, until) {
       await ready();
       await db.update(accounts).set({ pausedUntil: until, updatedAt: sql`now()` }).where(eq(accounts.id, id));
+      forget(id);
     },
   };
 }

@@ -1,12 +1,13 @@
 /**
- * Writes a decision to the audit log together with the rule set that made it (stored once per
- * hash) and its planned actions (the outbox), in one transaction: intent is recorded before
- * anything is called. A decision for an inbox row that already has one is not written again; the
- * existing one is returned, so a reclaimed or retried event never gets two decisions.
+ * Writes decisions to the audit log together with the rule set that made them (stored once per
+ * hash) and their planned actions (the outbox): intent is recorded before anything is called.
+ * A batch of decisions is ONE statement (one round trip, one implicit transaction): the rows
+ * travel as JSON parameters, the decisions and their actions commit together or not at all.
+ * A decision for an inbox row that already has one is not written again; the existing one is
+ * returned, so a reclaimed or retried event never gets two decisions.
  */
-import { eq } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
-import { actions } from '../db/schema/actions.js';
+import { inArray, sql } from 'drizzle-orm';
+import { type Database, rowsOf } from '../db/client.js';
 import { decisions } from '../db/schema/decisions.js';
 import { ruleSets } from '../db/schema/rule-sets.js';
 import { type Decision, type RuleSet, textHash } from '../moderation/index.js';
@@ -32,82 +33,133 @@ export interface RecordedDecision {
   readonly plannedActionIds: readonly string[];
 }
 
-export function createDecisionRecorder(db: Database) {
+/** Records decisions (results in input order); one statement whatever the batch size. */
+export type DecisionRecorder = (inputs: readonly DecisionToRecord[]) => Promise<RecordedDecision[]>;
+
+export function createDecisionRecorder(db: Database): DecisionRecorder {
   const knownRuleSets = new Set<string>();
 
-  return async function recordDecision(input: DecisionToRecord): Promise<RecordedDecision> {
-    const { decision, event, ruleSet } = input;
-    const id = crypto.randomUUID();
-    const recorded = await db.transaction(async (tx): Promise<RecordedDecision> => {
-      if (!knownRuleSets.has(ruleSet.hash)) {
-        await tx
-          .insert(ruleSets)
-          .values({
-            hash: ruleSet.hash,
-            files: ruleSet.files.map((f) => ({ path: f.path, content: f.content })),
-          })
-          .onConflictDoNothing();
-      }
+  const storeRuleSets = async (inputs: readonly DecisionToRecord[]) => {
+    const fresh = new Map<string, RuleSet>();
+    for (const { ruleSet } of inputs) if (!knownRuleSets.has(ruleSet.hash)) fresh.set(ruleSet.hash, ruleSet);
+    if (fresh.size === 0) return;
+    await db
+      .insert(ruleSets)
+      .values(
+        [...fresh.values()].map((r) => ({
+          hash: r.hash,
+          files: r.files.map((f) => ({ path: f.path, content: f.content })),
+        })),
+      )
+      .onConflictDoNothing();
+    for (const hash of fresh.keys()) knownRuleSets.add(hash);
+  };
+
+  return async function recordDecisions(inputs) {
+    if (inputs.length === 0) return [];
+    await storeRuleSets(inputs);
+    const decisionRows = inputs.map((input) => {
+      const { decision, event } = input;
       const { rules: _explainOnly, ...detail } = decision;
-      const inserted = await tx
-        .insert(decisions)
-        .values({
-          id,
-          inboxId: input.inboxId,
-          accountId: event.accountId,
-          kind: event.kind,
-          commentId: event.commentId,
-          mediaId: event.mediaId,
-          authorId: event.author?.id ?? null,
-          authorUsername: event.author?.username ?? null,
-          text: input.text,
-          normalisedText: decision.normalisedText,
-          textHash: textHash(decision.normalisedText),
-          ruleSetHash: ruleSet.hash,
-          outcome: decision.outcome,
-          action: decision.action,
-          decidingRule: decision.decidingRule,
-          firedRules: decision.fired.map((r) => r.ruleId),
-          detail,
-          steps: decision.steps,
-          dryRun: input.dryRun,
-          durationMs: Math.round(input.durationMs),
-        })
-        .onConflictDoNothing({ target: decisions.inboxId })
-        .returning({ id: decisions.id });
-      if (inserted.length === 0) {
-        const [existing] = await tx
-          .select({ id: decisions.id })
-          .from(decisions)
-          .where(eq(decisions.inboxId, input.inboxId));
-        return { id: existing?.id ?? id, created: false, plannedActionIds: [] };
-      }
-      const rows = input.actions.map((a) => ({
+      return {
         id: crypto.randomUUID(),
-        decisionId: id,
-        inboxId: input.inboxId,
-        accountId: event.accountId,
+        inbox_id: input.inboxId,
+        account_id: event.accountId,
+        kind: event.kind,
+        comment_id: event.commentId,
+        media_id: event.mediaId,
+        author_id: event.author?.id ?? null,
+        author_username: event.author?.username ?? null,
+        text: input.text,
+        normalised_text: decision.normalisedText,
+        text_hash: textHash(decision.normalisedText),
+        rule_set_hash: input.ruleSet.hash,
+        outcome: decision.outcome,
+        action: decision.action,
+        deciding_rule: decision.decidingRule,
+        fired_rules: decision.fired.map((r) => r.ruleId),
+        detail,
+        steps: decision.steps,
+        dry_run: input.dryRun,
+        duration_ms: Math.round(input.durationMs),
+      };
+    });
+    const actionRows = inputs.flatMap((input, i) =>
+      input.actions.map((a) => ({
+        id: crypto.randomUUID(),
+        decision_id: decisionRows[i]?.id,
+        inbox_id: input.inboxId,
+        account_id: input.event.accountId,
         // Instagram takes replies on top-level comments only: a reply to a reply goes under its parent.
-        commentId: a.type === 'reply' && event.parentId ? event.parentId : event.commentId,
-        mediaId: event.mediaId,
+        comment_id: a.type === 'reply' && input.event.parentId ? input.event.parentId : input.event.commentId,
+        media_id: input.event.mediaId,
         type: a.type,
         message: a.message,
         seq: a.seq,
         priority: a.priority,
-        ruleId: a.ruleId,
+        rule_id: a.ruleId,
         status: a.status,
         reason: a.reason,
-      }));
-      if (rows.length > 0) await tx.insert(actions).values(rows);
+      })),
+    );
+    // Actions are inserted only for decisions that were inserted (joined on `stored`); Postgres runs
+    // a data-modifying WITH to completion even though the final select does not read it.
+    const stored = rowsOf<{ id: string; inbox_id: number | string }>(
+      await db.execute(sql`
+        with stored as (
+          insert into decisions (id, inbox_id, account_id, kind, comment_id, media_id, author_id,
+            author_username, text, normalised_text, text_hash, rule_set_hash, outcome, action,
+            deciding_rule, fired_rules, detail, steps, dry_run, duration_ms)
+          select id, inbox_id, account_id, kind, comment_id, media_id, author_id, author_username,
+            text, normalised_text, text_hash, rule_set_hash, outcome, action, deciding_rule,
+            array(select jsonb_array_elements_text(fired_rules)), detail, steps, dry_run, duration_ms
+          from jsonb_to_recordset(${JSON.stringify(decisionRows)}::jsonb) as d(
+            id uuid, inbox_id bigint, account_id text, kind text, comment_id text, media_id text,
+            author_id text, author_username text, text text, normalised_text text, text_hash text,
+            rule_set_hash text, outcome text, action text, deciding_rule text, fired_rules jsonb,
+            detail jsonb, steps jsonb, dry_run boolean, duration_ms integer)
+          on conflict (inbox_id) do nothing
+          returning id, inbox_id
+        ), planned as (
+          insert into actions (id, decision_id, inbox_id, account_id, comment_id, media_id, type,
+            message, seq, priority, rule_id, status, reason)
+          select a.id, a.decision_id, a.inbox_id, a.account_id, a.comment_id, a.media_id, a.type,
+            a.message, a.seq, a.priority, a.rule_id, a.status, a.reason
+          from jsonb_to_recordset(${JSON.stringify(actionRows)}::jsonb) as a(
+            id uuid, decision_id uuid, inbox_id bigint, account_id text, comment_id text,
+            media_id text, type text, message text, seq smallint, priority smallint, rule_id text,
+            status text, reason text)
+          join stored on stored.id = a.decision_id
+          returning id
+        )
+        select id, inbox_id from stored`),
+    );
+    const created = new Set(stored.map((r) => r.id));
+    const notCreated = inputs.filter((_, i) => !created.has(decisionRows[i]?.id ?? ''));
+    const existing = new Map<number, string>();
+    if (notCreated.length > 0) {
+      const rows = await db
+        .select({ id: decisions.id, inboxId: decisions.inboxId })
+        .from(decisions)
+        .where(
+          inArray(
+            decisions.inboxId,
+            notCreated.map((d) => d.inboxId),
+          ),
+        );
+      for (const r of rows) existing.set(r.inboxId, r.id);
+    }
+    return inputs.map((input, i): RecordedDecision => {
+      const id = decisionRows[i]?.id ?? '';
+      if (!created.has(id))
+        return { id: existing.get(input.inboxId) ?? id, created: false, plannedActionIds: [] };
       return {
         id,
         created: true,
-        plannedActionIds: rows.filter((r) => r.status === 'planned').map((r) => r.id),
+        plannedActionIds: actionRows
+          .filter((a) => a.decision_id === id && a.status === 'planned')
+          .map((a) => a.id),
       };
     });
-    knownRuleSets.add(ruleSet.hash);
-    return recorded;
   };
 }
-
-export type DecisionRecorder = ReturnType<typeof createDecisionRecorder>;

@@ -22,8 +22,8 @@ import { loadRuleSet, type RuleSet } from '../moderation/index.js';
 import { createIngestor } from '../pipeline/ingest.js';
 import { dailyMaintenance, sweepAllAccounts } from '../pipeline/schedule.js';
 import { createActionsRepo } from '../queue/actions-repo.js';
-import { createInboxRepo } from '../queue/inbox-repo.js';
-import { processClaimed } from '../queue/process.js';
+import { createInboxRepo, type InboxItem } from '../queue/inbox-repo.js';
+import { processClaimedBatch } from '../queue/process.js';
 import { signingSecrets } from '../webhook/verify.js';
 
 export interface InboxMessage {
@@ -141,18 +141,23 @@ export default {
         planned.push(...ids);
       },
     });
+    // Claim each message's row, then decide all claimed rows together (one audit write).
+    const claimed: { message: (typeof batch.messages)[number]; item: InboxItem }[] = [];
     for (const message of batch.messages) {
       const item = await repo.claimById(message.body.inboxId, env.INBOX_LEASE_SECONDS);
-      if (!item) {
-        // Done already, or another consumer holds it (the sweep re-sends it if that one dies).
-        message.ack();
-        continue;
-      }
-      const result = await processClaimed(repo, handler, item, {
-        maxAttempts: env.INBOX_MAX_ATTEMPTS,
-        logger,
-      });
-      if (result.outcome === 'retry') {
+      // Done already, or another consumer holds it (the sweep re-sends it if that one dies).
+      if (item) claimed.push({ message, item });
+      else message.ack();
+    }
+    const outcomes = await processClaimedBatch(
+      repo,
+      handler,
+      claimed.map((c) => c.item),
+      { maxAttempts: env.INBOX_MAX_ATTEMPTS, logger },
+    );
+    claimed.forEach(({ message }, i) => {
+      const result = outcomes[i];
+      if (result?.outcome === 'retry') {
         // Redeliver when the row becomes due again (the row, not the message, is the truth).
         message.retry({
           delaySeconds: Math.min(maxDelaySeconds, Math.max(1, Math.ceil(result.retryInMs / 1000))),
@@ -160,7 +165,7 @@ export default {
       } else {
         message.ack();
       }
-    }
+    });
     // Carry out what these decisions planned (in order; anything not due now is left to the cron).
     for (let round = 0; planned.length > 0 && round < 10; round++) {
       const claimed = await actionsRepo.claim(planned.length, env.INBOX_LEASE_SECONDS, planned);

@@ -7,15 +7,17 @@
  *   reliable way to find it), so it can never be posted twice.
  * Errors follow the Graph error taxonomy: throttling pauses the account (others go on), token
  * errors flag the account and its actions wait, permission/invalid give up and record.
- * Every call is recorded in action_attempts.
+ * Every call is recorded in action_attempts, together with the action's outcome (one statement,
+ * shared by the actions that finish at the same time).
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { GraphError } from '../graph/errors.js';
 import type { Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
-import type { ActionItem, ActionsRepo, Finish } from '../queue/actions-repo.js';
+import type { ActionItem, ActionsRepo, AttemptRecord, Finish } from '../queue/actions-repo.js';
 import { backoffMs } from '../queue/backoff.js';
+import { GroupCommitter } from './group-commit.js';
 
 /** What the actuator needs from the Graph API client. */
 export type ActuatorGraph = Pick<
@@ -47,12 +49,19 @@ const noTokenWaitMs = 15 * 60_000;
 export function createActuator(deps: ActuatorDeps) {
   const backoff = deps.backoff ?? ((n: number) => backoffMs(n, 1000, 10 * 60_000));
 
+  const finishes = new GroupCommitter(
+    (entries: { item: ActionItem; finish: Finish; attempts: readonly AttemptRecord[] }[]) =>
+      deps.repo.finishMany(entries, deps.maxAttempts),
+  );
+  /** The calls made for each action in hand, recorded with its outcome. */
+  const calls = new Map<ActionItem, AttemptRecord[]>();
+
   const call = async <T>(item: ActionItem, run: () => Promise<GraphResult<T>>): Promise<GraphResult<T>> => {
     const startedAt = new Date();
     const t0 = performance.now();
     const result = await run();
     deps.pacer.observe(item.accountId, result.usage);
-    await deps.repo.recordAttempt(item, {
+    calls.get(item)?.push({
       startedAt,
       durationMs: Math.round(performance.now() - t0),
       request: result.request,
@@ -182,13 +191,8 @@ export function createActuator(deps: ActuatorDeps) {
     }
   };
 
-  return async function execute(item: ActionItem): Promise<Finish> {
-    const log = deps.logger.child({
-      actionId: item.id,
-      type: item.type,
-      accountId: item.accountId,
-      commentId: item.commentId,
-    });
+  /** What became of one action: called, or why not. */
+  const carryOut = async (item: ActionItem): Promise<Finish> => {
     let finish: Finish;
     const { summary, credentials: account } = await deps.accounts.lookup(item.accountId);
     if (deps.dryRun) {
@@ -234,7 +238,25 @@ export function createActuator(deps: ActuatorDeps) {
         }
       }
     }
-    const kept = await deps.repo.finish(item, finish, deps.maxAttempts);
+    return finish;
+  };
+
+  return async function execute(item: ActionItem): Promise<Finish> {
+    const log = deps.logger.child({
+      actionId: item.id,
+      type: item.type,
+      accountId: item.accountId,
+      commentId: item.commentId,
+    });
+    const attempts: AttemptRecord[] = [];
+    calls.set(item, attempts);
+    let finish: Finish;
+    try {
+      finish = await carryOut(item);
+    } finally {
+      calls.delete(item);
+    }
+    const kept = await finishes.submit({ item, finish, attempts });
     if (!kept) log.warn('action claim lost before its outcome was recorded (lease expired)');
     else if (finish.status === 'dry_run') log.info('action not called (dry run)', { reason: finish.reason });
     else if (finish.status === 'done' || finish.status === 'gone')

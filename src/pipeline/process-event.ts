@@ -1,16 +1,22 @@
 /**
- * Moderating one stored event (the inbox handler), one readable flow:
+ * Moderating stored events (the inbox handler), one readable flow per event:
  *   mention? fetch its text → rules (classifiers only when a rule needs them) → decision and
  *   planned actions recorded in one transaction → the actuator is woken to carry them out.
  * Dry run (DRY_RUN, an account without a token, shadow rules) records what would have been done
  * and plans nothing to call.
+ *
+ * Events come in claimed batches: they are decided in turn, then all their decisions are
+ * recorded in one statement. Repetition counts stay exact inside a batch: each event counts the
+ * decisions already stored plus the events decided before it in the same batch.
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
-import type { DecisionRecorder } from '../audit/record.js';
+import type { DecisionRecorder, DecisionToRecord } from '../audit/record.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { Logger } from '../log.js';
-import { type EvaluatePorts, evaluate, type RuleSet } from '../moderation/index.js';
-import type { HandlerResult, InboxHandler } from '../queue/process.js';
+import { type EvaluatePorts, evaluate, type RuleSet, textHash } from '../moderation/index.js';
+import type { RepetitionQuery } from '../moderation/ports.js';
+import type { InboxItem } from '../queue/inbox-repo.js';
+import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { type DryRunReason, planActions } from './plan.js';
 
@@ -33,25 +39,42 @@ async function mentionText(
 export interface ProcessEventDeps {
   /** The rule set in force (hot-reloaded on Node, bundled on Workers). */
   readonly rules: () => RuleSet;
-  readonly ports: EvaluatePorts;
-  readonly recordDecision: DecisionRecorder;
+  /** Classifiers and the clock; repetition counts come from `repetition` below. */
+  readonly ports: Omit<EvaluatePorts, 'repetition'>;
+  /** Counts earlier decisions with the same text, leaving out the given inbox rows. */
+  readonly repetition?: {
+    count(q: RepetitionQuery, excludeInboxIds: readonly number[]): Promise<number>;
+  };
+  readonly recordDecisions: DecisionRecorder;
   readonly accounts: AccountStore;
   readonly mentions: MentionReader | null;
   readonly dryRun: boolean;
   readonly logger: Logger;
-  /** Called when a decision planned actions to execute (Node wakes the actuator). */
+  /** Called when decisions planned actions to execute (Node wakes the actuator). */
   readonly onActionsPlanned?: (actionIds: readonly string[]) => void;
 }
 
 const reauthWaitMs = 15 * 60_000;
 
-export function createProcessEvent(deps: ProcessEventDeps): InboxHandler {
-  return async (item): Promise<HandlerResult> => {
-    const { event } = item;
-    if (event.isTest) return { outcome: 'done' };
-    const started = performance.now();
+type Account = Awaited<ReturnType<AccountStore['lookup']>>;
 
-    const { summary: account, credentials } = await deps.accounts.lookup(event.accountId);
+/** An event decided earlier in the same batch (not yet in the audit log). */
+interface DecidedInBatch {
+  readonly accountId: string;
+  readonly authorKey: string | null;
+  readonly textHash: string;
+}
+
+export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
+  /** Decides one event, or says why it cannot be decided now. */
+  const decide = async (
+    item: InboxItem,
+    { summary: account, credentials }: Account,
+    ruleSet: RuleSet,
+    ports: EvaluatePorts,
+  ): Promise<(DecisionToRecord & { readonly dryRunReason: DryRunReason | null }) | HandlerResult> => {
+    const { event } = item;
+    const started = performance.now();
     const dryRun: DryRunReason | null = deps.dryRun
       ? 'DRY_RUN is on'
       : account?.status === 'disconnected'
@@ -101,31 +124,106 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxHandler {
       }
     }
 
-    const ruleSet = deps.rules();
-    const evaluated = await evaluate(ruleSet, { event, text }, deps.ports);
+    const evaluated = await evaluate(ruleSet, { event, text }, ports);
     const decision = notes.length > 0 ? { ...evaluated, notes: [...evaluated.notes, ...notes] } : evaluated;
-    const planned = planActions(decision, event, dryRun);
-    const recorded = await deps.recordDecision({
+    return {
       inboxId: item.id,
       event,
       text,
       ruleSet,
       decision,
-      actions: planned,
+      actions: planActions(decision, event, dryRun),
       dryRun: dryRun !== null,
+      dryRunReason: dryRun,
       durationMs: performance.now() - started,
+    };
+  };
+
+  return async (items) => {
+    const ruleSet = deps.rules();
+    const accountIds = [...new Set(items.map((i) => i.event.accountId))];
+    const accounts = new Map(
+      await Promise.all(accountIds.map(async (id) => [id, await deps.accounts.lookup(id)] as const)),
+    );
+    const batchIds = items.map((i) => i.id);
+    const decided: DecidedInBatch[] = [];
+    const counter = deps.repetition;
+    const ports: EvaluatePorts = counter
+      ? {
+          ...deps.ports,
+          repetition: {
+            async count(q) {
+              const stored = await counter.count(q, batchIds);
+              const earlier = decided.filter(
+                (d) =>
+                  d.accountId === q.accountId &&
+                  d.textHash === q.textHash &&
+                  (q.authorId === null || d.authorKey === q.authorId),
+              ).length;
+              return stored + earlier;
+            },
+          },
+        }
+      : deps.ports;
+
+    const results: HandlerResult[] = [];
+    const toRecord: { index: number; record: DecisionToRecord; dryRun: DryRunReason | null }[] = [];
+    for (const [index, item] of items.entries()) {
+      if (item.event.isTest) {
+        results.push({ outcome: 'done' });
+        continue;
+      }
+      try {
+        const account = accounts.get(item.event.accountId) ?? { summary: null, credentials: null };
+        const outcome = await decide(item, account, ruleSet, ports);
+        if ('outcome' in outcome) {
+          results.push(outcome);
+          continue;
+        }
+        results.push({ outcome: 'done' });
+        const { dryRunReason, ...record } = outcome;
+        toRecord.push({ index, record, dryRun: dryRunReason });
+        const author = item.event.author;
+        decided.push({
+          accountId: item.event.accountId,
+          authorKey: author?.id ?? author?.username ?? null,
+          textHash: textHash(outcome.decision.normalisedText),
+        });
+      } catch (error) {
+        results.push({ outcome: 'retry', error: (error as Error).message ?? String(error) });
+      }
+    }
+    if (toRecord.length === 0) return results;
+
+    let recorded: Awaited<ReturnType<DecisionRecorder>>;
+    try {
+      recorded = await deps.recordDecisions(toRecord.map((r) => r.record));
+    } catch (error) {
+      const failed: HandlerResult = {
+        outcome: 'retry',
+        error: `recording the decisions: ${(error as Error).message}`,
+      };
+      for (const { index } of toRecord) results[index] = failed;
+      return results;
+    }
+    const planned: string[] = [];
+    toRecord.forEach(({ record, dryRun }, i) => {
+      const r = recorded[i];
+      if (!r) return;
+      const { decision, event } = record;
+      deps.logger.info('decision', {
+        inboxId: record.inboxId,
+        decisionId: r.id,
+        commentId: event.commentId,
+        action: decision.action,
+        rule: decision.decidingRule,
+        fired: decision.fired.map((f) => f.ruleId),
+        dryRun: dryRun ?? false,
+        ...(r.created ? {} : { note: 'already decided; kept the first decision' }),
+      });
+      planned.push(...r.plannedActionIds);
     });
-    deps.logger.info('decision', {
-      inboxId: item.id,
-      decisionId: recorded.id,
-      commentId: event.commentId,
-      action: decision.action,
-      rule: decision.decidingRule,
-      fired: decision.fired.map((r) => r.ruleId),
-      dryRun: dryRun ?? false,
-      ...(recorded.created ? {} : { note: 'already decided; kept the first decision' }),
-    });
-    if (recorded.plannedActionIds.length > 0) deps.onActionsPlanned?.(recorded.plannedActionIds);
-    return { outcome: 'done' };
+    if (planned.length > 0) deps.onActionsPlanned?.(planned);
+    return results;
   };
 }

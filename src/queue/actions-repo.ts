@@ -6,11 +6,10 @@
  *  - priority: hides and deletes before replies in a backlog.
  * and record each call (action_attempts, append-only) and the outcome.
  */
-import { and, eq, inArray, lt, lte, notExists, or, sql } from 'drizzle-orm';
+import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Database } from '../db/client.js';
-import { accounts } from '../db/schema/accounts.js';
-import { type ActionStatus, type ActionType, actionAttempts, actions } from '../db/schema/actions.js';
+import { type Database, rowsOf } from '../db/client.js';
+import { type ActionStatus, type ActionType, actions } from '../db/schema/actions.js';
 
 export interface ActionItem {
   readonly id: string;
@@ -55,7 +54,7 @@ export type Finish =
     };
 
 export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
-  const earlier = alias(actions, 'earlier');
+  const _earlier = alias(actions, 'earlier');
   const reclaimEveryMs = options.reclaimEveryMs ?? 5_000;
   let lastReclaim = 0;
   // Also reclaim before the claim that follows an empty one: an idle worker finds stranded work at once.
@@ -79,123 +78,173 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
       .where(and(eq(actions.status, 'in_progress'), lt(actions.leaseUntil, sql`now()`)));
   };
 
-  const toItem = (row: typeof actions.$inferSelect): ActionItem => ({
+  interface ClaimedRow {
+    id: string;
+    decision_id: string | null;
+    account_id: string;
+    comment_id: string | null;
+    media_id: string | null;
+    type: ActionType;
+    message: string | null;
+    actor: string;
+    attempts: number;
+    claim_token: string;
+  }
+  const toItem = (row: ClaimedRow): ActionItem => ({
     id: row.id,
-    decisionId: row.decisionId,
-    accountId: row.accountId,
-    commentId: row.commentId,
-    mediaId: row.mediaId,
+    decisionId: row.decision_id,
+    accountId: row.account_id,
+    commentId: row.comment_id,
+    mediaId: row.media_id,
     type: row.type,
     message: row.message,
     actor: row.actor,
     attempts: row.attempts,
-    claimToken: row.claimToken ?? '',
+    claimToken: row.claim_token,
   });
 
   return {
+    /**
+     * Claims up to `limit` due actions (only among `onlyIds` when given). Written as SQL: it is
+     * the actuator's hottest query.
+     */
     async claim(limit: number, leaseSeconds: number, onlyIds?: readonly string[]): Promise<ActionItem[]> {
       if (reclaimNext || Date.now() - lastReclaim >= reclaimEveryMs) await reclaimExpired();
       reclaimNext = false;
-      const token = crypto.randomUUID();
-      const due = db
-        .select({ id: actions.id })
-        .from(actions)
-        .where(
-          and(
-            eq(actions.status, 'planned'),
-            lte(actions.nextAttemptAt, sql`now()`),
-            onlyIds ? inArray(actions.id, [...onlyIds]) : undefined,
-            notExists(
-              db
-                .select({ one: sql`1` })
-                .from(earlier)
-                .where(
-                  and(
-                    eq(earlier.decisionId, actions.decisionId),
-                    lt(earlier.seq, actions.seq),
-                    inArray(earlier.status, ['planned', 'in_progress']),
-                  ),
-                ),
-            ),
-            notExists(
-              db
-                .select({ one: sql`1` })
-                .from(accounts)
-                .where(
-                  and(
-                    eq(accounts.id, actions.accountId),
-                    or(sql`${accounts.pausedUntil} > now()`, sql`${accounts.status} <> 'active'`),
-                  ),
-                ),
-            ),
-          ),
-        )
-        .orderBy(actions.priority, actions.nextAttemptAt)
-        .limit(limit)
-        .for('update', { skipLocked: true, of: actions });
-      const rows = await db
-        .update(actions)
-        .set({
-          status: 'in_progress',
-          attempts: sql`${actions.attempts} + 1`,
-          leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
-          claimToken: token,
-          updatedAt: sql`now()`,
-        })
-        .where(inArray(actions.id, due))
-        .returning();
+      const rows = rowsOf<ClaimedRow>(
+        await db.execute(sql`
+          update actions set status = 'in_progress', attempts = attempts + 1,
+            lease_until = now() + make_interval(secs => ${leaseSeconds}),
+            claim_token = ${crypto.randomUUID()}, updated_at = now()
+          where id in (
+            select a.id from actions a
+            where a.status = 'planned' and a.next_attempt_at <= now()
+              ${
+                onlyIds
+                  ? sql`and a.id in (${sql.join(
+                      onlyIds.map((id) => sql`${id}::uuid`),
+                      sql`, `,
+                    )})`
+                  : sql``
+              }
+              -- never before the earlier actions of the same decision have finished
+              and not exists (
+                select 1 from actions earlier
+                where earlier.decision_id = a.decision_id and earlier.seq < a.seq
+                  and earlier.status in ('planned', 'in_progress'))
+              -- never for a paused (throttled) or broken (token) account
+              and not exists (
+                select 1 from accounts
+                where accounts.id = a.account_id
+                  and (accounts.paused_until > now() or accounts.status <> 'active'))
+            order by a.priority, a.next_attempt_at
+            limit ${limit}
+            for update of a skip locked)
+          returning id, decision_id, account_id, comment_id, media_id, type, message, actor,
+            attempts, claim_token`),
+      );
       if (rows.length === 0) reclaimNext = true;
       return rows.map(toItem);
     },
 
     reclaimExpired,
 
-    async recordAttempt(item: ActionItem, attempt: AttemptRecord): Promise<void> {
-      await db
-        .insert(actionAttempts)
-        .values({ id: crypto.randomUUID(), actionId: item.id, attempt: item.attempts, ...attempt });
-    },
-
-    /** Records the outcome of a claimed action; false if the claim was lost (lease expired). */
-    async finish(item: ActionItem, finish: Finish, maxAttempts: number): Promise<boolean> {
-      const guard = and(
-        eq(actions.id, item.id),
-        eq(actions.claimToken, item.claimToken),
-        eq(actions.status, 'in_progress'),
-      );
-      if (finish.status === 'retry') {
-        const outOfAttempts = finish.countAttempt && item.attempts >= maxAttempts;
-        const rows = await db
-          .update(actions)
-          .set({
+    /**
+     * Records the outcome of claimed actions and the calls they made, in one statement (one round
+     * trip for any number of actions). Results in input order: false where the claim was lost
+     * (lease expired); the attempts are recorded either way (the calls happened).
+     */
+    async finishMany(
+      entries: readonly { item: ActionItem; finish: Finish; attempts: readonly AttemptRecord[] }[],
+      maxAttempts: number,
+    ): Promise<boolean[]> {
+      if (entries.length === 0) return [];
+      const outcomes = entries.map(({ item, finish }) => {
+        const base = {
+          id: item.id,
+          claim_token: item.claimToken,
+          status: finish.status as string,
+          attempts_delta: 0,
+          set_result: false,
+          result: null as unknown,
+          set_error: false,
+          last_error: null as string | null,
+          set_reason: false,
+          reason: null as string | null,
+          retry_secs: null as number | null,
+          completed: true,
+        };
+        if (finish.status === 'retry') {
+          const outOfAttempts = finish.countAttempt && item.attempts >= maxAttempts;
+          return {
+            ...base,
             status: outOfAttempts ? 'failed' : 'planned',
-            attempts: finish.countAttempt ? actions.attempts : sql`greatest(${actions.attempts} - 1, 0)`,
-            lastError: finish.error.slice(0, 2000),
-            nextAttemptAt: sql`now() + make_interval(secs => ${finish.retryInMs / 1000})`,
-            leaseUntil: null,
-            claimToken: null,
-            updatedAt: sql`now()`,
-            ...(outOfAttempts ? { completedAt: sql`now()` } : {}),
-          })
-          .where(guard)
-          .returning({ id: actions.id });
-        return rows.length === 1;
-      }
-      const rows = await db
-        .update(actions)
-        .set({
-          status: finish.status,
-          ...(finish.status === 'dry_run'
-            ? { reason: finish.reason }
-            : { result: finish.result ?? null, lastError: finish.error?.slice(0, 2000) ?? null }),
-          leaseUntil: null,
-          claimToken: null,
-          completedAt: sql`now()`,
-          updatedAt: sql`now()`,
-        })
-        .where(guard)
-        .returning({ id: actions.id });
-      return rows.length === 1;
+            attempts_delta: finish.countAttempt ? 0 : -1,
+            set_error: true,
+            last_error: finish.error.slice(0, 2000),
+            retry_secs: finish.retryInMs / 1000,
+            completed: outOfAttempts,
+          };
+        }
+        if (finish.status === 'dry_run') return { ...base, set_reason: true, reason: finish.reason };
+        return {
+          ...base,
+          set_result: true,
+          result: finish.result ?? null,
+          set_error: true,
+          last_error: finish.error?.slice(0, 2000) ?? null,
+        };
+      });
+      const attemptRows = entries.flatMap(({ item, attempts }) =>
+        attempts.map((a) => ({
+          id: crypto.randomUUID(),
+          action_id: item.id,
+          attempt: item.attempts,
+          started_at: a.startedAt.toISOString(),
+          duration_ms: a.durationMs,
+          request: a.request,
+          http_status: a.httpStatus,
+          outcome: a.outcome,
+          error_code: a.errorCode,
+          error_subcode: a.errorSubcode,
+          error: a.error,
+          response: a.response ?? null,
+        })),
+      );
+      const kept = rowsOf<{ id: string }>(
+        await db.execute(sql`
+          with tried as (
+            insert into action_attempts (id, action_id, attempt, started_at, duration_ms, request,
+              http_status, outcome, error_code, error_subcode, error, response)
+            select id, action_id, attempt, started_at, duration_ms, request, http_status, outcome,
+              error_code, error_subcode, error, response
+            from jsonb_to_recordset(${JSON.stringify(attemptRows)}::jsonb) as t(
+              id uuid, action_id uuid, attempt integer, started_at timestamptz, duration_ms integer,
+              request text, http_status integer, outcome text, error_code integer,
+              error_subcode integer, error text, response jsonb)
+            returning id
+          )
+          update actions a set
+            status = f.status,
+            attempts = greatest(a.attempts + f.attempts_delta, 0),
+            result = case when f.set_result then f.result else a.result end,
+            last_error = case when f.set_error then f.last_error else a.last_error end,
+            reason = case when f.set_reason then f.reason else a.reason end,
+            next_attempt_at = case when f.retry_secs is null then a.next_attempt_at
+              else now() + make_interval(secs => f.retry_secs) end,
+            completed_at = case when f.completed then now() else a.completed_at end,
+            lease_until = null,
+            claim_token = null,
+            updated_at = now()
+          from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) as f(
+            id uuid, claim_token uuid, status text, attempts_delta integer, set_result boolean,
+            result jsonb, set_error boolean, last_error text, set_reason boolean, reason text,
+            retry_secs double precision, completed boolean)
+          where a.id = f.id and a.claim_token = f.claim_token and a.status = 'in_progress'
+          returning a.id`),
+      );
+      const ids = new Set(kept.map((r) => r.id));
+      return entries.map(({ item }) => ids.has(item.id));
     },
 
     /** Actions overdue for execution (Workers cron: re-run them). */

@@ -2,6 +2,10 @@
  * Node: N concurrent loops that claim work from the database and process it. Idle loops sleep
  * until the poll interval or until `wake()` (called after a commit that created work), so new
  * work starts at once without busy polling. Shared by the inbox workers and the actuator.
+ *
+ * A wake starts ONE sleeping loop, and a loop whose claim came back full starts another: a
+ * trickle of events costs one claim each, a burst brings in every loop. (Waking them all on
+ * every commit made most claims come back empty, each a wasted round trip.)
  */
 import type { Logger } from '../log.js';
 
@@ -10,9 +14,12 @@ export interface ClaimLoopOptions<T> {
   readonly concurrency: number;
   readonly pollMs: number;
   readonly logger: Logger;
-  /** Claims up to one unit of work (leased); [] when nothing is due. */
+  /** How many items one claim asks for: a full claim means more may be waiting. */
+  readonly batchSize: number;
+  /** Claims a batch of work (leased); [] when nothing is due. */
   readonly claim: () => Promise<readonly T[]>;
-  readonly process: (item: T) => Promise<unknown>;
+  /** Handles everything one claim returned. */
+  readonly process: (items: readonly T[]) => Promise<unknown>;
 }
 
 export interface ClaimLoop {
@@ -32,7 +39,11 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
   // it (the new work may have committed just after its claim looked), or the wake is lost.
   let generation = 0;
 
-  const wake = () => {
+  const wakeOne = () => {
+    generation++;
+    sleepers.shift()?.();
+  };
+  const wakeAll = () => {
     generation++;
     const s = sleepers;
     sleepers = [];
@@ -59,7 +70,8 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
       try {
         const items = await options.claim();
         found = items.length;
-        for (const item of items) await options.process(item);
+        if (found >= options.batchSize) wakeOne();
+        if (found > 0) await options.process(items);
       } catch (error) {
         options.logger.error(`${options.name} loop error`, { error });
       } finally {
@@ -78,17 +90,17 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
 
   const loops = Array.from({ length: options.concurrency }, () => loop());
   return {
-    wake,
+    wake: wakeOne,
     async stop() {
       stopped = true;
-      wake();
+      wakeAll();
       await Promise.all(loops);
     },
     idle() {
       if (options.concurrency === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
-        wake();
+        wakeAll();
       });
     },
   };

@@ -5,10 +5,12 @@
 import type { Logger } from '../log.js';
 import { type ClaimLoop, startClaimLoop } from './claim-loop.js';
 import type { InboxRepo } from './inbox-repo.js';
-import { type InboxHandler, processClaimed } from './process.js';
+import { type InboxBatchHandler, processClaimedBatch } from './process.js';
 
 export interface WorkerPoolOptions {
   readonly concurrency: number;
+  /** Events claimed and decided together by one worker (one claim, one record, one completion). */
+  readonly batchSize: number;
   readonly leaseSeconds: number;
   readonly maxAttempts: number;
   readonly pollMs: number;
@@ -20,15 +22,16 @@ export type WorkerPool = ClaimLoop;
 
 export function startWorkerPool(
   repo: InboxRepo,
-  handler: InboxHandler,
+  handler: InboxBatchHandler,
   options: WorkerPoolOptions,
 ): WorkerPool {
   return startClaimLoop({
     name: 'inbox',
     concurrency: options.concurrency,
+    batchSize: options.batchSize,
     pollMs: options.pollMs,
     logger: options.logger,
-    claim: () => repo.claim(1, options.leaseSeconds),
-    process: (item) => processClaimed(repo, handler, item, options),
+    claim: () => repo.claim(options.batchSize, options.leaseSeconds),
+    process: (items) => processClaimedBatch(repo, handler, items, options),
   });
 }

@@ -1,6 +1,8 @@
 /**
- * Runs the handler on one claimed inbox row and records the outcome. Shared by the Node claim
+ * Runs the handler on claimed inbox rows and records each outcome. Shared by the Node claim
  * loop and the Workers queue consumer, so both retry, back off and dead-letter the same way.
+ * Rows are handled in batches: the handler decides a batch at once and the rows it finished are
+ * marked done in one statement.
  */
 import type { Logger } from '../log.js';
 import { backoffMs } from './backoff.js';
@@ -14,8 +16,26 @@ export type HandlerResult =
   /** Not the event's fault (e.g. its account needs re-authorisation): wait without using up an attempt. */
   | { readonly outcome: 'defer'; readonly reason: string; readonly retryInMs: number };
 
-/** The handler port: moderation plugs in here. */
+/** A handler of one event (tests of the intake machinery, the record-only handler). */
 export type InboxHandler = (item: InboxItem) => Promise<HandlerResult>;
+
+/** The handler port: moderation plugs in here. One result per item, in order. */
+export type InboxBatchHandler = (items: readonly InboxItem[]) => Promise<HandlerResult[]>;
+
+/** A one-event handler as a batch handler (events handled in turn). */
+export function inTurn(handler: InboxHandler): InboxBatchHandler {
+  return async (items) => {
+    const results: HandlerResult[] = [];
+    for (const item of items) {
+      try {
+        results.push(await handler(item));
+      } catch (error) {
+        results.push({ outcome: 'retry', error: errorText(error) });
+      }
+    }
+    return results;
+  };
+}
 
 export interface ProcessOptions {
   readonly maxAttempts: number;
@@ -27,27 +47,56 @@ export type ProcessOutcome =
   | { readonly outcome: 'done' | 'dead' | 'lost' }
   | { readonly outcome: 'retry'; readonly retryInMs: number };
 
+/** One claimed row through a one-event handler. */
 export async function processClaimed(
   repo: InboxRepo,
   handler: InboxHandler,
   item: InboxItem,
   options: ProcessOptions,
 ): Promise<ProcessOutcome> {
-  const log = options.logger.child({ inboxId: item.id, dedupeKey: item.dedupeKey, attempt: item.attempts });
-  let result: HandlerResult;
+  const [outcome] = await processClaimedBatch(repo, inTurn(handler), [item], options);
+  return outcome ?? { outcome: 'lost' };
+}
+
+export async function processClaimedBatch(
+  repo: InboxRepo,
+  handler: InboxBatchHandler,
+  items: readonly InboxItem[],
+  options: ProcessOptions,
+): Promise<ProcessOutcome[]> {
+  if (items.length === 0) return [];
+  let results: HandlerResult[];
   try {
-    result = await handler(item);
+    results = await handler(items);
   } catch (error) {
-    result = {
-      outcome: 'retry',
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    };
+    results = items.map(() => ({ outcome: 'retry', error: errorText(error) }));
   }
-  if (result.outcome === 'done') {
-    const ok = await repo.complete(item);
-    if (!ok) log.warn('inbox claim lost before completion (lease expired; another worker has it)');
-    return { outcome: ok ? 'done' : 'lost' };
+  const outcomes: ProcessOutcome[] = new Array(items.length);
+  const done = items.flatMap((item, i) => (results[i]?.outcome === 'done' ? [item] : []));
+  const completed = await repo.completeMany(done);
+  done.forEach((item, i) => {
+    const ok = completed[i] === true;
+    if (!ok)
+      options.logger.warn('inbox claim lost before completion (lease expired; another worker has it)', {
+        inboxId: item.id,
+        dedupeKey: item.dedupeKey,
+      });
+    outcomes[items.indexOf(item)] = { outcome: ok ? 'done' : 'lost' };
+  });
+  for (const [i, item] of items.entries()) {
+    const result = results[i] ?? { outcome: 'retry', error: 'the handler returned no result' };
+    if (result.outcome !== 'done') outcomes[i] = await settleUnfinished(repo, item, result, options);
   }
+  return outcomes;
+}
+
+async function settleUnfinished(
+  repo: InboxRepo,
+  item: InboxItem,
+  result: Exclude<HandlerResult, { outcome: 'done' }>,
+  options: ProcessOptions,
+): Promise<ProcessOutcome> {
+  const log = options.logger.child({ inboxId: item.id, dedupeKey: item.dedupeKey, attempt: item.attempts });
   if (result.outcome === 'defer') {
     const deferred = await repo.defer(item, result.reason, result.retryInMs);
     if (deferred) log.info('inbox event deferred', { reason: result.reason, retryInMs: result.retryInMs });
@@ -63,4 +112,8 @@ export async function processClaimed(
   else if (outcome === 'retry')
     log.warn('inbox event will be retried', { error: result.error, retryInMs: delay });
   return outcome === 'retry' ? { outcome, retryInMs: delay } : { outcome };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

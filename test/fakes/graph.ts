@@ -891,7 +891,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       }
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Like the real API, keep connections open. (undici closes a connection after each response
+  // when the server's keep-alive hint is 1 s or less, which would make every call reconnect.)
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -74,6 +74,16 @@ describe('moderating stored events', () => {
     expect(actions).toEqual(['allow', 'allow', 'review']);
   });
 
+  it('counts repetition inside one claimed batch too (a flood delivered all at once)', async () => {
+    const ids = ['pe-b1', 'pe-b2', 'pe-b3', 'pe-b4'];
+    // One delivery, so the worker claims and decides the four events as one batch.
+    await rt.post(commentPayload(ids, { text: 'sub 4 sub, link in bio' }));
+    const actions = await Promise.all(ids.map(async (id) => (await decisionFor(id))[0]?.action));
+    expect(actions).toEqual(['allow', 'allow', 'review', 'review']);
+    const [third] = await decisionFor('pe-b3');
+    expect(JSON.stringify(third?.detail)).toContain('seen 3 times on this account');
+  });
+
   it('uses a new rule set as soon as it is swapped in, and stores it by hash', async () => {
     current = ruleSetOf(rulesYaml.replace('"check my dm"', '"check my dm", "love this"'));
     await rt.post(commentPayload(['pe-3'], { text: 'love this colour' }));

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import { backoffMs } from '../../src/queue/backoff.js';
 import type { InboxItem } from '../../src/queue/inbox-repo.js';
 import { startWorkerPool } from '../../src/queue/node-worker.js';
-import { processClaimed } from '../../src/queue/process.js';
+import { inTurn, processClaimed } from '../../src/queue/process.js';
 import { commentPayload, startTestRuntime } from '../support/runtime.js';
 
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -59,11 +59,11 @@ describe('inbox claim, lease and retry', () => {
     const handled: number[] = [];
     const pool = startWorkerPool(
       rt.repo,
-      async (item) => {
+      inTurn(async (item) => {
         handled.push(item.id);
         return { outcome: 'done' };
-      },
-      { concurrency: 2, leaseSeconds: 60, maxAttempts: 5, pollMs: 10, logger: silentLogger },
+      }),
+      { concurrency: 2, batchSize: 4, leaseSeconds: 60, maxAttempts: 5, pollMs: 10, logger: silentLogger },
     );
     await pool.idle();
     await pool.stop();

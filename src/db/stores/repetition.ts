@@ -1,29 +1,66 @@
 /**
  * Repetition conditions ("the same text seen N times from this author / on this account within
  * a window") counted from the audit log: earlier decisions with the same normalised-text hash.
+ * Counts asked for together (a comment's flood and author-flood rules are asked side by side)
+ * share one query.
  */
-import { and, count, eq, gte, lt } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { RepetitionCounter, RepetitionQuery } from '../../moderation/ports.js';
-import type { Database } from '../client.js';
-import { decisions } from '../schema/decisions.js';
+import { type Database, rowsOf } from '../client.js';
+
+interface Asked {
+  readonly query: RepetitionQuery;
+  readonly exclude: readonly number[];
+  readonly resolve: (n: number) => void;
+  readonly reject: (e: unknown) => void;
+}
 
 export class PgRepetitionCounter implements RepetitionCounter {
+  private asked: Asked[] = [];
+
   constructor(private readonly db: Database) {}
 
-  async count(q: RepetitionQuery): Promise<number> {
-    const since = new Date(q.now.getTime() - q.windowSeconds * 1000);
-    const [row] = await this.db
-      .select({ n: count() })
-      .from(decisions)
-      .where(
-        and(
-          eq(decisions.accountId, q.accountId),
-          eq(decisions.textHash, q.textHash),
-          gte(decisions.createdAt, since),
-          lt(decisions.createdAt, q.now),
-          q.authorId === null ? undefined : eq(decisions.authorId, q.authorId),
-        ),
+  /**
+   * `excludeInboxIds`: events being decided in the same batch, which the caller counts itself
+   * (their decisions are not written yet, or were written by an earlier try of the same batch).
+   */
+  count(query: RepetitionQuery, excludeInboxIds: readonly number[] = []): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.asked.push({ query, exclude: excludeInboxIds, resolve, reject });
+      if (this.asked.length === 1) queueMicrotask(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const asked = this.asked;
+    this.asked = [];
+    const queries = asked.map(({ query: q, exclude }, i) => ({
+      i,
+      account_id: q.accountId,
+      text_hash: q.textHash,
+      author_id: q.authorId,
+      since: new Date(q.now.getTime() - q.windowSeconds * 1000).toISOString(),
+      until: q.now.toISOString(),
+      exclude,
+    }));
+    try {
+      const rows = rowsOf<{ i: number; n: number | string }>(
+        await this.db.execute(sql`
+          select q.i, (
+            select count(*) from decisions d
+            where d.account_id = q.account_id and d.text_hash = q.text_hash
+              and d.created_at >= q.since and d.created_at < q.until
+              and (q.author_id is null or d.author_id = q.author_id)
+              and not (q.exclude @> to_jsonb(d.inbox_id))
+          ) as n
+          from jsonb_to_recordset(${JSON.stringify(queries)}::jsonb) as q(
+            i integer, account_id text, text_hash text, author_id text, since timestamptz,
+            until timestamptz, exclude jsonb)`),
       );
-    return Number(row?.n ?? 0);
+      const counts = new Map(rows.map((r) => [Number(r.i), Number(r.n)]));
+      for (const [i, a] of asked.entries()) a.resolve(counts.get(i) ?? 0);
+    } catch (error) {
+      for (const a of asked) a.reject(error);
+    }
   }
 }
