@@ -157,7 +157,8 @@ interface HitTable {
 
 interface Resolved {
   readonly value: boolean;
-  readonly detail: string;
+  /** Built only when a trace asks for it. */
+  readonly detail: string | (() => string);
   readonly fallback: { classifier: string; fallback: Fallback; error: string } | null;
 }
 
@@ -284,6 +285,7 @@ type LeafResult = { value: boolean | undefined; detail: string; matched?: string
 /** Shared results for the fast path (no detail wanted): no allocation per condition. */
 const R_TRUE: LeafResult = Object.freeze({ value: true, detail: '' });
 const R_FALSE: LeafResult = Object.freeze({ value: false, detail: '' });
+const R_UNKNOWN: LeafResult = Object.freeze({ value: undefined, detail: 'not evaluated' });
 function bool(value: boolean): LeafResult {
   return value ? R_TRUE : R_FALSE;
 }
@@ -487,9 +489,12 @@ function evalLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context, want: boole
   const leaf = node.leaf;
   if (leaf.kind === 'repetition' || leaf.kind === 'classifier') {
     const r = ctx.resolved.get(node.id);
-    if (r) return { value: r.value, detail: r.detail };
+    if (r) {
+      if (!want) return bool(r.value);
+      return { value: r.value, detail: typeof r.detail === 'string' ? r.detail : r.detail() };
+    }
     if (ctx.pending) ctx.pending.set(node.id, { node });
-    return { value: undefined, detail: 'not evaluated' };
+    return R_UNKNOWN;
   }
   if (want) return evalCheapLeaf(leaf, ctx, true);
   // Cheap leaves are pure for one comment: each is computed once, whatever the passes.
@@ -652,7 +657,8 @@ function askLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<voi
       const times = previous + 1;
       ctx.resolved.set(node.id, {
         value: times >= leaf.times,
-        detail: `seen ${times} time${times === 1 ? '' : 's'} ${leaf.scope === 'author' ? 'from this author' : 'on this account'} within ${leaf.windowSeconds}s (at least ${leaf.times})`,
+        detail: () =>
+          `seen ${times} time${times === 1 ? '' : 's'} ${leaf.scope === 'author' ? 'from this author' : 'on this account'} within ${leaf.windowSeconds}s (at least ${leaf.times})`,
         fallback: null,
       });
     }, failed);

@@ -21,8 +21,34 @@ const W = new Int32Array(64);
 const H = new Int32Array(8);
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+type NativeHash = (algorithm: string, data: string, outputEncoding: 'hex') => string;
+
+/**
+ * The runtime's one-shot native SHA-256 (`crypto.hash` of node:crypto, Node ≥ 20.12 and Workers
+ * with nodejs_compat), found without importing Node modules, and used for strings only after it
+ * proved to agree with this file's digest. About three times faster on a comment-sized text.
+ */
+const nativeHash: NativeHash | undefined = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const crypto = proc?.getBuiltinModule?.('node:crypto') as { hash?: unknown } | undefined;
+    if (typeof crypto?.hash !== 'function') return undefined;
+    const hash = (crypto.hash as NativeHash).bind(crypto);
+    const probe = 'modbot \u00e9\u{1F525}\uD800';
+    return hash('sha256', probe, 'hex') === portableSha256Hex(probe) ? hash : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 /** SHA-256 of a UTF-8 string (or bytes), as 64 lower-case hex digits. */
 export function sha256Hex(input: string | Uint8Array): string {
+  if (nativeHash !== undefined && typeof input === 'string') return nativeHash('sha256', input, 'hex');
+  return portableSha256Hex(input);
+}
+
+/** The same digest in plain JavaScript, for runtimes without a native one. */
+function portableSha256Hex(input: string | Uint8Array): string {
   let length: number;
   if (typeof input === 'string') {
     // UTF-8 is at most 3 bytes per UTF-16 code unit; reserve room for the padding too.

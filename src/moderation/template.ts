@@ -39,8 +39,13 @@ export function expandTemplate(
 ): string {
   const out = template.replace(PLACEHOLDER, (_, name: string) => {
     if (name === 'author') return (values.author ?? 'there').slice(0, AUTHOR_MAX);
-    if (name === 'matched') return [...(values.matched ?? '')].slice(0, MATCHED_MAX).join('');
+    if (name === 'matched') return firstChars(values.matched ?? '', MATCHED_MAX);
     return '';
   });
-  return [...out].slice(0, REPLY_MAX_LENGTH).join('');
+  return firstChars(out, REPLY_MAX_LENGTH);
+}
+
+/** The first `max` characters (code points); a string of at most `max` code units is whole. */
+function firstChars(s: string, max: number): string {
+  return s.length <= max ? s : [...s].slice(0, max).join('');
 }
