@@ -20,8 +20,8 @@ import type { Logger } from './log.js';
 import type { RuleSet } from './moderation/index.js';
 import { type Actuator, createActuator } from './pipeline/actuator.js';
 import { createIngestor } from './pipeline/ingest.js';
-import { createProcessEvent } from './pipeline/process-event.js';
-import { createActionsRepo } from './queue/actions-repo.js';
+import { createProcessEvent, type PlannedForExecution } from './pipeline/process-event.js';
+import { type ActionItem, createActionsRepo } from './queue/actions-repo.js';
 import { type ClaimLoop, startClaimLoop } from './queue/claim-loop.js';
 import { createInboxRepo, type InboxRepo } from './queue/inbox-repo.js';
 import { startWorkerPool, type WorkerPool } from './queue/node-worker.js';
@@ -73,12 +73,34 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
     // Actions of one claim run side by side (the claim never holds two of the same decision).
     process: (items) => Promise.all(items.map(actuator)),
   });
+  // Actions a decision wrote already claimed (its first one) run at once, here; the rest (a hide
+  // after its reply, anything paced or retried) go through the actuator loop.
+  const runningNow = new Set<Promise<unknown>>();
+  const executeNow = (items: readonly ActionItem[], thenWake: boolean) => {
+    for (const item of items) {
+      const run: Promise<unknown> = actuator(item)
+        .catch((error: unknown) => logger.error('action execution failed', { actionId: item.id, error }))
+        .finally(() => {
+          runningNow.delete(run);
+          if (thenWake) actuatorLoop.wake();
+        });
+      runningNow.add(run);
+    }
+  };
+  const settleRunningNow = async () => {
+    while (runningNow.size > 0) await Promise.all(runningNow);
+  };
   const handler = options.handler
     ? inTurn(options.handler)
     : moderationHandler(env, database, logger, options.rules, {
         accounts,
         graph,
-        onActionsPlanned: () => actuatorLoop.wake(),
+        ...(env.ACTION_WORKERS > 0 ? { claimFirst: { leaseSeconds: env.INBOX_LEASE_SECONDS } } : {}),
+        onActionsPlanned: ({ ids, claimed }) => {
+          const more = ids.length > claimed.length;
+          executeNow(claimed, more);
+          if (more) actuatorLoop.wake();
+        },
       });
   const pool = startWorkerPool(repo, handler, {
     concurrency: env.INBOX_WORKERS,
@@ -125,12 +147,14 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
       // Events create actions; settle both until neither has work.
       for (let i = 0; i < 3; i++) {
         await pool.idle();
+        await settleRunningNow();
         await actuatorLoop.idle();
       }
     },
     async stop() {
       stopRetention();
       await pool.stop();
+      await settleRunningNow();
       await actuatorLoop.stop();
     },
   };
@@ -219,7 +243,9 @@ export function moderationHandler(
   io: {
     accounts: AccountStore;
     graph: GraphClient;
-    onActionsPlanned?: (actionIds: readonly string[]) => void;
+    /** Write each decision's first action already claimed, for `onActionsPlanned` to execute. */
+    claimFirst?: { leaseSeconds: number };
+    onActionsPlanned?: (planned: PlannedForExecution) => void;
   },
 ): InboxBatchHandler {
   if (!rules) throw new Error('buildNodeRuntime needs `rules` (or an explicit `handler`)');
@@ -227,7 +253,7 @@ export function moderationHandler(
     rules,
     ports: { classifiers: classifiersFromEnv(env, database) },
     repetition: new PgRepetitionCounter(database.db),
-    recordDecisions: createDecisionRecorder(database.db),
+    recordDecisions: createDecisionRecorder(database.db, io.claimFirst ? { claimFirst: io.claimFirst } : {}),
     accounts: io.accounts,
     mentions: io.graph,
     dryRun: env.DRY_RUN,

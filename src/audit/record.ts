@@ -12,6 +12,7 @@ import { decisions } from '../db/schema/decisions.js';
 import { ruleSets } from '../db/schema/rule-sets.js';
 import { type Decision, type RuleSet, textHash } from '../moderation/index.js';
 import type { PlannedAction } from '../pipeline/plan.js';
+import type { ActionItem } from '../queue/actions-repo.js';
 import type { InstagramEvent } from '../webhook/events.js';
 
 export interface DecisionToRecord {
@@ -29,14 +30,27 @@ export interface RecordedDecision {
   readonly id: string;
   /** false when the inbox row already had a decision (this one was not written). */
   readonly created: boolean;
-  /** Ids of the actions waiting to be executed (status planned). */
+  /** Ids of the actions waiting to be executed (status planned), claimed ones included. */
   readonly plannedActionIds: readonly string[];
+  /** The action written already claimed for the caller to execute now (see `claimFirst`). */
+  readonly claimed: readonly ActionItem[];
 }
 
 /** Records decisions (results in input order); one statement whatever the batch size. */
 export type DecisionRecorder = (inputs: readonly DecisionToRecord[]) => Promise<RecordedDecision[]>;
 
-export function createDecisionRecorder(db: Database): DecisionRecorder {
+export interface RecorderOptions {
+  /**
+   * Write each decision's first action already claimed (leased for this many seconds) when its
+   * account is active, so the caller executes it at once: the intent and the claim become
+   * durable in the same commit, one flush before the Graph call instead of two. Off where
+   * another process executes actions (Workers).
+   */
+  readonly claimFirst?: { readonly leaseSeconds: number };
+}
+
+export function createDecisionRecorder(db: Database, options: RecorderOptions = {}): DecisionRecorder {
+  const claimFirst = options.claimFirst ?? null;
   const knownRuleSets = new Set<string>();
 
   const storeRuleSets = async (inputs: readonly DecisionToRecord[]) => {
@@ -84,9 +98,12 @@ export function createDecisionRecorder(db: Database): DecisionRecorder {
         duration_ms: Math.round(input.durationMs),
       };
     });
-    const actionRows = inputs.flatMap((input, i) =>
-      input.actions.map((a) => ({
+    const actionRows = inputs.flatMap((input, i) => {
+      // Actions run in `seq` order: only the first planned one may start now.
+      const first = Math.min(...input.actions.filter((a) => a.status === 'planned').map((a) => a.seq));
+      return input.actions.map((a) => ({
         id: crypto.randomUUID(),
+        claim: claimFirst !== null && a.status === 'planned' && a.seq === first,
         decision_id: decisionRows[i]?.id,
         inbox_id: input.inboxId,
         account_id: input.event.accountId,
@@ -100,11 +117,16 @@ export function createDecisionRecorder(db: Database): DecisionRecorder {
         rule_id: a.ruleId,
         status: a.status,
         reason: a.reason,
-      })),
-    );
+      }));
+    });
+    const claimToken = crypto.randomUUID();
     // Actions are inserted only for decisions that were inserted (joined on `stored`); Postgres runs
     // a data-modifying WITH to completion even though the final select does not read it.
-    const stored = rowsOf<{ id: string; inbox_id: number | string }>(
+    const returned = rowsOf<{
+      id: string | null;
+      inbox_id: number | string | null;
+      action_id: string | null;
+    }>(
       await db.execute(sql`
         with stored as (
           insert into decisions (id, inbox_id, account_id, kind, comment_id, media_id, author_id,
@@ -122,19 +144,31 @@ export function createDecisionRecorder(db: Database): DecisionRecorder {
           returning id, inbox_id
         ), planned as (
           insert into actions (id, decision_id, inbox_id, account_id, comment_id, media_id, type,
-            message, seq, priority, rule_id, status, reason)
+            message, seq, priority, rule_id, status, reason, attempts, lease_until, claim_token)
           select a.id, a.decision_id, a.inbox_id, a.account_id, a.comment_id, a.media_id, a.type,
-            a.message, a.seq, a.priority, a.rule_id, a.status, a.reason
+            a.message, a.seq, a.priority, a.rule_id,
+            case when c.now then 'in_progress' else a.status end, a.reason,
+            case when c.now then 1 else 0 end,
+            case when c.now then now() + make_interval(secs => ${claimFirst?.leaseSeconds ?? 0}) end,
+            case when c.now then ${claimToken}::uuid end
           from jsonb_to_recordset(${JSON.stringify(actionRows)}::jsonb) as a(
             id uuid, decision_id uuid, inbox_id bigint, account_id text, comment_id text,
             media_id text, type text, message text, seq smallint, priority smallint, rule_id text,
-            status text, reason text)
+            status text, reason text, claim boolean)
           join stored on stored.id = a.decision_id
-          returning id
+          -- claimed now unless the account is paused (throttled) or not active (token)
+          cross join lateral (select a.claim and not exists (
+            select 1 from accounts
+            where accounts.id = a.account_id
+              and (accounts.paused_until > now() or accounts.status <> 'active')) as now) c
+          returning id, status
         )
-        select id, inbox_id from stored`),
+        select id, inbox_id, null as action_id from stored
+        union all
+        select null, null, id from planned where status = 'in_progress'`),
     );
-    const created = new Set(stored.map((r) => r.id));
+    const created = new Set(returned.flatMap((r) => (r.id ? [r.id] : [])));
+    const claimedNow = new Set(returned.flatMap((r) => (r.action_id ? [r.action_id] : [])));
     const notCreated = inputs.filter((_, i) => !created.has(decisionRows[i]?.id ?? ''));
     const existing = new Map<number, string>();
     if (notCreated.length > 0) {
@@ -152,13 +186,28 @@ export function createDecisionRecorder(db: Database): DecisionRecorder {
     return inputs.map((input, i): RecordedDecision => {
       const id = decisionRows[i]?.id ?? '';
       if (!created.has(id))
-        return { id: existing.get(input.inboxId) ?? id, created: false, plannedActionIds: [] };
+        return { id: existing.get(input.inboxId) ?? id, created: false, plannedActionIds: [], claimed: [] };
+      const planned = actionRows.filter((a) => a.decision_id === id && a.status === 'planned');
       return {
         id,
         created: true,
-        plannedActionIds: actionRows
-          .filter((a) => a.decision_id === id && a.status === 'planned')
-          .map((a) => a.id),
+        plannedActionIds: planned.map((a) => a.id),
+        claimed: planned
+          .filter((a) => claimedNow.has(a.id))
+          .map(
+            (a): ActionItem => ({
+              id: a.id,
+              decisionId: id,
+              accountId: a.account_id,
+              commentId: a.comment_id,
+              mediaId: a.media_id,
+              type: a.type,
+              message: a.message,
+              actor: 'modbot',
+              attempts: 1,
+              claimToken,
+            }),
+          ),
       };
     });
   };

@@ -137,7 +137,7 @@ export default {
     const handler = moderationHandler(env, database, logger, rules, {
       accounts,
       graph,
-      onActionsPlanned: (ids) => {
+      onActionsPlanned: ({ ids }) => {
         planned.push(...ids);
       },
     });

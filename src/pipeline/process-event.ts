@@ -15,6 +15,7 @@ import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import { type EvaluatePorts, evaluate, type RuleSet, textHash } from '../moderation/index.js';
 import type { RepetitionQuery } from '../moderation/ports.js';
+import type { ActionItem } from '../queue/actions-repo.js';
 import type { InboxItem } from '../queue/inbox-repo.js';
 import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';
@@ -50,8 +51,16 @@ export interface ProcessEventDeps {
   readonly mentions: MentionReader | null;
   readonly dryRun: boolean;
   readonly logger: Logger;
-  /** Called when decisions planned actions to execute (Node wakes the actuator). */
-  readonly onActionsPlanned?: (actionIds: readonly string[]) => void;
+  /**
+   * Called when decisions planned actions to execute: their ids, and those the recorder wrote
+   * already claimed for this process to execute now (Node runs them and wakes the actuator).
+   */
+  readonly onActionsPlanned?: (planned: PlannedForExecution) => void;
+}
+
+export interface PlannedForExecution {
+  readonly ids: readonly string[];
+  readonly claimed: readonly ActionItem[];
 }
 
 const reauthWaitMs = 15 * 60_000;
@@ -207,6 +216,7 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
       return results;
     }
     const planned: string[] = [];
+    const claimed: ActionItem[] = [];
     toRecord.forEach(({ record, dryRun }, i) => {
       const r = recorded[i];
       if (!r) return;
@@ -222,8 +232,9 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
         ...(r.created ? {} : { note: 'already decided; kept the first decision' }),
       });
       planned.push(...r.plannedActionIds);
+      claimed.push(...r.claimed);
     });
-    if (planned.length > 0) deps.onActionsPlanned?.(planned);
+    if (planned.length > 0) deps.onActionsPlanned?.({ ids: planned, claimed });
     return results;
   };
 }

@@ -4,7 +4,7 @@
  * Uses database time (now()) for leases so several instances agree without synchronised clocks.
  */
 import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
-import { type Database, rowsOf } from '../db/client.js';
+import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
 import { inbox } from '../db/schema/inbox.js';
 import type { DeliveryStore, DeliveryToStore, StoredDelivery } from '../pipeline/ingest.js';
 import type { InstagramEvent } from '../webhook/events.js';
@@ -102,6 +102,8 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
           order by priority, next_attempt_at
           limit ${limit}
           for update skip locked)
+          -- a lost claim is harmless: the row is claimed again
+          and ${withoutFlushWait}
         returning id, dedupe_key, account_id, field, kind, event, attempts, claim_token`),
     );
     if (rows.length === 0) reclaimNext = true;
@@ -231,6 +233,8 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
             claim_token = null, updated_at = now()
           from jsonb_to_recordset(${JSON.stringify(claims)}::jsonb) as c(id bigint, claim_token uuid)
           where inbox.id = c.id and inbox.claim_token = c.claim_token and inbox.status = 'processing'
+            -- a lost completion is harmless: the row is claimed again and its decision found
+            and ${withoutFlushWait}
           returning inbox.id`),
       );
       const ids = new Set(done.map((r) => Number(r.id)));
