@@ -910,9 +910,8 @@ export function evaluate(
   if (undecided === 0) return Promise.resolve(finish(ctx, rules, status, options));
   // Dear conditions: only what a port must answer asynchronously is awaited.
   try {
-    const waiting = resolveDear(ctx, rules, status, 1);
-    if (waiting !== null) return waiting.then(() => finish(ctx, rules, status, options));
-    return Promise.resolve(finish(ctx, rules, status, options));
+    const decided = resolveDear(ctx, rules, status, 1, () => finish(ctx, rules, status, options));
+    return decided instanceof Promise ? decided : Promise.resolve(decided);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -949,15 +948,16 @@ function skipped(ctx: Context, reason: 'own_comment' | 'test_event'): Decision {
 }
 
 /**
- * Asks dearer conditions tier by tier, only for rules still undecided that could matter.
- * Returns null when every answer came at once, else a promise of the remaining tiers.
+ * Asks dearer conditions tier by tier, only for rules still undecided that could matter, then
+ * decides (`done`): at once when every answer came at once, else once the answers are in.
  */
 function resolveDear(
   ctx: Context,
   rules: readonly CompiledRule[],
   status: Array<boolean | undefined>,
   fromTier: number,
-): Promise<unknown> | null {
+  done: () => Decision,
+): Decision | Promise<Decision> {
   const { severity, dearSeverity } = ctx.plan;
   for (let tier = fromTier; tier <= 3; tier++) {
     // The enforce rule that would win so far.
@@ -994,7 +994,7 @@ function resolveDear(
       )
         worth.push(i);
     }
-    if (worth.length === 0) return null;
+    if (worth.length === 0) return done();
     const pending = new Map<number, Pending>();
     ctx.pending = pending;
     for (const i of worth) evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
@@ -1015,12 +1015,12 @@ function resolveDear(
       const next = tier + 1;
       const all = waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits);
       return all.then(() =>
-        reevaluate(ctx, rules, status, worth) > 0 ? resolveDear(ctx, rules, status, next) : null,
+        reevaluate(ctx, rules, status, worth) > 0 ? resolveDear(ctx, rules, status, next, done) : done(),
       );
     }
-    if (reevaluate(ctx, rules, status, worth) === 0) return null;
+    if (reevaluate(ctx, rules, status, worth) === 0) return done();
   }
-  return null;
+  return done();
 }
 
 /** Evaluates the given rules again with the answers so far; returns how many stay undecided. */
