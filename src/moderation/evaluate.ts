@@ -162,10 +162,6 @@ interface Resolved {
   readonly fallback: { classifier: string; fallback: Fallback; error: string } | null;
 }
 
-interface Pending {
-  readonly node: Extract<CNode, { t: 'leaf' }>;
-}
-
 class Context {
   readonly features: TextFeatures;
   private normalisedCache: Normalised | undefined;
@@ -176,15 +172,16 @@ class Context {
   private startedAt: Date | undefined;
   readonly resolved = new Map<number, Resolved>();
   readonly leafValues: number[];
-  readonly classifierCalls = new Map<string, Promise<ClassifierOutcome>>();
+  /** Classifier calls by question, made on first need (most comments never ask one). */
+  classifierCalls: Map<string, Promise<ClassifierOutcome>> | undefined;
   /** Calls answered without waiting (no classifier configured under that name). */
-  readonly classifierSettled = new Map<string, ClassifierOutcome>();
+  classifierSettled: Map<string, ClassifierOutcome> | undefined;
   readonly classifierLog: ClassifierCall[] = [];
   readonly notes: string[] = [];
   /** While tracing: the rule's final status, to say why a dear condition was not asked. */
   tracing: boolean | undefined = undefined;
   /** Leaves of the current tier that a rule needs; filled during collection passes. */
-  pending: Map<number, Pending> | null = null;
+  pending: Array<Extract<CNode, { t: 'leaf' }>> | null = null;
 
   constructor(
     readonly ruleSet: RuleSet,
@@ -493,7 +490,7 @@ function evalLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context, want: boole
       if (!want) return bool(r.value);
       return { value: r.value, detail: typeof r.detail === 'string' ? r.detail : r.detail() };
     }
-    if (ctx.pending) ctx.pending.set(node.id, { node });
+    if (ctx.pending && !ctx.pending.includes(node)) ctx.pending.push(node);
     return R_UNKNOWN;
   }
   if (want) return evalCheapLeaf(leaf, ctx, true);
@@ -665,18 +662,19 @@ function askLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<voi
   }
   if (leaf.kind !== 'classifier') return null;
   const key = callKey(leaf.use, leaf.question);
-  const settled = ctx.classifierSettled.get(key);
+  const settled = ctx.classifierSettled?.get(key);
   if (settled) {
     applyClassifier(node, leaf, settled, ctx);
     return null;
   }
-  let call = ctx.classifierCalls.get(key);
+  let call = ctx.classifierCalls?.get(key);
   if (!call) {
     const classifier = getClassifier(ctx.ports, leaf.use);
     if (!classifier) {
       const outcome: ClassifierOutcome = {
         error: { code: 'not_configured', message: `no classifier configured for "${leaf.use}"` },
       };
+      ctx.classifierSettled ??= new Map();
       ctx.classifierSettled.set(key, outcome);
       ctx.classifierLog.push({
         classifier: leaf.use,
@@ -705,6 +703,7 @@ function askLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<voi
           },
         }),
       );
+    ctx.classifierCalls ??= new Map();
     ctx.classifierCalls.set(key, call);
     void call.then((r) =>
       ctx.classifierLog.push({
@@ -995,16 +994,16 @@ function resolveDear(
         worth.push(i);
     }
     if (worth.length === 0) return done();
-    const pending = new Map<number, Pending>();
+    const pending: Array<Extract<CNode, { t: 'leaf' }>> = [];
     ctx.pending = pending;
     for (const i of worth) evalNode((rules[i] as CompiledRule).when, ctx, null, 0);
     ctx.pending = null;
     const waits: Array<Promise<void>> = [];
-    for (const p of pending.values()) {
-      if (p.node.tier !== tier) continue;
+    for (const node of pending) {
+      if (node.tier !== tier) continue;
       let w: Promise<void> | null;
       try {
-        w = askLeaf(p.node, ctx);
+        w = askLeaf(node, ctx);
       } catch (e) {
         // A port that throws instead of rejecting: the other asks still go out, then it rejects.
         w = Promise.reject(e);

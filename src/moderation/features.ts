@@ -195,19 +195,11 @@ export class TextFeatures {
   /** Length in characters (code points) of the visible text. */
   get length(): number {
     if (this.cachedLength === undefined) {
-      // Code units less surrogate pairs: what iterating the string by code point counts.
       const text = this.visibleText;
-      let n = text.length;
-      for (let i = 0; i < text.length - 1; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0xd800 && c <= 0xdbff) {
-          const d = text.charCodeAt(i + 1);
-          if (d >= 0xdc00 && d <= 0xdfff) {
-            n--;
-            i++;
-          }
-        }
-      }
+      // A character is a code unit in ASCII; otherwise count code points.
+      let n = 0;
+      if (NON_ASCII.test(text)) for (const _ of text) n++;
+      else n = text.length;
       this.cachedLength = n;
     }
     return this.cachedLength;
