@@ -519,6 +519,12 @@ interface Trace {
 function evalNode(node: CNode, ctx: Context, trace: Trace | null, depth: number): boolean | undefined {
   switch (node.t) {
     case 'leaf': {
+      if (trace === null) {
+        // Known already (cheap leaves are computed once per comment).
+        const known = ctx.leafValues[node.id];
+        if (known === TRUE) return true;
+        if (known === FALSE) return false;
+      }
       const r = evalLeaf(node, ctx, trace !== null);
       if (trace) {
         trace.conditions.push({
