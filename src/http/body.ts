@@ -10,6 +10,18 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) return { ok: false, reason: 'too_large' };
   if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
+  if (declared !== null && /^\d+$/.test(declared)) {
+    // A declared length within bounds: the HTTP parser hands over exactly that many bytes, so
+    // reading the body whole is bounded too, and on Node it skips building a web stream (the
+    // adapter reads the socket directly). The check after is for bodies not from a parser.
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(await request.arrayBuffer());
+    } catch {
+      return { ok: false, reason: 'aborted' };
+    }
+    return bytes.byteLength > maxBytes ? { ok: false, reason: 'too_large' } : { ok: true, bytes };
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
