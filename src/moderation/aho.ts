@@ -63,7 +63,8 @@ export class Automaton {
     return this.lengths.length;
   }
 
-  build(): this {
+  /** `maxDenseCells`: the dense table's size limit (tests lower it to exercise the Map form). */
+  build(maxDenseCells = DENSE_MAX_CELLS): this {
     const fail = new Int32Array(this.next.length);
     const queue: number[] = [];
     for (const to of (this.next[0] as Map<number, number>).values()) {
@@ -86,7 +87,7 @@ export class Automaton {
       }
     }
     this.fail = fail;
-    this.buildDense(queue);
+    this.buildDense(queue, maxDenseCells);
     this.built = true;
     return this;
   }
@@ -97,14 +98,14 @@ export class Automaton {
    * row of next states with the failure links already followed. Searching is then one table
    * read per code unit. Skipped (the Map form is used) when the table would be too big.
    */
-  private buildDense(bfsOrder: readonly number[]): void {
+  private buildDense(bfsOrder: readonly number[], maxCells: number): void {
     const classOf = new Uint16Array(65536);
     let classes = 1;
     for (const transitions of this.next) {
       for (const code of transitions.keys()) if (classOf[code] === 0) classOf[code] = classes++;
     }
     const states = this.next.length;
-    if (classes > 65535 || states * classes > DENSE_MAX_CELLS) return;
+    if (classes > 65535 || states * classes > maxCells) return;
     // Half the memory (and cache misses) when the state numbers fit in 16 bits.
     const delta = states <= 0xffff ? new Uint16Array(states * classes) : new Int32Array(states * classes);
     // Root: its own transitions, every other class stays at the root (0).

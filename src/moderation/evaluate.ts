@@ -169,7 +169,6 @@ class Context {
   private normalHits: HitTable | undefined;
   private rawHits: HitTable | undefined;
   private hashCache: string | undefined;
-  private startedAt: Date | undefined;
   readonly resolved = new Map<number, Resolved>();
   readonly leafValues: number[];
   /** Classifier calls by question, made on first need (most comments never ask one). */
@@ -198,12 +197,6 @@ class Context {
   get normalised(): Normalised {
     if (this.normalisedCache === undefined) this.normalisedCache = normaliseDetailed(this.text);
     return this.normalisedCache;
-  }
-
-  /** The time of this evaluation when the ports give no clock: one Date for every query. */
-  clock(): Date {
-    if (this.startedAt === undefined) this.startedAt = new Date();
-    return this.startedAt;
   }
 
   get textHash(): string {
@@ -649,7 +642,7 @@ function askLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<voi
           authorId,
           textHash: ctx.textHash,
           windowSeconds: leaf.windowSeconds,
-          now: ctx.ports.now ? ctx.ports.now() : ctx.clock(),
+          now: ctx.ports.now ? ctx.ports.now() : new Date(),
         }),
       );
     } catch (e) {

@@ -48,7 +48,7 @@ export function sha256Hex(input: string | Uint8Array): string {
 }
 
 /** The same digest in plain JavaScript, for runtimes without a native one. */
-function portableSha256Hex(input: string | Uint8Array): string {
+export function portableSha256Hex(input: string | Uint8Array): string {
   let length: number;
   if (typeof input === 'string') {
     // UTF-8 is at most 3 bytes per UTF-16 code unit; reserve room for the padding too.

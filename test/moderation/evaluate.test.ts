@@ -432,4 +432,69 @@ describe('repetition conditions', () => {
     });
     expect(d.decidingRule).toBe('f');
   });
+
+  it('a failing counter, rejecting or throwing, is a note and the condition does not hold', async () => {
+    const rs = rules(yaml);
+    for (const counter of [
+      { count: async () => Promise.reject(new Error('db down')) },
+      {
+        count: (): Promise<number> => {
+          throw new Error('db down');
+        },
+      },
+    ]) {
+      const d = await evaluate(rs, { event: event('check my page') }, { repetition: counter });
+      expect(d.outcome).toBe('no_match');
+      expect(d.notes).toEqual(['repetition count failed: db down']);
+    }
+  });
+
+  it('answers at once without a counter or an author', async () => {
+    const both =
+      '- id: f\n  when:\n    any:\n      - repeated by author: {times: 2, within: 1h}\n      - repeated across account: {times: 2, within: 1h}\n  action: hide\n';
+    const none = await evaluate(rules(both), { event: event('same again') }, {}, { explain: true });
+    expect(none.rules?.[0]?.conditions.map((c) => c.detail)).toEqual([
+      '',
+      'not evaluated (no repetition counter configured)',
+      'not evaluated (no repetition counter configured)',
+    ]);
+    const queries: RepetitionQuery[] = [];
+    const counter = {
+      count: async (q: RepetitionQuery) => {
+        queries.push(q);
+        return q.authorId === null ? 1 : 0;
+      },
+    };
+    const anonymous = await evaluate(
+      rules(both),
+      { event: event('same again', { author: null }) },
+      { repetition: counter },
+      { explain: true },
+    );
+    expect(anonymous.decidingRule).toBe('f');
+    expect(anonymous.fired[0]?.conditions.map((c) => c.detail)).toEqual([
+      '',
+      'unknown author',
+      'seen 2 times on this account within 3600s (at least 2)',
+    ]);
+    queries.length = 0;
+    await evaluate(rules(both), { event: event('same again') }, { repetition: counter });
+    expect(queries.map((q) => q.authorId)).toEqual(['u-1', null]);
+  });
+});
+
+describe('ports that throw instead of rejecting', () => {
+  it('a classifier that throws instead of rejecting rejects the evaluation', async () => {
+    const yaml =
+      '- id: m\n  when:\n    classifier: {use: builtin, score: spam, at least: 0.5, fallback: review}\n  action: hide\n';
+    const throwing: Classifier = {
+      name: 'builtin',
+      classify: () => {
+        throw new Error('sync boom');
+      },
+    };
+    await expect(decide(yaml, 'hello', {}, { classifiers: { builtin: throwing } })).rejects.toThrow(
+      'sync boom',
+    );
+  });
 });

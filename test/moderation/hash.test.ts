@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ruleSetHash, sha256Hex, textHash } from '../../src/moderation/hash.js';
+import { portableSha256Hex, ruleSetHash, sha256Hex, textHash } from '../../src/moderation/hash.js';
 
 describe('sha256Hex', () => {
   it.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'a'.repeat(1000), 'dm me 𝐃𝐌 é 日本'])(
@@ -9,6 +9,20 @@ describe('sha256Hex', () => {
       expect(sha256Hex(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
     },
   );
+
+  it.each([
+    '',
+    'abc',
+    'a'.repeat(55),
+    'a'.repeat(56),
+    'a'.repeat(64),
+    'é'.repeat(40),
+    'dm me 𝐃𝐌 é 日本',
+    'lone \uD800 surrogate \uDC00',
+  ])('the portable implementation (runtimes without a native hash) agrees, %#', (s) => {
+    expect(portableSha256Hex(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
+    expect(portableSha256Hex(new TextEncoder().encode(s))).toBe(sha256Hex(s));
+  });
 
   it('known answer', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
