@@ -1,6 +1,8 @@
 /**
  * Writes decisions to the audit log together with the rule set that made them (stored once per
- * hash) and their planned actions (the outbox): intent is recorded before anything is called.
+ * hash), their planned actions (the outbox) and the completion of the inbox rows they decide:
+ * intent is recorded before anything is called, and an event is done exactly when its decision
+ * is stored.
  * A batch of decisions is ONE statement (one round trip, one implicit transaction): the rows
  * travel as JSON parameters, the decisions and their actions commit together or not at all.
  * A decision for an inbox row that already has one is not written again; the existing one is
@@ -24,6 +26,11 @@ export interface DecisionToRecord {
   readonly actions: readonly PlannedAction[];
   readonly dryRun: boolean;
   readonly durationMs: number;
+  /**
+   * The inbox claim this decision settles: the row is marked done in the same transaction, so
+   * an event is done exactly when its decision is stored.
+   */
+  readonly inboxClaim?: string;
 }
 
 export interface RecordedDecision {
@@ -34,6 +41,8 @@ export interface RecordedDecision {
   readonly plannedActionIds: readonly string[];
   /** The action written already claimed for the caller to execute now (see `claimFirst`). */
   readonly claimed: readonly ActionItem[];
+  /** With `inboxClaim`: whether the inbox row was marked done (false: the claim was lost). */
+  readonly inboxDone: boolean | null;
 }
 
 /** Records decisions (results in input order); one statement whatever the batch size. */
@@ -122,10 +131,14 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
     const claimToken = crypto.randomUUID();
     // Actions are inserted only for decisions that were inserted (joined on `stored`); Postgres runs
     // a data-modifying WITH to completion even though the final select does not read it.
+    const completions = inputs.flatMap((input) =>
+      input.inboxClaim ? [{ id: input.inboxId, claim_token: input.inboxClaim }] : [],
+    );
     const returned = rowsOf<{
       id: string | null;
       inbox_id: number | string | null;
       action_id: string | null;
+      done_id: number | string | null;
     }>(
       await db.execute(sql`
         with stored as (
@@ -162,11 +175,20 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
             where accounts.id = a.account_id
               and (accounts.paused_until > now() or accounts.status <> 'active')) as now) c
           returning id, status
+        ), finished as (
+          update inbox set status = 'done', processed_at = now(), lease_until = null,
+            claim_token = null, updated_at = now()
+          from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb) as f(id bigint, claim_token uuid)
+          where inbox.id = f.id and inbox.claim_token = f.claim_token and inbox.status = 'processing'
+          returning inbox.id
         )
-        select id, inbox_id, null as action_id from stored
+        select id, inbox_id, null::uuid as action_id, null::bigint as done_id from stored
         union all
-        select null, null, id from planned where status = 'in_progress'`),
+        select null, null, id, null from planned where status = 'in_progress'
+        union all
+        select null, null, null, id from finished`),
     );
+    const done = new Set(returned.flatMap((r) => (r.done_id !== null ? [Number(r.done_id)] : [])));
     const created = new Set(returned.flatMap((r) => (r.id ? [r.id] : [])));
     const claimedNow = new Set(returned.flatMap((r) => (r.action_id ? [r.action_id] : [])));
     const notCreated = inputs.filter((_, i) => !created.has(decisionRows[i]?.id ?? ''));
@@ -185,13 +207,21 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
     }
     return inputs.map((input, i): RecordedDecision => {
       const id = decisionRows[i]?.id ?? '';
+      const inboxDone = input.inboxClaim ? done.has(input.inboxId) : null;
       if (!created.has(id))
-        return { id: existing.get(input.inboxId) ?? id, created: false, plannedActionIds: [], claimed: [] };
+        return {
+          id: existing.get(input.inboxId) ?? id,
+          created: false,
+          plannedActionIds: [],
+          claimed: [],
+          inboxDone,
+        };
       const planned = actionRows.filter((a) => a.decision_id === id && a.status === 'planned');
       return {
         id,
         created: true,
         plannedActionIds: planned.map((a) => a.id),
+        inboxDone,
         claimed: planned
           .filter((a) => claimedNow.has(a.id))
           .map(

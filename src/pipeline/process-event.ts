@@ -1,7 +1,8 @@
 /**
  * Moderating stored events (the inbox handler), one readable flow per event:
  *   mention? fetch its text → rules (classifiers only when a rule needs them) → decision and
- *   planned actions recorded in one transaction → the actuator is woken to carry them out.
+ *   planned actions recorded, and the event marked done, in one transaction → the first action
+ *   runs at once, the actuator carries out the rest.
  * Dry run (DRY_RUN, an account without a token, shadow rules) records what would have been done
  * and plans nothing to call.
  *
@@ -137,6 +138,7 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
     const decision = notes.length > 0 ? { ...evaluated, notes: [...evaluated.notes, ...notes] } : evaluated;
     return {
       inboxId: item.id,
+      inboxClaim: item.claimToken,
       event,
       text,
       ruleSet,
@@ -217,9 +219,10 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
     }
     const planned: string[] = [];
     const claimed: ActionItem[] = [];
-    toRecord.forEach(({ record, dryRun }, i) => {
+    toRecord.forEach(({ index, record, dryRun }, i) => {
       const r = recorded[i];
       if (!r) return;
+      results[index] = { outcome: 'done', completed: r.inboxDone ?? false };
       const { decision, event } = record;
       deps.logger.info('decision', {
         inboxId: record.inboxId,

@@ -10,7 +10,11 @@ import type { InboxItem, InboxRepo } from './inbox-repo.js';
 
 /** What a handler says about an event. Throwing is the same as `retry` with the error. */
 export type HandlerResult =
-  | { readonly outcome: 'done' }
+  /**
+   * `completed`: the handler marked the row done itself, in the transaction that stored its
+   * result (true), or found its claim lost (false); absent, the row is marked done here.
+   */
+  | { readonly outcome: 'done'; readonly completed?: boolean }
   | { readonly outcome: 'retry'; readonly error: string; readonly retryInMs?: number }
   | { readonly outcome: 'dead'; readonly error: string }
   /** Not the event's fault (e.g. its account needs re-authorisation): wait without using up an attempt. */
@@ -71,18 +75,24 @@ export async function processClaimedBatch(
   } catch (error) {
     results = items.map(() => ({ outcome: 'retry', error: errorText(error) }));
   }
+  // Rows the handler finished but did not mark done itself are marked done in one statement.
+  const toComplete = items.filter((_, i) => {
+    const r = results[i];
+    return r?.outcome === 'done' && r.completed === undefined;
+  });
+  const completed = await repo.completeMany(toComplete);
   const outcomes: ProcessOutcome[] = new Array(items.length);
-  const done = items.flatMap((item, i) => (results[i]?.outcome === 'done' ? [item] : []));
-  const completed = await repo.completeMany(done);
-  done.forEach((item, i) => {
-    const ok = completed[i] === true;
+  for (const [i, item] of items.entries()) {
+    const result = results[i];
+    if (result?.outcome !== 'done') continue;
+    const ok = result.completed ?? completed[toComplete.indexOf(item)] === true;
     if (!ok)
       options.logger.warn('inbox claim lost before completion (lease expired; another worker has it)', {
         inboxId: item.id,
         dedupeKey: item.dedupeKey,
       });
-    outcomes[items.indexOf(item)] = { outcome: ok ? 'done' : 'lost' };
-  });
+    outcomes[i] = { outcome: ok ? 'done' : 'lost' };
+  }
   for (const [i, item] of items.entries()) {
     const result = results[i] ?? { outcome: 'retry', error: 'the handler returned no result' };
     if (result.outcome !== 'done') outcomes[i] = await settleUnfinished(repo, item, result, options);
