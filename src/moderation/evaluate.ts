@@ -290,6 +290,41 @@ function bounds(min: number | null, max: number | null): string {
   return min !== null ? `at least ${min}` : `at most ${String(max)}`;
 }
 
+/** A term condition with what it found, for traces. */
+function describeTerms(leaf: Extract<Leaf, { kind: 'terms' }>, ctx: Context): LeafResult {
+  if (leaf.mode === 'exact') {
+    const index = leaf.byForm.get(leaf.raw ? ctx.rawText() : ctx.normalised.text);
+    const hit = index === undefined ? undefined : leaf.terms[index];
+    return hit
+      ? { value: true, detail: `the text is ${JSON.stringify(hit.display)}`, matched: [hit.display] }
+      : { value: false, detail: 'the text is none of them' };
+  }
+  const table = ctx.hits(leaf.raw);
+  const need = modeFlag(leaf.mode);
+  let found: Set<number> | null = null;
+  for (const [p, flags] of table.flags) {
+    if ((flags & need) === 0) continue;
+    const indexes = leaf.byPattern.get(p);
+    if (indexes === undefined) continue;
+    found ??= new Set();
+    for (const i of indexes) found.add(i);
+  }
+  const count = found?.size ?? 0;
+  const value = leaf.all ? count === leaf.terms.length : count > 0;
+  const matched = found
+    ? [...found].sort((x, y) => x - y).map((i) => (leaf.terms[i] as TermRef).display)
+    : [];
+  if (leaf.all) {
+    const missing = leaf.terms.filter((_, i) => !found?.has(i)).map((t) => t.display);
+    return value
+      ? { value, detail: `found all: ${quote(matched)}`, matched }
+      : { value, detail: `missing ${quote(missing)}` };
+  }
+  return value
+    ? { value, detail: `found ${quote(matched)}`, matched }
+    : { value, detail: `none of ${leaf.terms.length} term${leaf.terms.length === 1 ? '' : 's'} found` };
+}
+
 /** `want`: build the human-readable detail and matched terms (tracing); otherwise only the value. */
 function evalCheapLeaf(
   leaf: Exclude<Leaf, { kind: 'repetition' | 'classifier' }>,
@@ -300,48 +335,25 @@ function evalCheapLeaf(
   const ev = ctx.event;
   switch (leaf.kind) {
     case 'terms': {
-      if (leaf.mode === 'exact') {
-        const index = leaf.byForm.get(leaf.raw ? ctx.rawText() : ctx.normalised.text);
-        const hit = index === undefined ? undefined : leaf.terms[index];
-        if (!want) return bool(hit !== undefined);
-        return hit
-          ? { value: true, detail: `the text is ${JSON.stringify(hit.display)}`, matched: [hit.display] }
-          : { value: false, detail: 'the text is none of them' };
-      }
+      // Tracing has its own function: its property reads then see one kind of leaf only.
+      if (want) return describeTerms(leaf, ctx);
+      if (leaf.mode === 'exact')
+        return bool(leaf.byForm.get(leaf.raw ? ctx.rawText() : ctx.normalised.text) !== undefined);
       const table = ctx.hits(leaf.raw);
-      const need =
-        leaf.mode === 'word'
-          ? F_WORD
-          : leaf.mode === 'substring'
-            ? F_ANY
-            : leaf.mode === 'start'
-              ? F_START
-              : F_END;
+      const need = modeFlag(leaf.mode);
       // Walk this comment's hits (a handful), not the leaf's terms (maybe thousands).
-      let found: Set<number> | null = null;
+      if (!leaf.all) {
+        for (const [p, flags] of table.flags)
+          if ((flags & need) !== 0 && leaf.byPattern.has(p)) return R_TRUE;
+        return R_FALSE;
+      }
+      const found = new Set<number>();
       for (const [p, flags] of table.flags) {
         if ((flags & need) === 0) continue;
         const indexes = leaf.byPattern.get(p);
-        if (indexes === undefined) continue;
-        found ??= new Set();
-        for (const i of indexes) found.add(i);
-        if (!leaf.all && !want) return bool(true);
+        if (indexes !== undefined) for (const i of indexes) found.add(i);
       }
-      const count = found?.size ?? 0;
-      const value = leaf.all ? count === leaf.terms.length : count > 0;
-      if (!want) return bool(value);
-      const matched = found
-        ? [...found].sort((x, y) => x - y).map((i) => (leaf.terms[i] as TermRef).display)
-        : [];
-      if (leaf.all) {
-        const missing = leaf.terms.filter((_, i) => !found?.has(i)).map((t) => t.display);
-        return value
-          ? { value, detail: `found all: ${quote(matched)}`, matched }
-          : { value, detail: `missing ${quote(missing)}` };
-      }
-      return value
-        ? { value, detail: `found ${quote(matched)}`, matched }
-        : { value, detail: `none of ${leaf.terms.length} term${leaf.terms.length === 1 ? '' : 's'} found` };
+      return bool(found.size === leaf.terms.length);
     }
     case 'regex': {
       const text = leaf.raw ? ctx.rawText() : ctx.normalised.forRegex;
@@ -373,7 +385,7 @@ function evalCheapLeaf(
       };
     }
     case 'link-domain': {
-      if (f.links.length === 0) return { value: false, detail: want ? 'no links' : '' };
+      if (f.links.length === 0) return want ? { value: false, detail: 'no links' } : R_FALSE;
       const domains = f.links.map((l) => l.domain);
       const hits = domains.filter((d) => leaf.domains.some((x) => domainMatches(d, x)) !== leaf.negate);
       if (!want) return bool(hits.length > 0);

@@ -71,7 +71,9 @@ export function linkDomain(url: string): string {
 
 /** True when `domain` is `listed` or one of its subdomains. */
 export function domainMatches(domain: string, listed: string): boolean {
-  return domain === listed || domain.endsWith(`.${listed}`);
+  // `domain.endsWith("." + listed)`, without making that string for every comparison.
+  const dot = domain.length - listed.length - 1;
+  return domain === listed || (dot >= 0 && domain.charCodeAt(dot) === 46 && domain.endsWith(listed));
 }
 
 export function extractLinks(entityText: string): Link[] {
