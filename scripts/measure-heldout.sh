@@ -13,7 +13,7 @@ DATA=${1:?usage: measure-heldout.sh <datasets dir> [out-dir]}
 OUT=${2:-.modbot/heldout}
 IG=$DATA/instagram-scam/instagram-scam-comments.dev.csv
 YT=("$DATA"/youtube-spam/Youtube0*.csv)
-TRAIN_FLAGS=(--text text,CONTENT --label label_spam,CLASS --positive 1 --group account,@file --epochs 20 --l2 1e-4 --hide 0.8 --review 0.5)
+TRAIN_FLAGS=(--text text,CONTENT --label label_spam,CLASS --positive 1 --group account,@file --epochs 20 --l2 1e-4 --min-df 3 --hide 0.7 --review 0.5)
 mkdir -p "$OUT/rules-with-model"
 cp rules/*.yaml "$OUT/rules-with-model/"
 # The rule that lets the builtin model act on its own (see docs/classifiers.md).
@@ -24,7 +24,7 @@ cat > "$OUT/rules-with-model/zz-builtin-model.yaml" <<'YAML'
     classifier:
       use: builtin
       score: spam
-      at least: 0.8
+      at least: 0.7
       fallback: allow
   action: hide
 YAML

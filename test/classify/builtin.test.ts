@@ -120,4 +120,18 @@ describe('features', () => {
       expect.arrayContaining(['s:phone', 's:url']),
     );
   });
+
+  it('read pointer and self-promotion words after the normaliser squeezed repeated letters', () => {
+    // "channel" reaches the features as "chanel", "follow" as "folow", "message" as "mesage".
+    expect(extractFeatures(normalise('Sub to my channel, I sub back'))).toEqual(
+      expect.arrayContaining(['s:self_promo', 's:pointer']),
+    );
+    expect(extractFeatures(normalise('follow me on instagram'))).toContain('s:pointer');
+    expect(extractFeatures(normalise('send me a message'))).toContain('s:pointer');
+    expect(extractFeatures(normalise('like this comment if you are watching in 2015'))).toContain(
+      's:like_bait',
+    );
+    expect(extractFeatures(normalise('marketglory . com/game earn real money'))).toContain('s:spaced_url');
+    expect(extractFeatures(normalise('i love this channel so much'))).not.toContain('s:self_promo');
+  });
 });

@@ -10,11 +10,12 @@
  * What generalises across accounts (campaigns differ per account; measured by holding out whole
  * accounts, see docs/classifiers.md): character n-grams inside words (they survive misspellings
  * and handle names such as "..._fx__"), word unigrams/bigrams with digits collapsed, and a few
- * structural signals (an @handle or #tag at the end, money amounts, phone numbers, links, "dm").
+ * structural signals (an @handle or #tag at the end, money amounts, phone numbers, links, "dm",
+ * self-promotion such as "sub to my channel", engagement bait such as "like this comment").
  */
 
 /** Bump when the feature set changes: a model trained on another version is rejected at load. */
-export const FEATURE_VERSION = 7;
+export const FEATURE_VERSION = 8;
 
 // A handle or tag has at least one letter: "step #5" is not a hashtag.
 const HANDLE = /[@#][\p{N}_.]*\p{L}[\p{L}\p{N}_.]*/gu;
@@ -60,10 +61,22 @@ function addGrams(out: Set<string>, prefix: string, s: string, min: number, max:
     for (let i = 0; i + n <= cps.length; i++) out.add(prefix + cps.slice(i, i + n).join(''));
 }
 
+// Written as the normaliser leaves words: runs of one letter squeezed to one ("channel" ->
+// "chanel", "follow" -> "folow", "message" -> "mesage"); matched on squeezed text.
 const POINTER_WORDS =
-  /\b(?:dm|inbox|message|contact|reach out|whatsapp|whatsap|telegram|signal|wickr|text me|call me|email|e-mail|hmu|link in (?:my )?bio|my bio|check out|checkout|follow me|subscribe|my channel|visit|click|website|site)\b/u;
+  /\b(?:dm|inbox|mesage|contact|reach out|whatsap|telegram|signal|wickr|text me|cal me|email|e-mail|hmu|link in (?:my )?bio|my bio|check out|checkout|check me|folow me|subscribe|sub (?:me|to|4|for)|my chanel|visit|click|website|site)\b/u;
 const MONEY_WORDS =
   /\b(?:invest\w*|profit\w*|earn\w*|income|returns?|trad(?:e|ing|er)|crypto|bitcoin|btc|forex|payout|withdraw\w*|money|cash|funds?)\b/u;
+// Self-promotion: the writer's own channel, videos, music or pages, or asking for subscribers.
+const SELF_PROMO =
+  /\b(?:(?:my|our) (?:new |newest |own |latest )?(?:chanel|videos?|vids?|vlogs?|songs?|music|sound|rap|remix(?:es)?|beats?|tracks?|covers?|blog|page|playlist|mixtape|album|instagram|twiter|facebok|soundcloud|website|site|profile|art|content)|check (?:my|our)|(?:sub|subscribe) (?:to )?(?:me|us|back)|i sub back|(?:some|more|get|gain) (?:subs|subscribers)|i(?:'m| am|m) a (?:new )?(?:youtuber|raper|singer|producer|artist))\b/u;
+// Engagement bait: asking for likes, thumbs up or shares.
+const LIKE_BAIT =
+  /\b(?:like this coment|thumbs up if|like if|give it a like|like ?(?:&|and) ?share|share this)\b/u;
+// A domain written with spaces around the dot to dodge link filters ("site . com").
+const SPACED_DOMAIN =
+  /\b[a-z0-9-]{2,} ?\. ?(?:com|net|org|io|co|me|ly|xyz|info|biz|tk|ru|pl|tv|gg|site|online|shop|app|link|club)\b/u;
+const SQUEEZE = /(\p{L})\1+/gu;
 
 function lengthBucket(n: number): string {
   if (n < 10) return '0';
@@ -107,6 +120,10 @@ export function extractFeatures(normalisedText: string): string[] {
   if (/^@/u.test(first) && words.length <= 6) out.add('s:short_reply_to_handle');
   if (URL.test(text)) out.add('s:url');
   URL.lastIndex = 0;
+  if (!out.has('s:url') && SPACED_DOMAIN.test(text)) out.add('s:spaced_url');
+  const squeezed = text.replace(SQUEEZE, '$1');
+  if (SELF_PROMO.test(squeezed)) out.add('s:self_promo');
+  if (LIKE_BAIT.test(squeezed)) out.add('s:like_bait');
   if (MONEY.test(text)) out.add('s:money');
   if (PHONE.test(text)) out.add('s:phone');
   const emoji = text.match(EMOJI)?.length ?? 0;
@@ -122,9 +139,11 @@ export function extractFeatures(normalisedText: string): string[] {
     mentions.length > 0 ||
     handles.some((h) => h.startsWith('#') && h.includes('_')) ||
     out.has('s:url') ||
+    out.has('s:spaced_url') ||
     out.has('s:phone') ||
-    POINTER_WORDS.test(text);
-  const money = out.has('s:money') || MONEY_WORDS.test(text);
+    out.has('s:self_promo') ||
+    POINTER_WORDS.test(squeezed);
+  const money = out.has('s:money') || MONEY_WORDS.test(squeezed);
   out.add(pointer ? 's:pointer' : 's:no_pointer');
   if (money) out.add(pointer ? 's:money&pointer' : 's:money&no_pointer');
   if (!pointer) out.add(`s:no_pointer&len${lengthBucket(text.length)}`);
