@@ -62,7 +62,11 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   const accounts = accountStoreFromEnv(env, database);
   const graph = options.graph ?? graphClientFromEnv(env);
   const actionsRepo = createActionsRepo(database.db);
-  const actuator = actuatorFromEnv(env, database, logger, accounts, graph, options.backoff);
+  const actuator = actuatorFromEnv(env, database, logger, accounts, graph, {
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    // A reply done: its hide may start now.
+    onNextDue: () => actuatorLoop.wake(),
+  });
   const actuatorLoop = startClaimLoop({
     name: 'actuator',
     concurrency: env.ACTION_WORKERS,
@@ -76,14 +80,11 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   // Actions a decision wrote already claimed (its first one) run at once, here; the rest (a hide
   // after its reply, anything paced or retried) go through the actuator loop.
   const runningNow = new Set<Promise<unknown>>();
-  const executeNow = (items: readonly ActionItem[], thenWake: boolean) => {
+  const executeNow = (items: readonly ActionItem[]) => {
     for (const item of items) {
       const run: Promise<unknown> = actuator(item)
         .catch((error: unknown) => logger.error('action execution failed', { actionId: item.id, error }))
-        .finally(() => {
-          runningNow.delete(run);
-          if (thenWake) actuatorLoop.wake();
-        });
+        .finally(() => runningNow.delete(run));
       runningNow.add(run);
     }
   };
@@ -97,9 +98,8 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
         graph,
         ...(env.ACTION_WORKERS > 0 ? { claimFirst: { leaseSeconds: env.INBOX_LEASE_SECONDS } } : {}),
         onActionsPlanned: ({ ids, claimed }) => {
-          const more = ids.length > claimed.length;
-          executeNow(claimed, more);
-          if (more) actuatorLoop.wake();
+          executeNow(claimed);
+          if (ids.length > claimed.length) actuatorLoop.wake();
         },
       });
   const pool = startWorkerPool(repo, handler, {
@@ -196,10 +196,10 @@ export function actuatorFromEnv(
   logger: Logger,
   accounts: AccountStore,
   graph: GraphClient,
-  backoff?: (attempt: number) => number,
+  options: { backoff?: (attempt: number) => number; onNextDue?: () => void } = {},
 ): Actuator {
   return createActuator({
-    ...(backoff ? { backoff } : {}),
+    ...options,
     repo: createActionsRepo(database.db),
     accounts,
     graph,

@@ -42,6 +42,8 @@ export interface ActuatorDeps {
   readonly backoff?: (attempt: number) => number;
   /** DRY_RUN: nothing is called; actions are recorded as what would have been done. */
   readonly dryRun?: boolean;
+  /** Called when a finished action was holding back the next one of its decision (Node wakes a loop). */
+  readonly onNextDue?: () => void;
 }
 
 const noTokenWaitMs = 15 * 60_000;
@@ -256,7 +258,8 @@ export function createActuator(deps: ActuatorDeps) {
     } finally {
       calls.delete(item);
     }
-    const kept = await finishes.submit({ item, finish, attempts });
+    const { kept, nextDue } = await finishes.submit({ item, finish, attempts });
+    if (nextDue) deps.onNextDue?.();
     if (!kept) log.warn('action claim lost before its outcome was recorded (lease expired)');
     else if (finish.status === 'dry_run') log.info('action not called (dry run)', { reason: finish.reason });
     else if (finish.status === 'done' || finish.status === 'gone')

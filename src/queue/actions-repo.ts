@@ -151,13 +151,14 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
 
     /**
      * Records the outcome of claimed actions and the calls they made, in one statement (one round
-     * trip for any number of actions). Results in input order: false where the claim was lost
-     * (lease expired); the attempts are recorded either way (the calls happened).
+     * trip for any number of actions). Results in input order: `kept` false where the claim was
+     * lost (lease expired), `nextDue` when the decision's next action may start now; the attempts
+     * are recorded either way (the calls happened).
      */
     async finishMany(
       entries: readonly { item: ActionItem; finish: Finish; attempts: readonly AttemptRecord[] }[],
       maxAttempts: number,
-    ): Promise<boolean[]> {
+    ): Promise<{ kept: boolean; nextDue: boolean }[]> {
       if (entries.length === 0) return [];
       const outcomes = entries.map(({ item, finish }) => {
         const base = {
@@ -211,7 +212,7 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
           response: a.response ?? null,
         })),
       );
-      const kept = rowsOf<{ id: string }>(
+      const kept = rowsOf<{ id: string; next_due: boolean }>(
         await db.execute(sql`
           with tried as (
             insert into action_attempts (id, action_id, attempt, started_at, duration_ms, request,
@@ -241,10 +242,13 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
             result jsonb, set_error boolean, last_error text, set_reason boolean, reason text,
             retry_secs double precision, completed boolean)
           where a.id = f.id and a.claim_token = f.claim_token and a.status = 'in_progress'
-          returning a.id`),
+          -- whether this action was holding back the next one of its decision
+          returning a.id, f.status <> 'planned' and exists (
+            select 1 from actions n
+            where n.decision_id = a.decision_id and n.seq > a.seq and n.status = 'planned') as next_due`),
       );
-      const ids = new Set(kept.map((r) => r.id));
-      return entries.map(({ item }) => ids.has(item.id));
+      const byId = new Map(kept.map((r) => [r.id, r.next_due === true]));
+      return entries.map(({ item }) => ({ kept: byId.has(item.id), nextDue: byId.get(item.id) ?? false }));
     },
 
     /** Actions overdue for execution (Workers cron: re-run them). */

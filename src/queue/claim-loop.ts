@@ -5,7 +5,8 @@
  *
  * A wake starts ONE sleeping loop, and a loop whose claim came back full starts another: a
  * trickle of events costs one claim each, a burst brings in every loop. (Waking them all on
- * every commit made most claims come back empty, each a wasted round trip.)
+ * every commit made most claims come back empty, each a wasted round trip.) A loop whose claim
+ * came back short goes back to sleep at once: that claim took everything due.
  */
 import type { Logger } from '../log.js';
 
@@ -77,14 +78,16 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
       } finally {
         busy--;
       }
-      if (found === 0) {
-        if (busy === 0) {
-          const w = idleWaiters;
-          idleWaiters = [];
-          for (const resolve of w) resolve();
-        }
-        if (!stopped && generation === seen) await sleep();
+      if (found === 0 && busy === 0) {
+        const w = idleWaiters;
+        idleWaiters = [];
+        for (const resolve of w) resolve();
       }
+      // A claim that came back short took everything due: sleep until woken (unless a wake came
+      // while this loop was busy: the work it announced may have committed after the claim looked;
+      // or someone waits for idle, which only an empty claim can confirm).
+      const waitedFor = found > 0 && idleWaiters.length > 0;
+      if (found < options.batchSize && !waitedFor && !stopped && generation === seen) await sleep();
     }
   };
 
