@@ -764,8 +764,8 @@ function applyClassifier(
 // ---------------------------------------------------------------------------------------------
 // deciding
 
-function effectiveActions(rule: CompiledRule, fallbacks: Trace['fallbacks']): RuleAction[] {
-  if (fallbacks.length === 0) return [...rule.actions];
+function effectiveActions(rule: CompiledRule, fallbacks: Trace['fallbacks']): readonly RuleAction[] {
+  if (fallbacks.length === 0) return rule.actions;
   // A failed classifier with fallback review/hide replaces the rule's action.
   const worst = fallbacks.reduce<Fallback>(
     (a, f) => (SEVERITY[f.fallback] > SEVERITY[a] ? f.fallback : a),
@@ -1090,7 +1090,7 @@ function finish(
       matched: st === undefined ? null : st,
       actions: st === true ? effectiveActions(rule, trace.fallbacks) : rule.actions,
       conditions: trace.conditions,
-      matchedTerms: [...new Set(trace.matched)],
+      matchedTerms: trace.matched.length < 2 ? trace.matched : [...new Set(trace.matched)],
       fallback: fb ? { ruleId: rule.id, ...fb } : null,
     };
     if (outcome.fallback) fallbacks.push(outcome.fallback);
