@@ -4,25 +4,14 @@
  * endpoint that only reads the body, same machine, same run. Prints one JSON object.
  * Uses DATABASE_URL (a fresh database on that server) when set, else in-memory PGlite.
  */
-import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { buildNodeRuntime } from '../src/deps.js';
 import { parseEnv } from '../src/env.js';
 import { silentLogger } from '../src/log.js';
 import { runLoad } from './load.js';
-import { arg, benchDatabase } from './support.js';
+import { arg, benchDatabase, listen } from './support.js';
 
 const secret = 'bench_app_secret';
-
-function listen(
-  fetch: (req: Request) => Response | Promise<Response>,
-): Promise<{ server: ServerType; url: string }> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) =>
-      resolve({ server, url: `http://127.0.0.1:${info.port}/webhooks/instagram` }),
-    );
-  });
-}
 
 export default async function ingest(args: readonly string[]): Promise<void> {
   const duration = arg(args, 'duration', 10);

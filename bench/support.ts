@@ -1,5 +1,6 @@
 /** Shared by benchmarks: a fresh database (DATABASE_URL server, or in-memory PGlite) and percentiles. */
 
+import { type ServerType, serve } from '@hono/node-server';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { openPglite } from '../src/db/pglite.js';
@@ -31,4 +32,19 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function arg(args: readonly string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+/** Serves `fetch` over HTTP on a free loopback port; the URL is the webhook endpoint's. */
+export function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+): Promise<{ server: ServerType; url: string; close: () => void }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) =>
+      resolve({
+        server,
+        url: `http://127.0.0.1:${info.port}/webhooks/instagram`,
+        close: () => server.close(),
+      }),
+    );
+  });
 }
