@@ -655,6 +655,7 @@ function askLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<voi
           textHash: ctx.textHash,
           windowSeconds: leaf.windowSeconds,
           now: ctx.ports.now ? ctx.ports.now() : new Date(),
+          enough: leaf.times - 1,
         }),
       );
     } catch (e) {
@@ -663,10 +664,12 @@ function askLeaf(node: Extract<CNode, { t: 'leaf' }>, ctx: Context): Promise<voi
     }
     return counted.then((previous) => {
       const times = previous + 1;
+      // A counter may stop at `enough`: from there on the count is a lower bound.
+      const seen = previous >= leaf.times - 1 ? `at least ${times}` : `${times}`;
       ctx.resolved.set(node.id, {
         value: times >= leaf.times,
         detail: () =>
-          `seen ${times} time${times === 1 ? '' : 's'} ${leaf.scope === 'author' ? 'from this author' : 'on this account'} within ${leaf.windowSeconds}s (at least ${leaf.times})`,
+          `seen ${seen} time${times === 1 ? '' : 's'} ${leaf.scope === 'author' ? 'from this author' : 'on this account'} within ${leaf.windowSeconds}s (at least ${leaf.times})`,
         fallback: null,
       });
     }, failed);

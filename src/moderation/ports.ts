@@ -12,6 +12,11 @@ export interface RepetitionQuery {
   readonly textHash: string;
   readonly windowSeconds: number;
   readonly now: Date;
+  /**
+   * The condition only needs to know whether there were at least this many: a counter may stop
+   * counting there (a flood of ten thousand copies costs a few index entries, not ten thousand).
+   */
+  readonly enough?: number;
 }
 
 export interface RepetitionCounter {

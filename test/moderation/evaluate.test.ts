@@ -400,7 +400,7 @@ describe('repetition conditions', () => {
       { repetition: counter, now: () => now },
     );
     expect(third.decidingRule).toBe('flood');
-    expect(third.fired[0]?.conditions[0]?.detail).toMatch(/seen 3 times/);
+    expect(third.fired[0]?.conditions[0]?.detail).toMatch(/seen at least 3 times/);
     // Another author's copies do not count for "by author"; old ones fall out of the window.
     const other = await evaluate(
       rs,
@@ -475,7 +475,7 @@ describe('repetition conditions', () => {
     expect(anonymous.fired[0]?.conditions.map((c) => c.detail)).toEqual([
       '',
       'unknown author',
-      'seen 2 times on this account within 3600s (at least 2)',
+      'seen at least 2 times on this account within 3600s (at least 2)',
     ]);
     queries.length = 0;
     await evaluate(rules(both), { event: event('same again') }, { repetition: counter });

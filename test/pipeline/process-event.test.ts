@@ -81,7 +81,7 @@ describe('moderating stored events', () => {
     const actions = await Promise.all(ids.map(async (id) => (await decisionFor(id))[0]?.action));
     expect(actions).toEqual(['allow', 'allow', 'review', 'review']);
     const [third] = await decisionFor('pe-b3');
-    expect(JSON.stringify(third?.detail)).toContain('seen 3 times on this account');
+    expect(JSON.stringify(third?.detail)).toContain('seen at least 3 times on this account');
   });
 
   it('uses a new rule set as soon as it is swapped in, and stores it by hash', async () => {

@@ -2,7 +2,7 @@
  * Repetition conditions ("the same text seen N times from this author / on this account within
  * a window") counted from the audit log: earlier decisions with the same normalised-text hash.
  * Counts asked for together (a comment's flood and author-flood rules are asked side by side)
- * share one query.
+ * share one query, and each stops at what its condition needs (`enough`).
  */
 import { sql } from 'drizzle-orm';
 import type { RepetitionCounter, RepetitionQuery } from '../../moderation/ports.js';
@@ -42,20 +42,24 @@ export class PgRepetitionCounter implements RepetitionCounter {
       since: new Date(q.now.getTime() - q.windowSeconds * 1000).toISOString(),
       until: q.now.toISOString(),
       exclude,
+      enough: q.enough ?? null,
     }));
     try {
       const rows = rowsOf<{ i: number; n: number | string }>(
         await this.db.execute(sql`
           select q.i, (
-            select count(*) from decisions d
-            where d.account_id = q.account_id and d.text_hash = q.text_hash
-              and d.created_at >= q.since and d.created_at < q.until
-              and (q.author_id is null or d.author_id = q.author_id)
-              and not (q.exclude @> to_jsonb(d.inbox_id))
+            select count(*) from (
+              select 1 from decisions d
+              where d.account_id = q.account_id and d.text_hash = q.text_hash
+                and d.created_at >= q.since and d.created_at < q.until
+                and (q.author_id is null or d.author_id = q.author_id)
+                and not (q.exclude @> to_jsonb(d.inbox_id))
+              -- the condition only needs to know whether there were at least this many
+              limit q.enough) seen
           ) as n
           from jsonb_to_recordset(${JSON.stringify(queries)}::jsonb) as q(
             i integer, account_id text, text_hash text, author_id text, since timestamptz,
-            until timestamptz, exclude jsonb)`),
+            until timestamptz, exclude jsonb, enough integer)`),
       );
       const counts = new Map(rows.map((r) => [Number(r.i), Number(r.n)]));
       for (const [i, a] of asked.entries()) a.resolve(counts.get(i) ?? 0);
