@@ -9,7 +9,6 @@ export type BodyRead =
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<BodyRead> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) return { ok: false, reason: 'too_large' };
-  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
   if (declared !== null && /^\d+$/.test(declared)) {
     // A declared length within bounds: the HTTP parser hands over exactly that many bytes, so
     // reading the body whole is bounded too, and on Node it skips building a web stream (the
@@ -22,6 +21,8 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     }
     return bytes.byteLength > maxBytes ? { ok: false, reason: 'too_large' } : { ok: true, bytes };
   }
+  // (Asking for `body` makes the Node adapter build a web stream: only on this path.)
+  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
