@@ -893,6 +893,14 @@ function planOf(ruleSet: RuleSet): Plan {
   return plan;
 }
 
+/**
+ * The key repetition conditions count by (`textHash` of the normalised text `evaluate` matches
+ * on): lets a caller deciding several comments at once know which of them repeat each other.
+ */
+export function repetitionKey(input: ModerationInput): string {
+  return hashText(normaliseDetailed(input.text ?? input.event.text ?? '').text);
+}
+
 /** Decides what to do with one comment. */
 export function evaluate(
   ruleSet: RuleSet,

@@ -17,6 +17,7 @@ export {
   type ModerationInput,
   type PlannedStep,
   type RuleOutcome,
+  repetitionKey,
 } from './evaluate.js';
 export { type ExampleResult, runRuleExamples } from './examples.js';
 export { formatExplanation } from './explain.js';

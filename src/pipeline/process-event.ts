@@ -6,15 +6,17 @@
  * Dry run (DRY_RUN, an account without a token, shadow rules) records what would have been done
  * and plans nothing to call.
  *
- * Events come in claimed batches: they are decided in turn, then all their decisions are
- * recorded in one statement. Repetition counts stay exact inside a batch: each event counts the
- * decisions already stored plus the events decided before it in the same batch.
+ * Events come in claimed batches: each one's text is read (mentions: fetched) in turn, then
+ * they are decided side by side (the repetition counts of the whole batch are one query) and
+ * all the decisions are recorded in one statement. Repetition counts stay exact inside a batch:
+ * each event counts the decisions already stored plus the events before it in the batch, as if
+ * they had been decided one after another.
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { DecisionRecorder, DecisionToRecord } from '../audit/record.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { Logger } from '../log.js';
-import { type EvaluatePorts, evaluate, type RuleSet, textHash } from '../moderation/index.js';
+import { type EvaluatePorts, evaluate, type RuleSet, repetitionKey } from '../moderation/index.js';
 import type { RepetitionQuery } from '../moderation/ports.js';
 import type { ActionItem } from '../queue/actions-repo.js';
 import type { InboxItem } from '../queue/inbox-repo.js';
@@ -68,21 +70,23 @@ const reauthWaitMs = 15 * 60_000;
 
 type Account = Awaited<ReturnType<AccountStore['lookup']>>;
 
-/** An event decided earlier in the same batch (not yet in the audit log). */
-interface DecidedInBatch {
-  readonly accountId: string;
-  readonly authorKey: string | null;
-  readonly textHash: string;
+/** An event ready to be judged: its text, and why nothing may be called for it (if so). */
+interface ReadEvent {
+  readonly index: number;
+  readonly item: InboxItem;
+  readonly text: string | null;
+  readonly notes: readonly string[];
+  readonly dryRun: DryRunReason | null;
+  readonly started: number;
 }
 
 export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
-  /** Decides one event, or says why it cannot be decided now. */
-  const decide = async (
+  /** What an event says (a mention's text is fetched), or why it cannot be decided now. */
+  const readEvent = async (
+    index: number,
     item: InboxItem,
     { summary: account, credentials }: Account,
-    ruleSet: RuleSet,
-    ports: EvaluatePorts,
-  ): Promise<(DecisionToRecord & { readonly dryRunReason: DryRunReason | null }) | HandlerResult> => {
+  ): Promise<ReadEvent | HandlerResult> => {
     const { event } = item;
     const started = performance.now();
     const dryRun: DryRunReason | null = deps.dryRun
@@ -133,7 +137,46 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
         }
       }
     }
+    return { index, item, text, notes, dryRun, started };
+  };
 
+  /**
+   * Repetition counts for the events of one batch: the decisions stored outside the batch, plus
+   * the events before this one in the batch with the same text (their decisions are not stored
+   * yet). Counts asked at the same time share one query.
+   */
+  const batchCounter = (ready: readonly ReadEvent[]) => {
+    const counter = deps.repetition;
+    if (!counter) return () => undefined;
+    const batchIds = ready.map((r) => r.item.id);
+    const keys = ready.map((r) => ({
+      accountId: r.item.event.accountId,
+      authorKey: r.item.event.author?.id ?? r.item.event.author?.username ?? null,
+      textHash: repetitionKey({ event: r.item.event, text: r.text }),
+    }));
+    return (position: number): EvaluatePorts['repetition'] => ({
+      async count(q) {
+        const stored = await counter.count(q, batchIds);
+        const earlier = keys
+          .slice(0, position)
+          .filter(
+            (k) =>
+              k.accountId === q.accountId &&
+              k.textHash === q.textHash &&
+              (q.authorId === null || k.authorKey === q.authorId),
+          ).length;
+        return stored + earlier;
+      },
+    });
+  };
+
+  const judge = async (
+    r: ReadEvent,
+    ruleSet: RuleSet,
+    ports: EvaluatePorts,
+  ): Promise<DecisionToRecord & { readonly dryRunReason: DryRunReason | null }> => {
+    const { item, text, notes, dryRun } = r;
+    const { event } = item;
     const evaluated = await evaluate(ruleSet, { event, text }, ports);
     const decision = notes.length > 0 ? { ...evaluated, notes: [...evaluated.notes, ...notes] } : evaluated;
     return {
@@ -146,69 +189,52 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
       actions: planActions(decision, event, dryRun),
       dryRun: dryRun !== null,
       dryRunReason: dryRun,
-      durationMs: performance.now() - started,
+      durationMs: performance.now() - r.started,
     };
   };
 
   return async (items) => {
     const ruleSet = deps.rules();
+    const results: HandlerResult[] = items.map(() => ({ outcome: 'done' }));
     const accountIds = [...new Set(items.map((i) => i.event.accountId))];
     const accounts = new Map(
       await Promise.all(accountIds.map(async (id) => [id, await deps.accounts.lookup(id)] as const)),
     );
-    const batchIds = items.map((i) => i.id);
-    const decided: DecidedInBatch[] = [];
-    const counter = deps.repetition;
-    const ports: EvaluatePorts = counter
-      ? {
-          ...deps.ports,
-          repetition: {
-            async count(q) {
-              const stored = await counter.count(q, batchIds);
-              const earlier = decided.filter(
-                (d) =>
-                  d.accountId === q.accountId &&
-                  d.textHash === q.textHash &&
-                  (q.authorId === null || d.authorKey === q.authorId),
-              ).length;
-              return stored + earlier;
-            },
-          },
-        }
-      : deps.ports;
 
-    const results: HandlerResult[] = [];
-    const toRecord: { index: number; record: DecisionToRecord; dryRun: DryRunReason | null }[] = [];
+    // 1. Read each event (in turn: a mention's text is a Graph call).
+    const ready: ReadEvent[] = [];
     for (const [index, item] of items.entries()) {
-      if (item.event.isTest) {
-        results.push({ outcome: 'done' });
-        continue;
-      }
+      if (item.event.isTest) continue; // test events are kept for the record, never decided
       try {
         const account = accounts.get(item.event.accountId) ?? { summary: null, credentials: null };
-        const outcome = await decide(item, account, ruleSet, ports);
-        if ('outcome' in outcome) {
-          results.push(outcome);
-          continue;
-        }
-        results.push({ outcome: 'done' });
-        const { dryRunReason, ...record } = outcome;
-        toRecord.push({ index, record, dryRun: dryRunReason });
-        const author = item.event.author;
-        decided.push({
-          accountId: item.event.accountId,
-          authorKey: author?.id ?? author?.username ?? null,
-          textHash: textHash(outcome.decision.normalisedText),
-        });
+        const read = await readEvent(index, item, account);
+        if ('outcome' in read) results[index] = read;
+        else ready.push(read);
       } catch (error) {
-        results.push({ outcome: 'retry', error: (error as Error).message ?? String(error) });
+        results[index] = { outcome: 'retry', error: (error as Error).message ?? String(error) };
       }
     }
+
+    // 2. Judge them side by side.
+    const countsFor = batchCounter(ready);
+    const judged = await Promise.all(
+      ready.map(async (r, position) => {
+        try {
+          const repetition = countsFor(position);
+          return await judge(r, ruleSet, repetition ? { ...deps.ports, repetition } : deps.ports);
+        } catch (error) {
+          results[r.index] = { outcome: 'retry', error: (error as Error).message ?? String(error) };
+          return null;
+        }
+      }),
+    );
+    const toRecord = judged.flatMap((j, i) => (j ? [{ index: ready[i]?.index ?? -1, judged: j }] : []));
     if (toRecord.length === 0) return results;
 
+    // 3. Record every decision, its actions and the inbox rows' completion in one statement.
     let recorded: Awaited<ReturnType<DecisionRecorder>>;
     try {
-      recorded = await deps.recordDecisions(toRecord.map((r) => r.record));
+      recorded = await deps.recordDecisions(toRecord.map((r) => r.judged));
     } catch (error) {
       const failed: HandlerResult = {
         outcome: 'retry',
@@ -219,7 +245,7 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
     }
     const planned: string[] = [];
     const claimed: ActionItem[] = [];
-    toRecord.forEach(({ index, record, dryRun }, i) => {
+    toRecord.forEach(({ index, judged: record }, i) => {
       const r = recorded[i];
       if (!r) return;
       results[index] = { outcome: 'done', completed: r.inboxDone ?? false };
@@ -231,7 +257,7 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
         action: decision.action,
         rule: decision.decidingRule,
         fired: decision.fired.map((f) => f.ruleId),
-        dryRun: dryRun ?? false,
+        dryRun: record.dryRunReason ?? false,
         ...(r.created ? {} : { note: 'already decided; kept the first decision' }),
       });
       planned.push(...r.plannedActionIds);

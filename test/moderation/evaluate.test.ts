@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type Classifier, ClassifierError, type ClassifierResult } from '../../src/classify/port.js';
-import { evaluate } from '../../src/moderation/evaluate.js';
+import { evaluate, repetitionKey } from '../../src/moderation/evaluate.js';
 import { textHash } from '../../src/moderation/hash.js';
 import { normalise } from '../../src/moderation/normalise.js';
 import { InMemoryRepetitionCounter, type RepetitionQuery } from '../../src/moderation/ports.js';
@@ -496,5 +496,20 @@ describe('ports that throw instead of rejecting', () => {
     await expect(decide(yaml, 'hello', {}, { classifiers: { builtin: throwing } })).rejects.toThrow(
       'sync boom',
     );
+  });
+});
+
+describe('repetitionKey', () => {
+  it('is the hash repetition conditions count by, for the text given or the event’s own', async () => {
+    const set = rules('- id: r\n  when: {text contains any: [zzz]}\n  action: hide\n');
+    for (const [text, given] of [
+      ['𝐃𝐌 𝐦𝐞 n0w!!', null],
+      ['plain text', 'the mention’s fetched text'],
+      ['', null],
+    ] as const) {
+      const input = { event: event(text), text: given };
+      const decision = await evaluate(set, input);
+      expect(repetitionKey(input)).toBe(textHash(decision.normalisedText));
+    }
   });
 });

@@ -47,16 +47,25 @@ export class PgRepetitionCounter implements RepetitionCounter {
     try {
       const rows = rowsOf<{ i: number; n: number | string }>(
         await this.db.execute(sql`
-          select q.i, (
-            select count(*) from (
-              select 1 from decisions d
-              where d.account_id = q.account_id and d.text_hash = q.text_hash
-                and d.created_at >= q.since and d.created_at < q.until
-                and (q.author_id is null or d.author_id = q.author_id)
-                and not (q.exclude @> to_jsonb(d.inbox_id))
-              -- the condition only needs to know whether there were at least this many
-              limit q.enough) seen
-          ) as n
+          select q.i, case
+            when q.author_id is null then (
+              select count(*) from (
+                select 1 from decisions d
+                where d.account_id = q.account_id and d.text_hash = q.text_hash
+                  and d.created_at >= q.since and d.created_at < q.until
+                  and not (q.exclude @> to_jsonb(d.inbox_id))
+                -- the condition only needs to know whether there were at least this many
+                limit q.enough) seen)
+            else (
+              -- by author: walk that author's recent decisions (few), not the whole campaign's
+              select count(*) from (
+                select 1 from decisions d
+                where d.author_id = q.author_id
+                  and d.created_at >= q.since and d.created_at < q.until
+                  and d.account_id = q.account_id and d.text_hash = q.text_hash
+                  and not (q.exclude @> to_jsonb(d.inbox_id))
+                limit q.enough) seen)
+            end as n
           from jsonb_to_recordset(${JSON.stringify(queries)}::jsonb) as q(
             i integer, account_id text, text_hash text, author_id text, since timestamptz,
             until timestamptz, exclude jsonb, enough integer)`),
