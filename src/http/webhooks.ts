@@ -94,7 +94,7 @@ export function webhookRoutes(deps: WebhookDeps) {
         receivedAt,
         requestId: c.get('requestId') ?? null,
         signedWith: signature.matched,
-        body: new TextDecoder().decode(body.bytes),
+        body: parsed.text,
         changes,
       });
     } catch (error) {

@@ -11,7 +11,8 @@ export interface Envelope {
 }
 
 export type EnvelopeResult =
-  | { readonly ok: true; readonly envelopes: readonly Envelope[] }
+  /** `text`: the body decoded (what is stored as the raw delivery). */
+  | { readonly ok: true; readonly envelopes: readonly Envelope[]; readonly text: string }
   | { readonly ok: false; readonly error: string };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -43,5 +44,5 @@ export function parseEnvelope(body: Uint8Array): EnvelopeResult {
     if (!Array.isArray(entry)) return { ok: false, error: `${where}"entry" must be an array` };
     envelopes.push({ object, entry });
   }
-  return { ok: true, envelopes };
+  return { ok: true, envelopes, text };
 }

@@ -33,10 +33,7 @@ function hmac(secret: string, body: Uint8Array): Uint8Array {
 export function parseSignatureHeader(header: string): Uint8Array<ArrayBuffer> | null {
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
   if (!match?.[1]) return null;
-  const hex = match[1];
-  const bytes = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
+  return new Uint8Array(Buffer.from(match[1], 'hex'));
 }
 
 /**
