@@ -12,7 +12,7 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { inbox } from '../../src/db/schema/inbox.js';
@@ -21,7 +21,16 @@ import worker, { type InboxMessage, type WorkerBindings } from '../../src/entry/
 import { signBody } from '../../src/webhook/verify.js';
 
 const bindings = env as unknown as WorkerBindings & { HYPERDRIVE: Hyperdrive };
-const db = () => openPostgres(bindings.HYPERDRIVE.connectionString, { max: 1, endOnClose: false }).db;
+// One connection per test (workerd ties a socket to the test that opened it, and sql.end() must
+// not be called there), not one per query: polling would otherwise run the server out of them.
+let testDb: ReturnType<typeof openPostgres> | null = null;
+beforeEach(() => {
+  testDb = openPostgres(bindings.HYPERDRIVE.connectionString, { max: 1, endOnClose: false });
+});
+const db = () => {
+  if (!testDb) throw new Error('no test database connection');
+  return testDb.db;
+};
 
 const payload = (commentId: string, text = 'great post') =>
   JSON.stringify({
