@@ -17,7 +17,7 @@ import { silentLogger } from '../src/log.js';
 import { watchRules } from '../src/rules-source/watch.js';
 import { signBody } from '../src/webhook/verify.js';
 import { startFakeGraph } from '../test/fakes/graph.js';
-import { runLoad } from './load.js';
+import { runPaced } from './load.js';
 import { arg, benchDatabase, listen, percentile } from './support.js';
 
 const ACCOUNT = '17841400000000001';
@@ -98,10 +98,9 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
   // a running system: on a table created seconds ago the planner has no statistics and may pick
   // the account's time index over the repetition index for flood counts.
   const warmUp = Math.round(rate * 2);
-  await runLoad({
+  await runPaced({
     url: server.url,
     connections: 50,
-    duration: 2,
     rate,
     amount: warmUp,
     secret: SECRET,
@@ -116,10 +115,9 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
 
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
-  const load = await runLoad({
+  const load = await runPaced({
     url: server.url,
     connections: 50,
-    duration: seconds,
     rate,
     amount: total,
     secret: SECRET,
