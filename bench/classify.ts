@@ -18,6 +18,7 @@ import { MemoryClassifierCache } from '../src/classify/cache.js';
 import { createClassifiers } from '../src/classify/registry.js';
 import { normalise } from '../src/moderation/normalise.js';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
+import { seededRandom } from '../test/support/random.js';
 
 const NAMES = ['ava', 'sophie', 'maria', 'julie', 'kate', 'olivia', 'emma', 'grace', 'lily', 'nina'];
 const SPAM = [
@@ -44,16 +45,6 @@ const HAM = [
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)] as T;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function percentile(xs: readonly number[], p: number): number {
@@ -86,7 +77,7 @@ export default async function bench(argv: readonly string[] = []): Promise<void>
   const question =
     'Is this comment offering investment returns or asking people to contact an account manager?';
 
-  const r = rng(7);
+  const r = seededRandom(7);
   const total = Math.round(seconds * rate);
   const texts: string[] = [];
   for (let i = 0; i < total; i++) {

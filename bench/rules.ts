@@ -20,16 +20,7 @@ import type { CNode, RuleSet } from '../src/moderation/model.js';
 import { InMemoryRepetitionCounter } from '../src/moderation/ports.js';
 import { readRuleFiles } from '../src/rules-source/files.js';
 import type { InstagramEvent } from '../src/webhook/events.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../test/support/random.js';
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)] as T;
@@ -60,7 +51,7 @@ const SYLLABLES = [
 
 /** Deterministic made-up words and two-word phrases (a brand's blocklist of slurs, rivals, scams). */
 function blocklist(n: number): string[] {
-  const r = rng(42);
+  const r = seededRandom(42);
   const out = new Set<string>();
   while (out.size < n) {
     const word = () => Array.from({ length: 2 + Math.floor(r() * 2) }, () => pick(r, SYLLABLES)).join('');
@@ -152,7 +143,7 @@ export default async function bench(argv: readonly string[] = []): Promise<void>
   const ruleSet = loaded.ruleSet;
 
   // Corpus: 4,000 distinct comments; 1 in 50 carries a blocklist word.
-  const r = rng(7);
+  const r = seededRandom(7);
   const corpus: InstagramEvent[] = [];
   for (let i = 0; i < 4000; i++) {
     let text = pick(r, TEMPLATES)(r);

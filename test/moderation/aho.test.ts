@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Automaton } from '../../src/moderation/aho.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random.js';
 
 /** Every occurrence by brute force, as sorted "pattern:start:end" keys. */
 function bruteForce(patterns: readonly string[], text: string): string[] {
@@ -32,7 +23,7 @@ function found(a: Automaton, text: string): string[] {
 describe('Aho–Corasick automaton', () => {
   // Overlapping patterns, shared prefixes and suffixes, a non-Latin letter and an astral one.
   const ALPHABET = ['a', 'b', 'c', ' ', 'м', '🔥'];
-  const r = rng(3);
+  const r = seededRandom(3);
   const word = (max: number) =>
     Array.from({ length: 1 + Math.floor(r() * max) }, () => ALPHABET[Math.floor(r() * ALPHABET.length)]).join(
       '',
