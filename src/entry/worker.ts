@@ -74,7 +74,7 @@ function configure(bindings: WorkerBindings) {
       'DATABASE_URL: required on Workers (bind Hyperdrive as HYPERDRIVE, or set DATABASE_URL)',
     ]);
   const logger = createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env) });
-  const database = openPostgres(url, { max: 1, endOnClose: false });
+  const database = openPostgres(url, { max: 1, endOnClose: false, prepare: false });
   return { env, logger, database, repo: createInboxRepo(database.db) };
 }
 
