@@ -15,6 +15,7 @@ import { ruleSets } from '../db/schema/rule-sets.js';
 import { type Decision, type RuleSet, textHash } from '../moderation/index.js';
 import type { PlannedAction } from '../pipeline/plan.js';
 import type { ActionItem } from '../queue/actions-repo.js';
+import { completeClaims } from '../queue/inbox-repo.js';
 import type { InstagramEvent } from '../webhook/events.js';
 
 export interface DecisionToRecord {
@@ -129,11 +130,11 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
       }));
     });
     const claimToken = crypto.randomUUID();
+    const completions = inputs.flatMap((input) =>
+      input.inboxClaim ? [{ id: input.inboxId, claimToken: input.inboxClaim }] : [],
+    );
     // Actions are inserted only for decisions that were inserted (joined on `stored`); Postgres runs
     // a data-modifying WITH to completion even though the final select does not read it.
-    const completions = inputs.flatMap((input) =>
-      input.inboxClaim ? [{ id: input.inboxId, claim_token: input.inboxClaim }] : [],
-    );
     const returned = rowsOf<{
       id: string | null;
       inbox_id: number | string | null;
@@ -175,13 +176,7 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
             where accounts.id = a.account_id
               and (accounts.paused_until > now() or accounts.status <> 'active')) as now) c
           returning id, status
-        ), finished as (
-          update inbox set status = 'done', processed_at = now(), lease_until = null,
-            claim_token = null, updated_at = now()
-          from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb) as f(id bigint, claim_token uuid)
-          where inbox.id = f.id and inbox.claim_token = f.claim_token and inbox.status = 'processing'
-          returning inbox.id
-        )
+        ), finished as (${completeClaims(completions)})
         select id, inbox_id, null::uuid as action_id, null::bigint as done_id from stored
         union all
         select null, null, id, null from planned where status = 'in_progress'

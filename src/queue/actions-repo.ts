@@ -7,9 +7,9 @@
  * and record each call (action_attempts, append-only) and the outcome.
  */
 import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
 import { type Database, rowsOf } from '../db/client.js';
 import { type ActionStatus, type ActionType, actions } from '../db/schema/actions.js';
+import { reclaimSchedule } from './reclaim.js';
 
 export interface ActionItem {
   readonly id: string;
@@ -54,18 +54,8 @@ export type Finish =
     };
 
 export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
-  const _earlier = alias(actions, 'earlier');
-  const reclaimEveryMs = options.reclaimEveryMs ?? 5_000;
-  let lastReclaim = 0;
-  // Also reclaim before the claim that follows an empty one: an idle worker finds stranded work at once.
-  let reclaimNext = true;
-
-  /**
-   * Actions whose executor died (lease expired) go back to planned. Kept out of the claim query
-   * so that one can walk the (priority, next_attempt_at) index in order and stop at LIMIT.
-   */
-  const reclaimExpired = async () => {
-    lastReclaim = Date.now();
+  /** Actions whose executor died (lease expired) go back to planned. */
+  const reclaim = reclaimSchedule(async () => {
     await db
       .update(actions)
       .set({
@@ -76,7 +66,7 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
         updatedAt: sql`now()`,
       })
       .where(and(eq(actions.status, 'in_progress'), lt(actions.leaseUntil, sql`now()`)));
-  };
+  }, options.reclaimEveryMs);
 
   interface ClaimedRow {
     id: string;
@@ -109,8 +99,7 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
      * the actuator's hottest query.
      */
     async claim(limit: number, leaseSeconds: number, onlyIds?: readonly string[]): Promise<ActionItem[]> {
-      if (reclaimNext || Date.now() - lastReclaim >= reclaimEveryMs) await reclaimExpired();
-      reclaimNext = false;
+      await reclaim.beforeClaim();
       const rows = rowsOf<ClaimedRow>(
         await db.execute(sql`
           update actions set status = 'in_progress', attempts = attempts + 1,
@@ -143,11 +132,9 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
           returning id, decision_id, account_id, comment_id, media_id, type, message, actor,
             attempts, claim_token`),
       );
-      if (rows.length === 0) reclaimNext = true;
+      reclaim.afterClaim(rows.length);
       return rows.map(toItem);
     },
-
-    reclaimExpired,
 
     /**
      * Records the outcome of claimed actions and the calls they made, in one statement (one round

@@ -3,11 +3,12 @@
  * completing, retrying with backoff, dead-lettering and reclaiming expired leases.
  * Uses database time (now()) for leases so several instances agree without synchronised clocks.
  */
-import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
+import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
 import { inbox } from '../db/schema/inbox.js';
 import type { DeliveryStore, DeliveryToStore, StoredDelivery } from '../pipeline/ingest.js';
 import type { InstagramEvent } from '../webhook/events.js';
+import { reclaimSchedule } from './reclaim.js';
 
 export interface InboxItem {
   readonly id: number;
@@ -44,16 +45,8 @@ export interface InboxRepo extends DeliveryStore {
 }
 
 export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number } = {}): InboxRepo {
-  const reclaimEveryMs = options.reclaimEveryMs ?? 5_000;
-  let lastReclaim = 0;
-  // Also reclaim before the claim that follows an empty one: an idle worker finds stranded work at once.
-  let reclaimNext = true;
-  /**
-   * Rows whose worker died (lease expired) become claimable again. Kept out of the claim query
-   * so that one walks the (priority, next_attempt_at) index in order and stops at LIMIT.
-   */
-  const reclaimExpired = async () => {
-    lastReclaim = Date.now();
+  /** Rows whose worker died (lease expired) become claimable again. */
+  const reclaim = reclaimSchedule(async () => {
     await db
       .update(inbox)
       .set({
@@ -64,7 +57,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
         updatedAt: sql`now()`,
       })
       .where(and(eq(inbox.status, 'processing'), lt(inbox.leaseUntil, sql`now()`)));
-  };
+  }, options.reclaimEveryMs);
   interface ClaimedRow {
     id: number | string;
     dedupe_key: string;
@@ -88,8 +81,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
 
   // The claim is the hottest query of the pipeline: written as SQL (no query building per call).
   const claimRows = async (limit: number, leaseSeconds: number, onlyId?: number) => {
-    if (reclaimNext || Date.now() - lastReclaim >= reclaimEveryMs) await reclaimExpired();
-    reclaimNext = false;
+    await reclaim.beforeClaim();
     const rows = rowsOf<ClaimedRow>(
       await db.execute(sql`
         update inbox set status = 'processing', attempts = attempts + 1,
@@ -106,7 +98,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
           and ${withoutFlushWait}
         returning id, dedupe_key, account_id, field, kind, event, attempts, claim_token`),
     );
-    if (rows.length === 0) reclaimNext = true;
+    reclaim.afterClaim(rows.length);
     return rows.map(toItem).sort((a, b) => a.id - b.id);
   };
 
@@ -226,16 +218,9 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
 
     async completeMany(items) {
       if (items.length === 0) return [];
-      const claims = items.map((i) => ({ id: i.id, claim_token: i.claimToken }));
       const done = rowsOf<{ id: number | string }>(
-        await db.execute(sql`
-          update inbox set status = 'done', processed_at = now(), lease_until = null,
-            claim_token = null, updated_at = now()
-          from jsonb_to_recordset(${JSON.stringify(claims)}::jsonb) as c(id bigint, claim_token uuid)
-          where inbox.id = c.id and inbox.claim_token = c.claim_token and inbox.status = 'processing'
-            -- a lost completion is harmless: the row is claimed again and its decision found
-            and ${withoutFlushWait}
-          returning inbox.id`),
+        // A lost completion is harmless: the row is claimed again and its decision found.
+        await db.execute(completeClaims(items, sql`and ${withoutFlushWait}`)),
       );
       const ids = new Set(done.map((r) => Number(r.id)));
       return items.map((i) => ids.has(i.id));
@@ -298,6 +283,25 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
       return rows.map((r) => r.id);
     },
   };
+}
+
+/**
+ * Marks claimed inbox rows done where their claim still holds, returning their ids: the one
+ * definition of completing a claim, run alone (`completeMany`) or inside the statement that
+ * records the decisions (src/audit/record.ts). `extra` adds a condition.
+ */
+export function completeClaims(
+  claims: readonly { readonly id: number; readonly claimToken: string }[],
+  extra: SQL = sql``,
+): SQL {
+  const rows = claims.map((c) => ({ id: c.id, claim_token: c.claimToken }));
+  return sql`
+    update inbox set status = 'done', processed_at = now(), lease_until = null,
+      claim_token = null, updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(id bigint, claim_token uuid)
+    where inbox.id = c.id and inbox.claim_token = c.claim_token and inbox.status = 'processing'
+      ${extra}
+    returning inbox.id`;
 }
 
 /** jsonb gives back strings for dates. */

@@ -26,19 +26,26 @@ function memoryQueue(batchSize: number) {
   };
 }
 
+/** `concurrency` loops claiming `batchSize` at a time from `q`; idle loops sleep a minute unless woken. */
+function loopsOver(q: ReturnType<typeof memoryQueue>, concurrency: number, batchSize: number) {
+  const { claim, process } = q;
+  return startClaimLoop({
+    name: 't',
+    concurrency,
+    batchSize,
+    pollMs: 60_000,
+    logger: silentLogger,
+    claim,
+    process,
+  });
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 30));
 
 describe('claim loops', () => {
   it('a wake starts one loop, not all of them', async () => {
     const q = memoryQueue(8);
-    const loop = startClaimLoop({
-      name: 't',
-      concurrency: 4,
-      batchSize: 8,
-      pollMs: 60_000,
-      logger: silentLogger,
-      ...q,
-    });
+    const loop = loopsOver(q, 4, 8);
     await loop.idle();
     const before = q.stats();
     for (let i = 0; i < 5; i++) {
@@ -55,14 +62,7 @@ describe('claim loops', () => {
 
   it('a full claim brings in another loop, so a burst is shared and drained', async () => {
     const q = memoryQueue(2);
-    const loop = startClaimLoop({
-      name: 't',
-      concurrency: 4,
-      batchSize: 2,
-      pollMs: 60_000,
-      logger: silentLogger,
-      ...q,
-    });
+    const loop = loopsOver(q, 4, 2);
     await loop.idle();
     q.due.push(...Array.from({ length: 40 }, (_, i) => i));
     loop.wake();
@@ -73,14 +73,7 @@ describe('claim loops', () => {
 
   it('a wake that arrives while every loop is claiming is not lost', async () => {
     const q = memoryQueue(8);
-    const loop = startClaimLoop({
-      name: 't',
-      concurrency: 1,
-      batchSize: 8,
-      pollMs: 60_000,
-      logger: silentLogger,
-      ...q,
-    });
+    const loop = loopsOver(q, 1, 8);
     await loop.idle();
     loop.wake(); // the loop starts a claim that finds nothing...
     q.due.push(7); // ...while this item commits and wakes it again
@@ -92,14 +85,7 @@ describe('claim loops', () => {
 
   it('stop waits for the work in hand', async () => {
     const q = memoryQueue(8);
-    const loop = startClaimLoop({
-      name: 't',
-      concurrency: 2,
-      batchSize: 8,
-      pollMs: 60_000,
-      logger: silentLogger,
-      ...q,
-    });
+    const loop = loopsOver(q, 2, 8);
     q.due.push(1, 2, 3);
     loop.wake();
     await new Promise((r) => setTimeout(r, 2));
