@@ -16,7 +16,7 @@ import { createGraphClient } from '../src/graph/client.js';
 import { silentLogger } from '../src/log.js';
 import { watchRules } from '../src/rules-source/watch.js';
 import { signBody } from '../src/webhook/verify.js';
-import { startFakeGraph } from '../test/fakes/graph.js';
+import { startFakeGraphProcess } from './fake-graph-process.js';
 import { runPaced } from './load.js';
 import { arg, benchDatabase, listen, percentile } from './support.js';
 
@@ -49,8 +49,11 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
   const rate = arg(args, 'rate', 500);
   const seconds = arg(args, 'seconds', 10);
   const backlog = arg(args, 'backlog', 10_000);
-  const fake = await startFakeGraph({ autoCreate: true, usage: null });
-  fake.state.addAccount({ id: ACCOUNT, username: 'brand', token: TOKEN });
+  // In a process of its own, as the real Graph API is: answering must not take our CPU.
+  const fake = await startFakeGraphProcess({
+    options: { autoCreate: true, usage: null },
+    accounts: [{ id: ACCOUNT, username: 'brand', token: TOKEN }],
+  });
   const rules = await watchRules('rules', {}, { watch: false });
   const env = parseEnv({
     META_APP_SECRET: SECRET,
