@@ -121,10 +121,18 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
       verifyToken: options.verifyToken ?? env.META_VERIFY_TOKEN,
       secrets,
       maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
-      ingestor: createIngestor(repo),
+      // New events are written claimed by this process and handed to its workers in memory,
+      // while they have room (a backlog waits in the database, where any process may claim it).
+      ingestor: createIngestor(repo, {
+        claimLease: () =>
+          pool.running && pool.inHand < env.INBOX_WORKERS * env.INBOX_BATCH_SIZE * 2
+            ? { leaseSeconds: env.INBOX_LEASE_SECONDS }
+            : null,
+      }),
       logger,
       onStored: (stored) => {
-        if (stored.newInboxIds.length > 0) pool.wake();
+        pool.submit(stored.claimed);
+        if (stored.newInboxIds.length > stored.claimed.length) pool.wake();
       },
     },
   });

@@ -6,7 +6,7 @@
 import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
 import { inbox } from '../db/schema/inbox.js';
-import type { DeliveryStore, DeliveryToStore, StoredDelivery } from '../pipeline/ingest.js';
+import type { DeliveryStore, DeliveryToStore, StoredDelivery, StoreOptions } from '../pipeline/ingest.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { reclaimSchedule } from './reclaim.js';
 
@@ -103,7 +103,11 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
   };
 
   return {
-    async storeDeliveries(batch: readonly DeliveryToStore[]): Promise<StoredDelivery[]> {
+    async storeDeliveries(
+      batch: readonly DeliveryToStore[],
+      options: StoreOptions = {},
+    ): Promise<StoredDelivery[]> {
+      const claim = options.claimFor;
       const deliveryRows = batch.map((d) => {
         const events = d.changes.filter((c) => c.type === 'event');
         return {
@@ -135,7 +139,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
                   event: c.event,
                   is_test: c.event.isTest,
                   // Test events are kept for the record and never processed.
-                  status: c.event.isTest ? 'skipped' : 'pending',
+                  status: c.event.isTest ? 'skipped' : claim ? 'processing' : 'pending',
                 },
               ]
             : [],
@@ -143,7 +147,8 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
       );
       // One statement, so one round trip and one implicit transaction, whatever the batch size:
       // the rows travel as two JSON parameters (no 65,535-parameter limit, no per-row SQL to
-      // build). Both inserts commit together or not at all.
+      // build). Both inserts commit together or not at all. Rows written claimed get their
+      // first attempt, lease and claim token here, as a claim would give them.
       const created = rowsOf<{ id: number | string; dedupe_key: string }>(
         await db.execute(sql`
           with stored_deliveries as (
@@ -153,11 +158,15 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
               id uuid, received_at timestamptz, request_id text, signed_with text, body text,
               change_count integer, event_count integer, unhandled jsonb, is_test boolean)
           )
-          insert into inbox (delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test, status)
-          select delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test, status
+          insert into inbox (delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test,
+            status, attempts, lease_until, claim_token)
+          select delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test,
+            status, claimed::int, case when claimed then now() + make_interval(secs => ${claim?.leaseSeconds ?? 0}) end,
+            case when claimed then ${claim?.claimToken ?? null}::uuid end
           from jsonb_to_recordset(${JSON.stringify(inboxRows)}::jsonb) as i(
             delivery_id uuid, dedupe_key text, account_id text, field text, kind text,
-            comment_id text, media_id text, event jsonb, is_test boolean, status text)
+            comment_id text, media_id text, event jsonb, is_test boolean, status text),
+          lateral (select status = 'processing' as claimed) c
           on conflict (dedupe_key) do nothing
           returning id, dedupe_key`),
       );
@@ -166,6 +175,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
       const credited = new Set<string>();
       return batch.map((d) => {
         const newInboxIds: number[] = [];
+        const claimed: InboxItem[] = [];
         let events = 0;
         let duplicates = 0;
         let tests = 0;
@@ -179,11 +189,27 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
           }
           credited.add(c.dedupeKey);
           if (c.event.isTest) tests++;
-          else newInboxIds.push(id);
+          else {
+            newInboxIds.push(id);
+            if (claim) {
+              const { event } = c;
+              claimed.push({
+                id,
+                dedupeKey: c.dedupeKey,
+                accountId: event.accountId,
+                field: event.field,
+                kind: event.kind,
+                event,
+                attempts: 1,
+                claimToken: claim.claimToken,
+              });
+            }
+          }
         }
         return {
           deliveryId: d.id,
           newInboxIds,
+          claimed,
           events,
           duplicates,
           tests,

@@ -1,10 +1,11 @@
 /**
- * Node: the in-process inbox workers. They claim due rows (SKIP LOCKED, leased), so several
- * processes may share one Postgres; rows of a killed process are reclaimed when their lease ends.
+ * Node: the in-process inbox workers. They process the rows this process's intake wrote claimed
+ * (handed over with `submit`) and claim due rows (SKIP LOCKED, leased), so several processes may
+ * share one Postgres; rows of a killed process are reclaimed when their lease ends.
  */
 import type { Logger } from '../log.js';
 import { type ClaimLoop, startClaimLoop } from './claim-loop.js';
-import type { InboxRepo } from './inbox-repo.js';
+import type { InboxItem, InboxRepo } from './inbox-repo.js';
 import { type InboxBatchHandler, processClaimedBatch } from './process.js';
 
 export interface WorkerPoolOptions {
@@ -18,7 +19,7 @@ export interface WorkerPoolOptions {
   readonly backoff?: (attempt: number) => number;
 }
 
-export type WorkerPool = ClaimLoop;
+export type WorkerPool = ClaimLoop<InboxItem>;
 
 export function startWorkerPool(
   repo: InboxRepo,

@@ -27,13 +27,18 @@ function memoryQueue(batchSize: number) {
 }
 
 /** `concurrency` loops claiming `batchSize` at a time from `q`; idle loops sleep a minute unless woken. */
-function loopsOver(q: ReturnType<typeof memoryQueue>, concurrency: number, batchSize: number) {
+function loopsOver(
+  q: ReturnType<typeof memoryQueue>,
+  concurrency: number,
+  batchSize: number,
+  pollMs = 60_000,
+) {
   const { claim, process } = q;
   return startClaimLoop({
     name: 't',
     concurrency,
     batchSize,
-    pollMs: 60_000,
+    pollMs,
     logger: silentLogger,
     claim,
     process,
@@ -91,5 +96,44 @@ describe('claim loops', () => {
     await new Promise((r) => setTimeout(r, 2));
     await loop.stop();
     expect(q.processed).toEqual([1, 2, 3]);
+  });
+
+  it('work handed over in memory is processed without a claim, in batches', async () => {
+    const q = memoryQueue(4);
+    const loop = loopsOver(q, 2, 4);
+    await loop.idle();
+    const before = q.stats();
+    loop.submit([1, 2, 3, 4, 5, 6]);
+    loop.submit([7]);
+    await settle();
+    expect(q.processed.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(loop.inHand).toBe(0);
+    expect(q.stats().claims - before.claims).toBe(0);
+    await loop.stop();
+  });
+
+  it('work in hand does not starve the database: it is still claimed every poll interval', async () => {
+    const q = memoryQueue(4);
+    const loop = loopsOver(q, 1, 4, 20);
+    await loop.idle();
+    loop.submit(Array.from({ length: 200 }, (_, i) => i));
+    while (q.processed.length === 0) await new Promise((r) => setTimeout(r, 1));
+    q.due.push(-1); // a retry that fell due, say, while a long stream of new events is in hand
+    await loop.idle();
+    // 50 batches of 2 ms or more were in hand; the retry went in after about 20 ms, not last.
+    expect(q.processed).toHaveLength(201);
+    expect(q.processed.indexOf(-1)).toBeLessThan(150);
+    await loop.stop();
+  });
+
+  it('stop finishes what was handed over; a stopped loop takes nothing more', async () => {
+    const q = memoryQueue(2);
+    const loop = loopsOver(q, 1, 2);
+    await loop.idle();
+    expect(loop.running).toBe(true);
+    loop.submit([1, 2, 3, 4, 5]);
+    await loop.stop();
+    expect(q.processed).toEqual([1, 2, 3, 4, 5]);
+    expect(loop.running).toBe(false);
   });
 });

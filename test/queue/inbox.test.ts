@@ -2,10 +2,13 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inbox } from '../../src/db/schema/inbox.js';
 import { silentLogger } from '../../src/log.js';
+import type { DeliveryToStore } from '../../src/pipeline/ingest.js';
 import { backoffMs } from '../../src/queue/backoff.js';
 import type { InboxItem } from '../../src/queue/inbox-repo.js';
 import { startWorkerPool } from '../../src/queue/node-worker.js';
 import { inTurn, processClaimed } from '../../src/queue/process.js';
+import { normaliseEnvelopes } from '../../src/webhook/normalise.js';
+import { parseEnvelope } from '../../src/webhook/payload.js';
 import { commentPayload, startTestRuntime } from '../support/runtime.js';
 
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -24,6 +27,21 @@ const ageRow = (id: number, column: 'lease_until' | 'next_attempt_at') =>
   rt.database.db.execute(
     sql`update inbox set ${sql.raw(column)} = now() - interval '1 second' where id = ${id}`,
   );
+
+/** A delivery as the intake hands it to the store. */
+function deliveryOf(body: string): DeliveryToStore {
+  const parsed = parseEnvelope(new TextEncoder().encode(body));
+  if (!parsed.ok) throw new Error(parsed.error);
+  const receivedAt = new Date();
+  return {
+    id: crypto.randomUUID(),
+    receivedAt,
+    requestId: null,
+    signedWith: 'meta',
+    body,
+    changes: normaliseEnvelopes(parsed.envelopes, receivedAt),
+  };
+}
 
 describe('backoffMs', () => {
   it('grows exponentially with jitter and a cap', () => {
@@ -153,5 +171,62 @@ describe('inbox claim, lease and retry', () => {
     } finally {
       await local.close();
     }
+  });
+
+  it('the intake hands new events to its workers claimed, in the same commit: no claim query', async () => {
+    const statements: string[] = [];
+    const seen: InboxItem[] = [];
+    const local = await startTestRuntime({
+      env: { INBOX_WORKERS: '2', INBOX_POLL_MS: '60000', INBOX_LEASE_SECONDS: '120' },
+      onQuery: (q) => statements.push(q),
+      handler: async (item) => {
+        seen.push(item);
+        return { outcome: 'done' };
+      },
+    });
+    try {
+      await local.pool.idle();
+      statements.length = 0;
+      await local.post(commentPayload(['h-1', 'h-2']));
+      await local.post(commentPayload(['h-1'])); // Meta's retry: stored once, handed over once
+      for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(seen.map((i) => [i.event.commentId, i.attempts])).toEqual([
+        ['h-1', 1],
+        ['h-2', 1],
+      ]);
+      expect(statements.filter((q) => /set status = 'processing'/.test(q))).toEqual([]);
+      const rows = await local.database.db
+        .select()
+        .from(inbox)
+        .where(sql`${inbox.commentId} in ('h-1', 'h-2')`);
+      expect(rows.map((r) => r.status)).toEqual(['done', 'done']);
+      expect(rows.map((r) => r.attempts)).toEqual([1, 1]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('rows written claimed belong to that claim: another worker gets them only after the lease', async () => {
+    await rt.post(commentPayload(['c-unclaimed']));
+    const token = crypto.randomUUID();
+    const [delivery] = await rt.repo.storeDeliveries(
+      [deliveryOf(commentPayload(['c-claimed', 'c-unclaimed']))],
+      {
+        claimFor: { claimToken: token, leaseSeconds: 60 },
+      },
+    );
+    // The duplicate was already stored (unclaimed); only the new row is written claimed.
+    expect(delivery?.claimed.map((c) => [c.event.commentId, c.attempts, c.claimToken])).toEqual([
+      ['c-claimed', 1, token],
+    ]);
+    expect(await rowOf('c-claimed')).toMatchObject({ status: 'processing', attempts: 1, claimToken: token });
+    const claimed = delivery?.claimed[0] as InboxItem;
+    expect(await rt.repo.claimById(claimed.id, 60)).toBeNull();
+    await ageRow(claimed.id, 'lease_until');
+    const reclaimed = await rt.repo.claimById(claimed.id, 60);
+    expect(reclaimed?.attempts).toBe(2);
+    // The first holder's claim is gone: it cannot complete the row any more.
+    expect(await rt.repo.complete(claimed)).toBe(false);
+    expect(await rt.repo.complete(reclaimed as InboxItem)).toBe(true);
   });
 });
