@@ -191,7 +191,7 @@ export default async function run(argv: readonly string[]): Promise<void> {
     seeded = await seed(bench.db, rows);
   }
   await admin.close();
-  const db = bench.db;
+  const db = bench.adHoc; // as the API and the CLI ask
 
   // Pick realistic subjects: the busiest account, a frequent commenter, a common rule.
   const [busiest] = rowsOf<{ account_id: string }>(

@@ -115,7 +115,7 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
-    api: { db: database.db, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
+    api: { db: database.adHoc, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
     meta: { db: database.db, secrets, publicUrl: env.PUBLIC_URL },
     webhooks: {
       verifyToken: options.verifyToken ?? env.META_VERIFY_TOKEN,

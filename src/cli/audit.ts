@@ -150,7 +150,7 @@ interface AuditBackend {
 }
 
 function dbBackend(database: DatabaseHandle): AuditBackend {
-  const { db } = database;
+  const db = database.adHoc;
   return {
     list: (raw, limit, cursor) => listDecisions(db, parseAuditFilter(raw), { limit, cursor }),
     show: (id) => getDecision(db, id),

@@ -23,6 +23,7 @@ export async function openPglite(
   });
   return {
     db,
+    adHoc: db,
     kind: 'pglite',
     location: dataDir ?? '(memory)',
     close: async () => {

@@ -109,7 +109,7 @@ export default {
     const app = createApp({
       logger,
       readiness: () => checkReadiness(database.db),
-      api: { db: database.db, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
+      api: { db: database.adHoc, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
       meta: {
         db: database.db,
         secrets: signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET),
