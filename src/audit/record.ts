@@ -1,15 +1,16 @@
 /**
  * Writes decisions to the audit log together with the rule set that made them (stored once per
  * hash), their planned actions (the outbox) and the completion of the inbox rows they decide:
- * intent is recorded before anything is called, and an event is done exactly when its decision
- * is stored.
+ * intent is recorded before anything is called (and flushed to disk first when it is a reply),
+ * and an event is done exactly when its decision is stored.
  * A batch of decisions is ONE statement (one round trip, one implicit transaction): the rows
  * travel as JSON parameters, the decisions and their actions commit together or not at all.
  * A decision for an inbox row that already has one is not written again; the existing one is
  * returned, so a reclaimed or retried event never gets two decisions.
  */
 import { inArray, sql } from 'drizzle-orm';
-import { type Database, rowsOf } from '../db/client.js';
+import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
+import type { ActionType } from '../db/schema/actions.js';
 import { decisions } from '../db/schema/decisions.js';
 import { ruleSets } from '../db/schema/rule-sets.js';
 import { type Decision, type RuleSet, textHash } from '../moderation/index.js';
@@ -58,6 +59,16 @@ export interface RecorderOptions {
    */
   readonly claimFirst?: { readonly leaseSeconds: number };
 }
+
+/** Actions whose Graph call can be repeated without a visible difference (not replies). */
+const safeToRepeat: ReadonlySet<ActionType> = new Set<ActionType>([
+  'hide',
+  'unhide',
+  'delete',
+  'review',
+  'comments_off',
+  'comments_on',
+]);
 
 export function createDecisionRecorder(db: Database, options: RecorderOptions = {}): DecisionRecorder {
   const claimFirst = options.claimFirst ?? null;
@@ -130,6 +141,12 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
       }));
     });
     const claimToken = crypto.randomUUID();
+    // Nothing here would be harmed by being done twice (no reply): commit without waiting for
+    // the WAL flush (see withoutFlushWait). Only a database crash in the next few hundred
+    // milliseconds can lose such a record, and the inbox row's completion goes with it: the event
+    // is claimed again, decided again and its hide or delete repeated, which Instagram ignores.
+    // A reply's record is flushed before the reply is posted, so it is never posted twice.
+    const repeatable = inputs.every((input) => input.actions.every((a) => safeToRepeat.has(a.type)));
     const completions = inputs.flatMap((input) =>
       input.inboxClaim ? [{ id: input.inboxId, claimToken: input.inboxClaim }] : [],
     );
@@ -176,7 +193,7 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
             where accounts.id = a.account_id
               and (accounts.paused_until > now() or accounts.status <> 'active')) as now) c
           returning id, status
-        ), finished as (${completeClaims(completions)})
+        ), finished as (${completeClaims(completions, repeatable ? sql`and ${withoutFlushWait}` : sql``)})
         select id, inbox_id, null::uuid as action_id, null::bigint as done_id from stored
         union all
         select null, null, id, null from planned where status = 'in_progress'

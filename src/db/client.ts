@@ -48,6 +48,7 @@ export function redactUrl(url: string): string {
  * one to three milliseconds on these disks). Only for writes whose loss in a database crash is
  * harmless: a later durable commit flushes the WAL written before it, so such a write can only
  * be lost together with everything after it (e.g. an inbox claim or completion: the row is
- * claimed again and its decision, if any, is found).
+ * claimed again and its decision, if any, is found; or decisions whose actions are all safe to
+ * repeat, with their inbox rows' completion: the events are decided and carried out again).
  */
 export const withoutFlushWait = sql`(select set_config('synchronous_commit', 'off', true)) = 'off'`;
