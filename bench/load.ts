@@ -3,7 +3,7 @@
  * steal the server's), posting signed webhook deliveries with a fresh comment id each time (also
  * sent as the x-bench-comment header, so a server can note when each one arrived).
  * - closed loop (`runLoad`): autocannon keeping `connections` requests in flight for `duration`;
- * - open loop (`runPaced`): `amount` requests evenly spaced at `rate` per second whatever the
+ * - open loop (`startPaced`): `amount` requests evenly spaced at `rate` per second whatever the
  *   answers (autocannon's own rate limit sends each second's requests in one burst).
  */
 import { Worker } from 'node:worker_threads';
@@ -55,61 +55,83 @@ const { workerData, parentPort } = require('node:worker_threads');
 const { createHmac } = require('node:crypto');
 const http = require('node:http');
 const url = new URL(workerData.url);
+// One agent for every run: connections opened in the warm-up stay open for the measured run.
 const agent = new http.Agent({ keepAlive: true, maxSockets: workerData.connections });
-const bodies = [];
-for (let i = 0; i < workerData.amount; i++) {
-  const id = workerData.prefix + String(i).padStart(9, '0');
-  const b = JSON.stringify({ object: 'instagram', entry: [{ id: '17841400000000001', time: Math.floor(Date.now() / 1000),
-    changes: [{ field: 'comments', value: { id, text: workerData.text.replace('{n}', String(i)),
-    from: { id: '6' + id, username: 'user_' + id }, media: { id: '18000000000000004', media_product_type: 'FEED' } } }] }] });
-  bodies.push({ id, b, sig: 'sha256=' + createHmac('sha256', workerData.secret).update(b).digest('hex') });
-}
-const latencies = [];
-let non2xx = 0, errors = 0, done = 0;
-const start = performance.now();
-const send = (i) => {
-  const { id, b, sig } = bodies[i];
-  const t = performance.now();
-  const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(b), 'x-hub-signature-256': sig, 'x-bench-comment': id } },
-    (res) => { res.resume(); res.on('end', () => { latencies.push(performance.now() - t); if (res.statusCode !== 200) non2xx++; finish(); }); });
-  req.on('error', () => { errors++; finish(); });
-  req.end(b);
+const run = ({ rate, amount, prefix }) => {
+  const bodies = [];
+  for (let i = 0; i < amount; i++) {
+    const id = prefix + String(i).padStart(9, '0');
+    const b = JSON.stringify({ object: 'instagram', entry: [{ id: '17841400000000001', time: Math.floor(Date.now() / 1000),
+      changes: [{ field: 'comments', value: { id, text: workerData.text.replace('{n}', String(i)),
+      from: { id: '6' + id, username: 'user_' + id }, media: { id: '18000000000000004', media_product_type: 'FEED' } } }] }] });
+    bodies.push({ id, b, sig: 'sha256=' + createHmac('sha256', workerData.secret).update(b).digest('hex') });
+  }
+  const latencies = [];
+  let non2xx = 0, errors = 0, done = 0;
+  const start = performance.now();
+  const send = (i) => {
+    const { id, b, sig } = bodies[i];
+    const t = performance.now();
+    const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(b), 'x-hub-signature-256': sig, 'x-bench-comment': id } },
+      (res) => { res.resume(); res.on('end', () => { latencies.push(performance.now() - t); if (res.statusCode !== 200) non2xx++; finish(); }); });
+    req.on('error', () => { errors++; finish(); });
+    req.end(b);
+  };
+  const finish = () => {
+    if (++done < bodies.length) return;
+    latencies.sort((a, b) => a - b);
+    const pct = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] * 100) / 100;
+    parentPort.postMessage({ requestsPerSec: Math.round(bodies.length / ((performance.now() - start) / 1000)), p50Ms: pct(50), p99Ms: pct(99),
+      requests: bodies.length, non2xx, errors });
+  };
+  let next = 0;
+  const tick = () => {
+    const due = Math.floor(((performance.now() - start) * rate) / 1000) + 1;
+    while (next < bodies.length && next < due) send(next++);
+    if (next < bodies.length) setTimeout(tick, Math.max(0, start + (next * 1000) / rate - performance.now()));
+  };
+  tick();
 };
-const finish = () => {
-  if (++done < bodies.length) return;
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] * 100) / 100;
-  parentPort.postMessage({ requestsPerSec: Math.round(bodies.length / ((performance.now() - start) / 1000)), p50Ms: pct(50), p99Ms: pct(99),
-    requests: bodies.length, non2xx, errors });
-};
-let next = 0;
-const tick = () => {
-  const due = Math.floor(((performance.now() - start) * workerData.rate) / 1000) + 1;
-  while (next < bodies.length && next < due) send(next++);
-  if (next < bodies.length) setTimeout(tick, Math.max(0, start + (next * 1000) / workerData.rate - performance.now()));
-};
-tick();
+parentPort.on('message', run);
 `;
 
-/** Open loop: `amount` signed deliveries evenly spaced at `rate` per second. */
-export function runPaced(options: {
+export interface PacedRun {
+  readonly rate: number;
+  readonly amount: number;
+  /** Comment ids are this prefix and the request number. */
+  readonly prefix: string;
+}
+
+export interface PacedGenerator {
+  /** `amount` requests evenly spaced at `rate` per second; resolves when all are answered. */
+  run(run: PacedRun): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Open loop in one worker thread kept for several runs (a warm-up, then the measured run), so
+ * the measured run does not pay for the generator's own start (thread, JIT, new connections),
+ * which competes for the same cores as the server being measured.
+ */
+export function startPaced(options: {
   url: string;
   connections: number;
-  rate: number;
-  amount: number;
   secret: string;
-  prefix: string;
   text: string;
-}): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(pacedSource, { eval: true, workerData: options });
-    worker.once('message', (result: LoadResult) => {
-      resolve(result);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
+}): PacedGenerator {
+  const worker = new Worker(pacedSource, { eval: true, workerData: options });
+  return {
+    run: (run) =>
+      new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.postMessage(run);
+      }),
+    close: async () => {
+      await worker.terminate();
+    },
+  };
 }
 
 export function runLoad(options: {

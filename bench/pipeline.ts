@@ -17,7 +17,7 @@ import { silentLogger } from '../src/log.js';
 import { watchRules } from '../src/rules-source/watch.js';
 import { signBody } from '../src/webhook/verify.js';
 import { startFakeGraphProcess } from './fake-graph-process.js';
-import { runPaced } from './load.js';
+import { startPaced } from './load.js';
 import { arg, benchDatabase, listen, percentile } from './support.js';
 
 const ACCOUNT = '17841400000000001';
@@ -101,15 +101,13 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
   // a running system: on a table created seconds ago the planner has no statistics and may pick
   // the account's time index over the repetition index for flood counts.
   const warmUp = Math.round(rate * 2);
-  await runPaced({
+  const generator = startPaced({
     url: server.url,
     connections: 50,
-    rate,
-    amount: warmUp,
     secret: SECRET,
-    prefix: '8',
     text: 'DM me on @cash.flow_ava for the promo {n}',
   });
+  await generator.run({ rate, amount: warmUp, prefix: '8' });
   while (issued.size < warmUp && performance.now() - warmStart < 60_000)
     await new Promise((r) => setTimeout(r, 20));
   await database.db.execute(sql`analyze`);
@@ -118,24 +116,17 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
 
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
-  const load = await runPaced({
-    url: server.url,
-    connections: 50,
-    rate,
-    amount: total,
-    secret: SECRET,
-    prefix: '9',
-    text: 'DM me on @cash.flow_ava for the promo {n}',
-  });
+  const load = await generator.run({ rate, amount: total, prefix: '9' });
   const deadline = performance.now() + 120_000;
   while (issued.size < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const sendSeconds = (performance.now() - start) / 1000;
-  // Node CPU of modbot's thread and the in-process fake Graph API (the load generator has its own thread).
+  // Node CPU of this process: modbot's thread and the load generator's (the fake Graph API has its own process).
   const cpu = process.cpuUsage(cpuBefore);
   const cpuMsPerEvent = Math.round(((cpu.user + cpu.system) / 1000 / total) * 1000) / 1000;
   const latencies = [...received]
     .flatMap(([id, t]) => (issued.has(id) ? [(issued.get(id) as number) - t] : []))
     .sort((a, b) => a - b);
+  await generator.close();
   server.close();
   await runtime.stop();
   await database.close();
