@@ -64,8 +64,6 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
     GRAPH_API_BASE_URL: fake.baseUrl,
     GRAPH_WRITES_PER_MINUTE: '1000000',
     GRAPH_WRITES_PER_HOUR: '100000000',
-    INBOX_WORKERS: '4',
-    ACTION_WORKERS: '4',
     LOG_LEVEL: 'silent',
   });
 
