@@ -13,6 +13,7 @@ import { actions } from '../src/db/schema/actions.js';
 import { buildNodeRuntime } from '../src/deps.js';
 import { parseEnv } from '../src/env.js';
 import { createGraphClient } from '../src/graph/client.js';
+import { undiciFetch } from '../src/graph/node-http.js';
 import { silentLogger } from '../src/log.js';
 import { watchRules } from '../src/rules-source/watch.js';
 import { signBody } from '../src/webhook/verify.js';
@@ -71,10 +72,11 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
   const issued = new Map<string, number>();
   const graph = createGraphClient({
     baseUrl: fake.baseUrl,
-    fetch: (input, init) => {
-      const m = /\/(\d+)\?/.exec(String(input));
+    // modbot's own Node transport, noting when each comment's first call is issued.
+    fetch: (url, init) => {
+      const m = /\/(\d+)\?/.exec(url.href);
       if (m?.[1] && !issued.has(m[1])) issued.set(m[1], performance.now());
-      return fetch(input, init);
+      return undiciFetch(url, init);
     },
   });
   const database = await benchDatabase('modbot_bench_pipeline', { max: 12 });

@@ -14,7 +14,7 @@ import { checkReadiness } from './db/readiness.js';
 import { PgClassifierCache } from './db/stores/classifier-cache.js';
 import { PgRepetitionCounter } from './db/stores/repetition.js';
 import type { Env } from './env.js';
-import { createGraphClient, type GraphClient } from './graph/client.js';
+import { createGraphClient, type GraphClient, type GraphFetch } from './graph/client.js';
 import { createPacer, type Pacer } from './graph/pacing.js';
 import type { Logger } from './log.js';
 import type { RuleSet } from './moderation/index.js';
@@ -176,8 +176,10 @@ export function accountStoreFromEnv(env: Env, database: DatabaseHandle): Account
   });
 }
 
-export function graphClientFromEnv(env: Env): GraphClient {
+/** `fetch`: how requests are sent (Node passes undiciFetch from src/graph/node-http.ts). */
+export function graphClientFromEnv(env: Env, fetch?: GraphFetch): GraphClient {
   return createGraphClient({
+    ...(fetch ? { fetch } : {}),
     version: env.GRAPH_API_VERSION,
     ...(env.GRAPH_API_BASE_URL ? { baseUrl: env.GRAPH_API_BASE_URL } : {}),
     ...(env.META_APP_SECRET ? { appSecret: env.META_APP_SECRET } : {}),

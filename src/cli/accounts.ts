@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { refreshTokens } from '../accounts/refresh.js';
 import { EncryptionKeyError } from '../accounts/token-crypto.js';
 import { accountStoreFromEnv, graphClientFromEnv } from '../deps.js';
+import { undiciFetch } from '../graph/node-http.js';
 import { envOrExit } from './env.js';
 import { printTable, withDatabase } from './runtime.js';
 
@@ -130,7 +131,7 @@ export function registerAccounts(program: Command): void {
     .action(async (o: { id?: string; force?: boolean }) => {
       const env = envOrExit();
       const results = await withDatabase(env, (database) =>
-        refreshTokens(accountStoreFromEnv(env, database), graphClientFromEnv(env), {
+        refreshTokens(accountStoreFromEnv(env, database), graphClientFromEnv(env, undiciFetch), {
           ...(o.id ? { onlyId: o.id } : {}),
           ...(o.force ? { force: true } : {}),
         }),

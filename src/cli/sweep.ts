@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
+import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
 import { parseSince, type SweepProgress, sweepAccount } from '../pipeline/sweep.js';
 import { createInboxRepo } from '../queue/inbox-repo.js';
@@ -83,7 +84,7 @@ export function registerSweep(program: Command): void {
             }
           };
           const result = await sweepAccount({
-            graph: graphClientFromEnv(env),
+            graph: graphClientFromEnv(env, undiciFetch),
             store: createInboxRepo(database.db),
             account,
             since,

@@ -9,6 +9,7 @@ import { PgClassifierCache } from '../db/stores/classifier-cache.js';
 import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
 import { devSecretsPath, loadOrCreateDevSecrets } from '../dev-secrets.js';
 import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';
+import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
 import { dailyMaintenance, every, type ScheduleDeps, sweepAllAccounts } from '../pipeline/schedule.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
@@ -67,10 +68,12 @@ async function main() {
 
   const database = await openDatabase(env);
   await applyMigrations(database);
+  const graph = graphClientFromEnv(env, undiciFetch);
   const runtime = buildNodeRuntime({
     env,
     database,
     logger,
+    graph,
     rules: () => rules.current(),
     ...(dev
       ? { secrets: signingSecrets(dev.appSecret), verifyToken: env.META_VERIFY_TOKEN ?? dev.verifyToken }
@@ -80,7 +83,7 @@ async function main() {
   // Periodic jobs: catch-up sweep of every account, token refresh and cache purge.
   const jobs: ScheduleDeps = {
     accounts: runtime.accounts,
-    graph: graphClientFromEnv(env),
+    graph,
     store: runtime.repo,
     cache: new PgClassifierCache(database.db),
     logger,

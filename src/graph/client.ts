@@ -1,6 +1,7 @@
 /**
- * Graph API client for what moderation needs. Runs on Node and Cloudflare Workers: global fetch,
- * WebCrypto for appsecret_proof, no node: imports.
+ * Graph API client for what moderation needs. Runs on Node and Cloudflare Workers: HTTP through a
+ * fetch-shaped function (global fetch by default; Node passes undici's `request`, see
+ * ./node-http.ts), WebCrypto for appsecret_proof, no node: imports.
  *
  * Every call resolves to a GraphResult (never throws for API or network failures), carrying the
  * parsed usage headers and a token-free description of the request for logs and audit rows.
@@ -43,13 +44,30 @@ export interface GraphClientOptions {
   /** Meta app secret: appsecret_proof is sent on Facebook-Login (graph.facebook.com) calls. */
   readonly appSecret?: string;
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
+  /** How requests are sent (default: global fetch). */
+  readonly fetch?: GraphFetch;
   /** 'param' (default): access_token as a query/body parameter. 'header': Authorization: Bearer. */
   readonly tokenIn?: 'param' | 'header';
   /** Page size asked for on list calls (default 50). */
   readonly pageSize?: number;
   /** Safety stop for paged iterators (default 1000 pages). */
   readonly maxPages?: number;
+}
+
+/** The part of fetch the client uses; fetch itself is one. */
+export type GraphFetch = (url: URL, init: GraphRequestInit) => Promise<GraphResponse>;
+
+export interface GraphRequestInit {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly signal: AbortSignal;
+}
+
+export interface GraphResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
 }
 
 export interface CallOptions {
@@ -288,7 +306,7 @@ const parseRawPage: Parse<RawPage> = (j) => {
 export function createGraphClient(options: GraphClientOptions = {}): GraphClient {
   const version = options.version ?? 'v25.0';
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const doFetch: GraphFetch = options.fetch ?? ((url, init) => fetch(url, init));
   const tokenIn = options.tokenIn ?? 'param';
   const pageSize = options.pageSize ?? 50;
   const maxPages = options.maxPages ?? 1000;
@@ -393,9 +411,12 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
     let status = 0;
     let usage: GraphUsage | null = null;
     try {
-      const init: RequestInit = { method: req.method, headers, signal: controller.signal };
-      if (body !== undefined) init.body = body;
-      const res = await doFetch(url, init);
+      const res = await doFetch(url, {
+        method: req.method,
+        headers,
+        signal: controller.signal,
+        ...(body !== undefined ? { body } : {}),
+      });
       status = res.status;
       usage = parseUsageHeaders(res.headers);
       const text = await res.text();
@@ -410,7 +431,7 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       }
       const retryAfter = Number(res.headers.get('retry-after'));
       const hasError = isObj(parsed) && parsed.error !== undefined;
-      if (!res.ok || hasError) {
+      if (status < 200 || status > 299 || hasError) {
         const error = classifyGraphError({
           status,
           body: parsed,
