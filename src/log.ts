@@ -49,21 +49,48 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return out;
   };
 
-  const make = (base: LogFields): Logger => {
-    const emit = (lvl: LogLevel, msg: string, fields?: LogFields) => {
-      if (rank[lvl] < level) return;
+  const sink: Sink = {
+    level,
+    emit(lvl, msg, base, fields) {
       const record = clean({ level: lvl, time: new Date().toISOString(), msg, ...base, ...fields }, 0);
       write(JSON.stringify(record));
-    };
-    return {
-      debug: (m, f) => emit('debug', m, f),
-      info: (m, f) => emit('info', m, f),
-      warn: (m, f) => emit('warn', m, f),
-      error: (m, f) => emit('error', m, f),
-      child: (fields) => make({ ...base, ...fields }),
-    };
+    },
   };
-  return make(options.base ?? {});
+  return new JsonLogger(sink, options.base ?? {});
+}
+
+interface Sink {
+  readonly level: number;
+  emit(lvl: LogLevel, msg: string, base: LogFields, fields: LogFields | undefined): void;
+}
+
+/**
+ * A class, not closures: a child logger is made for every request, and methods on the prototype
+ * make that one small object (with tsx, each closure also cost a defineProperty for its name).
+ */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly sink: Sink,
+    private readonly base: LogFields,
+  ) {}
+  private log(lvl: LogLevel, msg: string, fields: LogFields | undefined): void {
+    if (rank[lvl] >= this.sink.level) this.sink.emit(lvl, msg, this.base, fields);
+  }
+  debug(msg: string, fields?: LogFields): void {
+    this.log('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.log('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.log('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.log('error', msg, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.sink, { ...this.base, ...fields });
+  }
 }
 
 /** A logger that prints nothing (tests, benchmarks). */
