@@ -164,6 +164,7 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
     database: drainDb,
     logger: silentLogger,
     rules: () => rules.current(),
+    graph: createGraphClient({ baseUrl: fake.baseUrl, fetch: undiciFetch }),
   });
   await draining.actuatorLoop.idle();
   const drainSeconds = (performance.now() - drainStart) / 1000;
