@@ -122,12 +122,9 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
       secrets,
       maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
       // New events are written claimed by this process and handed to its workers in memory,
-      // while they have room (a backlog waits in the database, where any process may claim it).
+      // while they have room.
       ingestor: createIngestor(repo, {
-        claimLease: () =>
-          pool.running && pool.inHand < env.INBOX_WORKERS * env.INBOX_BATCH_SIZE * 2
-            ? { leaseSeconds: env.INBOX_LEASE_SECONDS }
-            : null,
+        claimLease: () => (pool.hasRoom ? { leaseSeconds: env.INBOX_LEASE_SECONDS } : null),
       }),
       logger,
       onStored: (stored) => {

@@ -37,8 +37,11 @@ export interface ClaimLoop<T = unknown> {
   submit(items: readonly T[]): void;
   /** Items handed over and not yet taken by a loop. */
   readonly inHand: number;
-  /** False once stopping (or with no loops): hand nothing over then. */
-  readonly running: boolean;
+  /**
+   * Whether to hand more over: the loops run and hold under two batches each. Beyond that, work
+   * waits in the database, where any process may claim it.
+   */
+  readonly hasRoom: boolean;
   /** Stops claiming, finishes the work in hand and waits for it. */
   stop(): Promise<void>;
   /** Resolves once nothing is in hand and no loop finds anything due (tests, commands). */
@@ -135,8 +138,8 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop<T> {
     get inHand() {
       return inHand.length;
     },
-    get running() {
-      return !stopped && options.concurrency > 0;
+    get hasRoom() {
+      return !stopped && inHand.length < options.concurrency * options.batchSize * 2;
     },
     async stop() {
       stopped = true;

@@ -126,14 +126,16 @@ describe('claim loops', () => {
     await loop.stop();
   });
 
-  it('stop finishes what was handed over; a stopped loop takes nothing more', async () => {
+  it('takes two batches per loop in hand; stop finishes them; a stopped loop takes nothing more', async () => {
     const q = memoryQueue(2);
     const loop = loopsOver(q, 1, 2);
     await loop.idle();
-    expect(loop.running).toBe(true);
+    expect(loop.hasRoom).toBe(true);
     loop.submit([1, 2, 3, 4, 5]);
+    // Two batches of two per loop at most: the rest should wait in the database.
+    expect(loop.hasRoom).toBe(false);
     await loop.stop();
     expect(q.processed).toEqual([1, 2, 3, 4, 5]);
-    expect(loop.running).toBe(false);
+    expect(loop.hasRoom).toBe(false);
   });
 });
