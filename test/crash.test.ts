@@ -8,6 +8,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { applyMigrations } from '../src/db/migrate.js';
+import { openPglite } from '../src/db/pglite.js';
+import { createInboxRepo } from '../src/queue/inbox-repo.js';
+import { normaliseEnvelopes } from '../src/webhook/normalise.js';
+import { parseEnvelope } from '../src/webhook/payload.js';
 import { signBody } from '../src/webhook/verify.js';
 import { openTestDatabase, type TestDatabase } from './support/db.js';
 import { commentPayload, META_SECRET } from './support/runtime.js';
@@ -32,14 +37,14 @@ const freePort = () =>
     });
   });
 
-function startModbot(port: number, workers: number) {
+function startModbot(port: number, workers: number, dir = dataDir) {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PORT: String(port),
     HOST: '127.0.0.1',
     META_APP_SECRET: META_SECRET,
     META_VERIFY_TOKEN: 'crash-test',
-    MODBOT_DATA_DIR: dataDir,
+    MODBOT_DATA_DIR: dir,
     INBOX_WORKERS: String(workers),
     INBOX_POLL_MS: '50',
     LOG_LEVEL: 'info',
@@ -107,3 +112,47 @@ it('loses nothing when killed between intake and processing', async () => {
   await killed(second.child, 'SIGTERM');
   expect([...second.processed].sort()).toEqual([...ids].sort());
 }, 60_000);
+
+it.skipIf(process.env.DATABASE_URL)(
+  'on the embedded database, what a killed modbot was holding is processed at once after a restart, not after its lease',
+  async () => {
+    // Events written leased to a process that then died (as the intake writes them for its own
+    // workers), with a lease far longer than this test waits.
+    const dir = mkdtempSync(join(tmpdir(), 'modbot-leased-'));
+    try {
+      const embedded = await openPglite(join(dir, 'pgdata'));
+      await applyMigrations(embedded);
+      const ids = ['held-1', 'held-2', 'held-3'];
+      const body = commentPayload(ids);
+      const parsed = parseEnvelope(new TextEncoder().encode(body));
+      if (!parsed.ok) throw new Error(parsed.error);
+      const [stored] = await createInboxRepo(embedded.db).storeDeliveries(
+        [
+          {
+            id: crypto.randomUUID(),
+            receivedAt: new Date(),
+            requestId: null,
+            signedWith: 'meta',
+            body,
+            changes: normaliseEnvelopes(parsed.envelopes, new Date()),
+          },
+        ],
+        { claimFor: { claimToken: crypto.randomUUID(), leaseSeconds: 3600 } },
+      );
+      expect(stored?.claimed).toHaveLength(3);
+      await embedded.close();
+
+      const restarted = startModbot(await freePort(), 2, dir);
+      await restarted.ready;
+      const deadline = Date.now() + 20_000;
+      while (restarted.processed.length < ids.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      await killed(restarted.child, 'SIGTERM');
+      expect([...restarted.processed].sort()).toEqual(ids);
+      expect(restarted.output()).toContain('released what a stopped modbot was holding');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  60_000,
+);

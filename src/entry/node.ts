@@ -12,6 +12,7 @@ import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
 import { dailyMaintenance, every, type ScheduleDeps, sweepAllAccounts } from '../pipeline/schedule.js';
+import { releaseLeasesOfStoppedProcess } from '../queue/release.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
 
@@ -68,6 +69,9 @@ async function main() {
 
   const database = await openDatabase(env);
   await applyMigrations(database);
+  const released = await releaseLeasesOfStoppedProcess(database);
+  if (released && released.events + released.actions > 0)
+    logger.info('released what a stopped modbot was holding; it is processed now', released);
   const graph = graphClientFromEnv(env, undiciFetch);
   const runtime = buildNodeRuntime({
     env,

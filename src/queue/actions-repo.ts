@@ -54,18 +54,36 @@ export type Finish =
     };
 
 export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
-  /** Actions whose executor died (lease expired) go back to planned. */
-  const reclaim = reclaimSchedule(async () => {
-    await db
+  /**
+   * Leased actions go back to planned: those whose lease expired, or all of them (only when no
+   * live process can hold one, see src/queue/release.ts). A reply that may have been posted is
+   * looked for before it is posted again, as after any unknown outcome.
+   */
+  const releaseLeases = async (which: 'expired' | 'all'): Promise<number> => {
+    const rows = await db
       .update(actions)
       .set({
         status: 'planned',
         leaseUntil: null,
         claimToken: null,
-        lastError: 'lease expired (executor stopped?)',
+        lastError:
+          which === 'all'
+            ? 'released at start (the process carrying it out had stopped)'
+            : 'lease expired (executor stopped?)',
         updatedAt: sql`now()`,
       })
-      .where(and(eq(actions.status, 'in_progress'), lt(actions.leaseUntil, sql`now()`)));
+      .where(
+        and(
+          eq(actions.status, 'in_progress'),
+          which === 'all' ? undefined : lt(actions.leaseUntil, sql`now()`),
+        ),
+      )
+      .returning({ id: actions.id });
+    return rows.length;
+  };
+  /** Actions whose executor died (lease expired) go back to planned. */
+  const reclaim = reclaimSchedule(async () => {
+    await releaseLeases('expired');
   }, options.reclaimEveryMs);
 
   interface ClaimedRow {
@@ -94,6 +112,7 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
   });
 
   return {
+    releaseLeases,
     /**
      * Claims up to `limit` due actions (only among `onlyIds` when given). Written as SQL: it is
      * the actuator's hottest query.

@@ -40,23 +40,38 @@ export interface InboxRepo extends DeliveryStore {
   ): Promise<'retry' | 'dead' | 'lost'>;
   /** Puts a claimed row back to wait `retryInMs` without counting the attempt. */
   defer(item: InboxItem, reason: string, retryInMs: number): Promise<boolean>;
+  /**
+   * Puts leased rows back to pending: those whose lease expired, or all of them (only when no
+   * live process can hold one, see src/queue/release.ts). Returns how many.
+   */
+  releaseLeases(which: 'expired' | 'all'): Promise<number>;
   /** Ids of rows that should be (re)dispatched: pending and overdue, or leased past expiry. */
   overdue(graceSeconds: number, limit: number): Promise<number[]>;
 }
 
 export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number } = {}): InboxRepo {
-  /** Rows whose worker died (lease expired) become claimable again. */
-  const reclaim = reclaimSchedule(async () => {
-    await db
+  const releaseLeases = async (which: 'expired' | 'all'): Promise<number> => {
+    const rows = await db
       .update(inbox)
       .set({
         status: 'pending',
         leaseUntil: null,
         claimToken: null,
-        lastError: 'lease expired (worker stopped?)',
+        lastError:
+          which === 'all'
+            ? 'released at start (the process holding it had stopped)'
+            : 'lease expired (worker stopped?)',
         updatedAt: sql`now()`,
       })
-      .where(and(eq(inbox.status, 'processing'), lt(inbox.leaseUntil, sql`now()`)));
+      .where(
+        and(eq(inbox.status, 'processing'), which === 'all' ? undefined : lt(inbox.leaseUntil, sql`now()`)),
+      )
+      .returning({ id: inbox.id });
+    return rows.length;
+  };
+  /** Rows whose worker died (lease expired) become claimable again. */
+  const reclaim = reclaimSchedule(async () => {
+    await releaseLeases('expired');
   }, options.reclaimEveryMs);
   interface ClaimedRow {
     id: number | string;
@@ -219,6 +234,8 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
     },
 
     claim: (limit, leaseSeconds) => claimRows(limit, leaseSeconds),
+
+    releaseLeases,
 
     async claimById(id, leaseSeconds) {
       const rows = await claimRows(1, leaseSeconds, id);

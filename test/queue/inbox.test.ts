@@ -229,4 +229,24 @@ describe('inbox claim, lease and retry', () => {
     expect(await rt.repo.complete(claimed)).toBe(false);
     expect(await rt.repo.complete(reclaimed as InboxItem)).toBe(true);
   });
+
+  it('releasing leases: expired ones any time, all of them only when no live process can hold one', async () => {
+    const token = crypto.randomUUID();
+    const [delivery] = await rt.repo.storeDeliveries([deliveryOf(commentPayload(['rl-1', 'rl-2']))], {
+      claimFor: { claimToken: token, leaseSeconds: 60 },
+    });
+    const [first, second] = delivery?.claimed ?? [];
+    await ageRow(first?.id ?? 0, 'lease_until');
+    await rt.repo.releaseLeases('expired');
+    expect((await rowOf('rl-1')).status).toBe('pending');
+    expect((await rowOf('rl-2')).status).toBe('processing');
+    expect(await rt.repo.releaseLeases('all')).toBeGreaterThanOrEqual(1);
+    expect(await rowOf('rl-2')).toMatchObject({
+      status: 'pending',
+      claimToken: null,
+      lastError: 'released at start (the process holding it had stopped)',
+    });
+    // The holder's claim is gone with it.
+    expect(await rt.repo.complete(second as InboxItem)).toBe(false);
+  });
 });
