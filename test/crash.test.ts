@@ -11,11 +11,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyMigrations } from '../src/db/migrate.js';
 import { openPglite } from '../src/db/pglite.js';
 import { createInboxRepo } from '../src/queue/inbox-repo.js';
-import { normaliseEnvelopes } from '../src/webhook/normalise.js';
-import { parseEnvelope } from '../src/webhook/payload.js';
 import { signBody } from '../src/webhook/verify.js';
 import { openTestDatabase, type TestDatabase } from './support/db.js';
-import { commentPayload, META_SECRET } from './support/runtime.js';
+import { commentPayload, deliveryOf, META_SECRET } from './support/runtime.js';
 
 let dataDir: string;
 let database: TestDatabase | null = null;
@@ -123,22 +121,9 @@ it.skipIf(process.env.DATABASE_URL)(
       const embedded = await openPglite(join(dir, 'pgdata'));
       await applyMigrations(embedded);
       const ids = ['held-1', 'held-2', 'held-3'];
-      const body = commentPayload(ids);
-      const parsed = parseEnvelope(new TextEncoder().encode(body));
-      if (!parsed.ok) throw new Error(parsed.error);
-      const [stored] = await createInboxRepo(embedded.db).storeDeliveries(
-        [
-          {
-            id: crypto.randomUUID(),
-            receivedAt: new Date(),
-            requestId: null,
-            signedWith: 'meta',
-            body,
-            changes: normaliseEnvelopes(parsed.envelopes, new Date()),
-          },
-        ],
-        { claimFor: { claimToken: crypto.randomUUID(), leaseSeconds: 3600 } },
-      );
+      const [stored] = await createInboxRepo(embedded.db).storeDeliveries([deliveryOf(commentPayload(ids))], {
+        claimFor: { claimToken: crypto.randomUUID(), leaseSeconds: 3600 },
+      });
       expect(stored?.claimed).toHaveLength(3);
       await embedded.close();
 

@@ -7,10 +7,8 @@ import { createDecisionRecorder, type DecisionToRecord } from '../../src/audit/r
 import { evaluate, loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
 import { planActions } from '../../src/pipeline/plan.js';
 import { createInboxRepo, type InboxItem } from '../../src/queue/inbox-repo.js';
-import { normaliseEnvelopes } from '../../src/webhook/normalise.js';
-import { parseEnvelope } from '../../src/webhook/payload.js';
 import { openTestDatabase, type TestDatabase } from '../support/db.js';
-import { commentPayload } from '../support/runtime.js';
+import { commentPayload, deliveryOf } from '../support/runtime.js';
 
 const rules = `
 - id: scam
@@ -37,20 +35,8 @@ afterAll(() => database.close());
 
 /** Stores comments as the intake does (claimed for this process) and judges them. */
 async function judged(ids: string[], text: string): Promise<DecisionToRecord[]> {
-  const body = commentPayload(ids, { text });
-  const parsed = parseEnvelope(new TextEncoder().encode(body));
-  if (!parsed.ok) throw new Error(parsed.error);
   const [stored] = await createInboxRepo(database.db).storeDeliveries(
-    [
-      {
-        id: crypto.randomUUID(),
-        receivedAt: new Date(),
-        requestId: null,
-        signedWith: 'meta',
-        body,
-        changes: normaliseEnvelopes(parsed.envelopes, new Date()),
-      },
-    ],
+    [deliveryOf(commentPayload(ids, { text }))],
     { claimFor: { claimToken: crypto.randomUUID(), leaseSeconds: 60 } },
   );
   return Promise.all(

@@ -2,14 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inbox } from '../../src/db/schema/inbox.js';
 import { silentLogger } from '../../src/log.js';
-import type { DeliveryToStore } from '../../src/pipeline/ingest.js';
 import { backoffMs } from '../../src/queue/backoff.js';
 import type { InboxItem } from '../../src/queue/inbox-repo.js';
 import { startWorkerPool } from '../../src/queue/node-worker.js';
 import { inTurn, processClaimed } from '../../src/queue/process.js';
-import { normaliseEnvelopes } from '../../src/webhook/normalise.js';
-import { parseEnvelope } from '../../src/webhook/payload.js';
-import { commentPayload, startTestRuntime } from '../support/runtime.js';
+import { commentPayload, deliveryOf, startTestRuntime } from '../support/runtime.js';
 
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 beforeAll(async () => {
@@ -27,21 +24,6 @@ const ageRow = (id: number, column: 'lease_until' | 'next_attempt_at') =>
   rt.database.db.execute(
     sql`update inbox set ${sql.raw(column)} = now() - interval '1 second' where id = ${id}`,
   );
-
-/** A delivery as the intake hands it to the store. */
-function deliveryOf(body: string): DeliveryToStore {
-  const parsed = parseEnvelope(new TextEncoder().encode(body));
-  if (!parsed.ok) throw new Error(parsed.error);
-  const receivedAt = new Date();
-  return {
-    id: crypto.randomUUID(),
-    receivedAt,
-    requestId: null,
-    signedWith: 'meta',
-    body,
-    changes: normaliseEnvelopes(parsed.envelopes, receivedAt),
-  };
-}
 
 describe('backoffMs', () => {
   it('grows exponentially with jitter and a cap', () => {

@@ -6,7 +6,10 @@ import { buildNodeRuntime } from '../../src/deps.js';
 import { parseEnv } from '../../src/env.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import type { RuleSet } from '../../src/moderation/index.js';
+import type { DeliveryToStore } from '../../src/pipeline/ingest.js';
 import type { InboxHandler } from '../../src/queue/process.js';
+import { normaliseEnvelopes } from '../../src/webhook/normalise.js';
+import { parseEnvelope } from '../../src/webhook/payload.js';
 import { signBody } from '../../src/webhook/verify.js';
 import { openTestDatabase } from './db.js';
 
@@ -105,4 +108,19 @@ export function commentWebhook(account: string, value: Record<string, unknown>, 
     object: 'instagram',
     entry: [{ id: account, time, changes: [{ field: 'comments', value }] }],
   });
+}
+
+/** A webhook body as the intake hands it to the store (parsed and normalised; signed with the Meta secret). */
+export function deliveryOf(body: string): DeliveryToStore {
+  const parsed = parseEnvelope(new TextEncoder().encode(body));
+  if (!parsed.ok) throw new Error(parsed.error);
+  const receivedAt = new Date();
+  return {
+    id: crypto.randomUUID(),
+    receivedAt,
+    requestId: null,
+    signedWith: 'meta',
+    body,
+    changes: normaliseEnvelopes(parsed.envelopes, receivedAt),
+  };
 }
