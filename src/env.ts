@@ -179,10 +179,12 @@ const hints: Record<string, string> = {
   DRY_RUN: 'DRY_RUN=true records what would be done without calling Instagram; false acts for real',
   WEBHOOK_MAX_BODY_BYTES: 'the largest webhook body accepted, in bytes (default 5242880 = 5 MiB)',
   INBOX_WORKERS: 'how many events the Node process moderates at once (0 disables processing)',
-  INBOX_BATCH_SIZE: 'events one worker claims and decides together (one claim, one audit write); default 32',
+  INBOX_BATCH_SIZE: 'events one worker takes and decides together (one audit write); default 32',
   INBOX_MAX_ATTEMPTS: 'attempts before an event is dead-lettered',
-  INBOX_LEASE_SECONDS: 'how long a worker may hold an event before another may reclaim it',
-  INBOX_POLL_MS: 'how often idle workers look for new events',
+  INBOX_LEASE_SECONDS:
+    'how long a process may hold an event (just received, or claimed) before another may take it',
+  INBOX_POLL_MS:
+    "how often workers look in the database for retries, expired leases and other processes' events",
   LOG_LEVEL: 'one of debug, info, warn, error, silent',
   RULES_DIR: 'the folder of rule files, default rules',
   MODBOT_ENCRYPTION_KEY:
