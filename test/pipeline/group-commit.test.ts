@@ -58,17 +58,24 @@ describe('group commit', () => {
   });
 
   it('a failed flush rejects exactly its own callers', async () => {
-    let calls = 0;
+    const batches: number[][] = [];
+    let endFirstFlush: (() => void) | undefined;
     const gc = new GroupCommitter<number, number>(async (items) => {
-      calls++;
-      await new Promise((r) => setTimeout(r, 5));
-      if (calls === 1) throw new Error('database down');
-      return items;
+      batches.push([...items]);
+      if (batches.length > 1) return items;
+      await new Promise<void>((r) => {
+        endFirstFlush = r;
+      });
+      throw new Error('database down');
     });
     const failed = gc.submit(1);
-    await new Promise((r) => setTimeout(r, 1));
+    // Wait until the first flush has taken its batch (not a fixed delay: the batch is taken on
+    // the next event-loop turn, which a timer can beat on a busy machine).
+    while (batches.length < 1) await new Promise((r) => setImmediate(r));
     const later = gc.submit(2);
+    endFirstFlush?.();
     await expect(failed).rejects.toThrow('database down');
     expect(await later).toBe(2);
+    expect(batches).toEqual([[1], [2]]);
   });
 });

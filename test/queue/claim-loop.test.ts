@@ -47,6 +47,15 @@ function loopsOver(
 
 const settle = () => new Promise((r) => setTimeout(r, 30));
 
+/** Polls until `done()` holds (a fixed delay would be flaky on a busy machine); fails after 5 s. */
+async function until(done: () => boolean) {
+  const deadline = Date.now() + 5_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 describe('claim loops', () => {
   it('a wake starts one loop, not all of them', async () => {
     const q = memoryQueue(8);
@@ -56,7 +65,8 @@ describe('claim loops', () => {
     for (let i = 0; i < 5; i++) {
       q.due.push(i);
       loop.wake();
-      await settle();
+      await until(() => q.processed.length === i + 1);
+      await settle(); // time for any other loop that was wrongly woken to claim
     }
     expect(q.processed).toEqual([0, 1, 2, 3, 4]);
     // One claim per event; with four loops woken each time it would be four.
@@ -83,7 +93,7 @@ describe('claim loops', () => {
     loop.wake(); // the loop starts a claim that finds nothing...
     q.due.push(7); // ...while this item commits and wakes it again
     loop.wake();
-    await settle();
+    await until(() => q.processed.length > 0);
     expect(q.processed).toEqual([7]);
     await loop.stop();
   });
@@ -105,7 +115,7 @@ describe('claim loops', () => {
     const before = q.stats();
     loop.submit([1, 2, 3, 4, 5, 6]);
     loop.submit([7]);
-    await settle();
+    await until(() => q.processed.length === 7);
     expect(q.processed.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(loop.inHand).toBe(0);
     expect(q.stats().claims - before.claims).toBe(0);
