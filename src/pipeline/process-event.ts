@@ -10,7 +10,8 @@
  * they are decided side by side (the repetition counts of the whole batch are one query) and
  * all the decisions are recorded in one statement. Repetition counts stay exact inside a batch:
  * each event counts the decisions already stored plus the events before it in the batch, as if
- * they had been decided one after another.
+ * they had been decided one after another. Across concurrent batches of this process too: a
+ * count waits for an earlier batch holding the same text to be stored (TextsInFlight).
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { DecisionRecorder, DecisionToRecord } from '../audit/record.js';
@@ -23,6 +24,7 @@ import type { InboxItem } from '../queue/inbox-repo.js';
 import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { type DryRunReason, planActions } from './plan.js';
+import { TextsInFlight } from './texts-in-flight.js';
 
 /** Reads the text of a mention (the webhook carries ids only): its comment, or the media caption. */
 export type MentionReader = Pick<GraphClient, 'getMentionedComment' | 'getMentionedMedia'>;
@@ -81,6 +83,7 @@ interface ReadEvent {
 }
 
 export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
+  const textsInFlight = new TextsInFlight();
   /** What an event says (a mention's text is fetched), or why it cannot be decided now. */
   const readEvent = async (
     index: number,
@@ -147,16 +150,22 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
    */
   const batchCounter = (ready: readonly ReadEvent[]) => {
     const counter = deps.repetition;
-    if (!counter) return () => undefined;
+    if (!counter) return { countsFor: () => undefined, settled: () => {} };
     const batchIds = ready.map((r) => r.item.id);
     const keys = ready.map((r) => ({
       accountId: r.item.event.accountId,
       authorKey: r.item.event.author?.id ?? r.item.event.author?.username ?? null,
       textHash: repetitionKey({ event: r.item.event, text: r.text }),
     }));
-    return (position: number): EvaluatePorts['repetition'] => ({
+    const textKey = (accountId: string, textHash: string) => `${accountId}\u0000${textHash}`;
+    const inFlight = textsInFlight.enter(keys.map((k) => textKey(k.accountId, k.textHash)));
+    const countsFor = (position: number): EvaluatePorts['repetition'] => ({
       async count(q) {
-        const stored = await counter.count(q, batchIds);
+        // Another batch deciding the same text right now: count after its decisions are stored.
+        const waited = await inFlight.before(textKey(q.accountId, q.textHash));
+        // Its decisions were stored after this comment's `now`: count up to the moment we looked.
+        const asked = waited ? { ...q, now: new Date(Math.max(q.now.getTime(), Date.now())) } : q;
+        const stored = await counter.count(asked, batchIds);
         const earlier = keys
           .slice(0, position)
           .filter(
@@ -168,6 +177,7 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
         return stored + earlier;
       },
     });
+    return { countsFor, settled: inFlight.settled };
   };
 
   const judge = async (
@@ -193,30 +203,14 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
     };
   };
 
-  return async (items) => {
-    const ruleSet = deps.rules();
-    const results: HandlerResult[] = items.map(() => ({ outcome: 'done' }));
-    const accountIds = [...new Set(items.map((i) => i.event.accountId))];
-    const accounts = new Map(
-      await Promise.all(accountIds.map(async (id) => [id, await deps.accounts.lookup(id)] as const)),
-    );
-
-    // 1. Read each event (in turn: a mention's text is a Graph call).
-    const ready: ReadEvent[] = [];
-    for (const [index, item] of items.entries()) {
-      if (item.event.isTest) continue; // test events are kept for the record, never decided
-      try {
-        const account = accounts.get(item.event.accountId) ?? { summary: null, credentials: null };
-        const read = await readEvent(index, item, account);
-        if ('outcome' in read) results[index] = read;
-        else ready.push(read);
-      } catch (error) {
-        results[index] = { outcome: 'retry', error: (error as Error).message ?? String(error) };
-      }
-    }
-
+  /** Steps 2 and 3 of a batch: judge the events read, then record the decisions. */
+  const judgeAndRecord = async (
+    ready: readonly ReadEvent[],
+    ruleSet: RuleSet,
+    countsFor: (position: number) => EvaluatePorts['repetition'],
+    results: HandlerResult[],
+  ): Promise<HandlerResult[]> => {
     // 2. Judge them side by side.
-    const countsFor = batchCounter(ready);
     const judged = await Promise.all(
       ready.map(async (r, position) => {
         try {
@@ -265,5 +259,36 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
     });
     if (planned.length > 0) deps.onActionsPlanned?.({ ids: planned, claimed });
     return results;
+  };
+
+  return async (items) => {
+    const ruleSet = deps.rules();
+    const results: HandlerResult[] = items.map(() => ({ outcome: 'done' }));
+    const accountIds = [...new Set(items.map((i) => i.event.accountId))];
+    const accounts = new Map(
+      await Promise.all(accountIds.map(async (id) => [id, await deps.accounts.lookup(id)] as const)),
+    );
+
+    // 1. Read each event (in turn: a mention's text is a Graph call).
+    const ready: ReadEvent[] = [];
+    for (const [index, item] of items.entries()) {
+      if (item.event.isTest) continue; // test events are kept for the record, never decided
+      try {
+        const account = accounts.get(item.event.accountId) ?? { summary: null, credentials: null };
+        const read = await readEvent(index, item, account);
+        if ('outcome' in read) results[index] = read;
+        else ready.push(read);
+      } catch (error) {
+        results[index] = { outcome: 'retry', error: (error as Error).message ?? String(error) };
+      }
+    }
+
+    // 2. Judge them side by side, 3. record the decisions.
+    const { countsFor, settled } = batchCounter(ready);
+    try {
+      return await judgeAndRecord(ready, ruleSet, countsFor, results);
+    } finally {
+      settled();
+    }
   };
 }

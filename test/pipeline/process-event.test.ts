@@ -101,6 +101,30 @@ describe('moderating stored events', () => {
   });
 });
 
+describe('repetition across batches decided at the same time', () => {
+  let wide: Awaited<ReturnType<typeof startTestRuntime>>;
+  beforeAll(async () => {
+    // Four loops taking one event each: four copies posted at once are four concurrent batches.
+    wide = await startTestRuntime({
+      rules: () => current,
+      env: { INBOX_WORKERS: '4', INBOX_BATCH_SIZE: '1', INBOX_POLL_MS: '60000' },
+    });
+  });
+  afterAll(() => wide.close());
+
+  it('each copy counts the ones decided before it, as if the batches had run one after another', async () => {
+    const ids = ['pe-c1', 'pe-c2', 'pe-c3', 'pe-c4', 'pe-c5'];
+    await Promise.all(ids.map((id) => wide.post(commentPayload([id], { text: 'free followers at my bio' }))));
+    await wide.pool.idle();
+    const rows = await wide.database.db
+      .select({ action: decisions.action, detail: decisions.detail })
+      .from(decisions)
+      .where(eq(decisions.text, 'free followers at my bio'));
+    // The first two copies seen are allowed; from the third on, the flood rule fires.
+    expect(rows.map((r) => r.action).sort()).toEqual(['allow', 'allow', 'review', 'review', 'review']);
+  });
+});
+
 describe('rules bundled for Workers', () => {
   it('src/generated/rules.ts matches rules/ (run npm run bundle:rules after editing rules)', async () => {
     expect(readFileSync('src/generated/rules.ts', 'utf8')).toBe(await renderRuleBundle('rules'));
