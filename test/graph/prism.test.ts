@@ -29,6 +29,7 @@ import {
   type GraphPage,
   type GraphResult,
 } from '../../src/graph/client.js';
+import { undiciFetch } from '../../src/graph/node-http.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const spec = fileURLToPath(new URL('../fixtures/instagram-graph-api.yaml', import.meta.url));
@@ -43,6 +44,7 @@ const MEDIA = '18000000000000004';
 
 let prism: ChildProcess | undefined;
 let baseUrl = '';
+let clients: Record<'global fetch' | 'undici (Node production)', GraphClient>;
 let client: GraphClient;
 
 async function freePort(): Promise<number> {
@@ -85,7 +87,11 @@ beforeAll(async () => {
       reject(new Error(`prism exited with ${code}:\n${log}`));
     });
   });
-  client = createGraphClient({ baseUrl, appSecret: 'prism-app-secret', timeoutMs: 5000 });
+  const options = { baseUrl, appSecret: 'prism-app-secret', timeoutMs: 5000 };
+  clients = {
+    'global fetch': createGraphClient(options),
+    'undici (Node production)': createGraphClient({ ...options, fetch: undiciFetch }),
+  };
 }, 60_000);
 
 afterAll(() => {
@@ -107,73 +113,84 @@ async function allPages<T>(
   return out;
 }
 
-describe('requests validate against the OpenAPI description (Prism)', () => {
-  it('negative control: Prism rejects a request without access_token', async () => {
-    const res = await fetch(`${baseUrl}/${COMMENT}?fields=id`);
-    expect(res.status).toBe(422);
-    expect(await res.text()).toMatch(/access_token/);
-  });
+describe.each(['global fetch', 'undici (Node production)'] as const)(
+  'requests validate against the OpenAPI description (Prism), over %s',
+  (transport) => {
+    beforeAll(() => {
+      client = clients[transport];
+    });
 
-  it('hide / unhide (hide as a query parameter, per Meta)', async () => {
-    for (const account of [ig, fb]) {
-      const r = await client.hideComment(account, COMMENT, true);
-      expectValid(r);
-      expect(r).toMatchObject({ ok: true, value: { success: true }, request: `POST /${COMMENT}?hide=true` });
-      expectValid(await client.hideComment(account, COMMENT, false));
-    }
-  });
+    it('negative control: Prism rejects a request without access_token', async () => {
+      const res = await fetch(`${baseUrl}/${COMMENT}?fields=id`);
+      expect(res.status).toBe(422);
+      expect(await res.text()).toMatch(/access_token/);
+    });
 
-  it('delete, reply, read', async () => {
-    const del = await client.deleteComment(ig, COMMENT);
-    expectValid(del);
-    expect(del.ok).toBe(true);
-    const reply = await client.replyToComment(ig, COMMENT, 'Thanks for the feedback!');
-    expectValid(reply);
-    expect(reply.ok && reply.value.id).toBe('17858893269000002');
-    const read = await client.getComment(fb, COMMENT);
-    expectValid(read);
-    expect(read.ok).toBe(true);
-  });
-
-  it('paged lists: replies, comments, media (Prism repeats one example page; the client stops on the repeated cursor)', async () => {
-    for (const pages of [
-      await allPages(client.listReplies(ig, COMMENT)),
-      await allPages(client.listComments(ig, MEDIA)),
-      await allPages(client.listMedia(ig, { since: Date.parse('2026-01-01T00:00:00Z') })),
-    ]) {
-      expect(pages.length).toBeGreaterThanOrEqual(1);
-      expect(pages.length).toBeLessThanOrEqual(2);
-      for (const p of pages) {
-        expectValid(p);
-        expect(p.ok).toBe(true);
+    it('hide / unhide (hide as a query parameter, per Meta)', async () => {
+      for (const account of [ig, fb]) {
+        const r = await client.hideComment(account, COMMENT, true);
+        expectValid(r);
+        expect(r).toMatchObject({
+          ok: true,
+          value: { success: true },
+          request: `POST /${COMMENT}?hide=true`,
+        });
+        expectValid(await client.hideComment(account, COMMENT, false));
       }
-    }
-    const own = await client.findOwnReply(ig, COMMENT);
-    expect(own).toMatchObject({ ok: true, value: null });
-  });
+    });
 
-  it('mentioned comment / media reads and comments on/off', async () => {
-    const mc = await client.getMentionedComment(fb, COMMENT);
-    expectValid(mc);
-    expect(mc.ok).toBe(true);
-    const mm = await client.getMentionedMedia(fb, MEDIA);
-    expectValid(mm);
-    const off = await client.setCommentsEnabled(fb, MEDIA, false);
-    expectValid(off);
-    expect(off).toMatchObject({ ok: true, request: `POST /${MEDIA}?comment_enabled=false` });
-  });
+    it('delete, reply, read', async () => {
+      const del = await client.deleteComment(ig, COMMENT);
+      expectValid(del);
+      expect(del.ok).toBe(true);
+      const reply = await client.replyToComment(ig, COMMENT, 'Thanks for the feedback!');
+      expectValid(reply);
+      expect(reply.ok && reply.value.id).toBe('17858893269000002');
+      const read = await client.getComment(fb, COMMENT);
+      expectValid(read);
+      expect(read.ok).toBe(true);
+    });
 
-  it('gaps in the description: mentions reply is not declared (404), refresh answers an unrelated example', async () => {
-    const m = await client.replyToMention(ig, { mediaId: MEDIA, commentId: COMMENT, message: 'hi' });
-    expect(m.status).toBe(404);
-    expect(m).toMatchObject({ ok: false, error: { kind: 'invalid' } });
-    const r = await client.refreshInstagramToken(ig.accessToken);
-    expect(r.status).toBe(200);
-    expect(r).toMatchObject({ ok: false, error: { kind: 'unknown' } });
-  });
+    it('paged lists: replies, comments, media (Prism repeats one example page; the client stops on the repeated cursor)', async () => {
+      for (const pages of [
+        await allPages(client.listReplies(ig, COMMENT)),
+        await allPages(client.listComments(ig, MEDIA)),
+        await allPages(client.listMedia(ig, { since: Date.parse('2026-01-01T00:00:00Z') })),
+      ]) {
+        expect(pages.length).toBeGreaterThanOrEqual(1);
+        expect(pages.length).toBeLessThanOrEqual(2);
+        for (const p of pages) {
+          expectValid(p);
+          expect(p.ok).toBe(true);
+        }
+      }
+      const own = await client.findOwnReply(ig, COMMENT);
+      expect(own).toMatchObject({ ok: true, value: null });
+    });
 
-  it("the description requires access_token as a parameter, so the Authorization header mode fails Prism's validation", async () => {
-    const header = createGraphClient({ baseUrl, tokenIn: 'header' });
-    expect((await header.deleteComment(ig, COMMENT)).status).toBe(422);
-  });
-});
+    it('mentioned comment / media reads and comments on/off', async () => {
+      const mc = await client.getMentionedComment(fb, COMMENT);
+      expectValid(mc);
+      expect(mc.ok).toBe(true);
+      const mm = await client.getMentionedMedia(fb, MEDIA);
+      expectValid(mm);
+      const off = await client.setCommentsEnabled(fb, MEDIA, false);
+      expectValid(off);
+      expect(off).toMatchObject({ ok: true, request: `POST /${MEDIA}?comment_enabled=false` });
+    });
+
+    it('gaps in the description: mentions reply is not declared (404), refresh answers an unrelated example', async () => {
+      const m = await client.replyToMention(ig, { mediaId: MEDIA, commentId: COMMENT, message: 'hi' });
+      expect(m.status).toBe(404);
+      expect(m).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+      const r = await client.refreshInstagramToken(ig.accessToken);
+      expect(r.status).toBe(200);
+      expect(r).toMatchObject({ ok: false, error: { kind: 'unknown' } });
+    });
+
+    it("the description requires access_token as a parameter, so the Authorization header mode fails Prism's validation", async () => {
+      const header = createGraphClient({ baseUrl, tokenIn: 'header' });
+      expect((await header.deleteComment(ig, COMMENT)).status).toBe(422);
+    });
+  },
+);
