@@ -49,7 +49,11 @@ export interface ProcessEventDeps {
   readonly ports: Omit<EvaluatePorts, 'repetition'>;
   /** Counts earlier decisions with the same text, leaving out the given inbox rows. */
   readonly repetition?: {
-    count(q: RepetitionQuery, excludeInboxIds: readonly number[]): Promise<number>;
+    count(
+      q: RepetitionQuery,
+      excludeInboxIds: readonly number[],
+      options?: { throughNow?: boolean },
+    ): Promise<number>;
   };
   readonly recordDecisions: DecisionRecorder;
   readonly accounts: AccountStore;
@@ -163,9 +167,8 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
       async count(q) {
         // Another batch deciding the same text right now: count after its decisions are stored.
         const waited = await inFlight.before(textKey(q.accountId, q.textHash));
-        // Its decisions were stored after this comment's `now`: count up to the moment we looked.
-        const asked = waited ? { ...q, now: new Date(Math.max(q.now.getTime(), Date.now())) } : q;
-        const stored = await counter.count(asked, batchIds);
+        // Its decisions were stored after this comment's `now`: count up to the present.
+        const stored = await counter.count(q, batchIds, { throughNow: waited });
         const earlier = keys
           .slice(0, position)
           .filter(

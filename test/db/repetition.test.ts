@@ -49,6 +49,31 @@ describe('repetition counts from the audit log', () => {
     expect(await counter.count({ ...ask, textHash: 'other', authorId: null })).toBe(0);
   });
 
+  it("with throughNow, also counts what was stored after the query's now, up to the database's present", async () => {
+    const counter = new PgRepetitionCounter(database.db);
+    // Stored after `now` (say, by a batch the caller waited for), before the database's present.
+    await database.db.insert(decisions).values({
+      id: crypto.randomUUID(),
+      inboxId: 6,
+      authorId: 'c',
+      createdAt: new Date(now.getTime() + 10 * 60_000),
+      accountId: ACCOUNT,
+      kind: 'comment',
+      textHash: 'later',
+      ruleSetHash: 'h',
+      outcome: 'no_match',
+      action: 'allow',
+      detail: {},
+      steps: [],
+      dryRun: true,
+      durationMs: 1,
+    });
+    const later = { ...ask, textHash: 'later', authorId: null };
+    expect(await counter.count(later)).toBe(0);
+    expect(await counter.count(later, [], { throughNow: true })).toBe(1);
+    expect(await counter.count({ ...later, authorId: 'c' }, [], { throughNow: true })).toBe(1);
+  });
+
   it('stops at what the condition needs, and counts asked together share one query', async () => {
     const counter = new PgRepetitionCounter(database.db);
     queries.length = 0;

@@ -11,6 +11,7 @@ import { type Database, rowsOf } from '../client.js';
 interface Asked {
   readonly query: RepetitionQuery;
   readonly exclude: readonly number[];
+  readonly throughNow: boolean;
   readonly resolve: (n: number) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -23,10 +24,17 @@ export class PgRepetitionCounter implements RepetitionCounter {
   /**
    * `excludeInboxIds`: events being decided in the same batch, which the caller counts itself
    * (their decisions are not written yet, or were written by an earlier try of the same batch).
+   * `throughNow`: count up to the database's present moment when that is later than
+   * `query.now`: the caller waited for decisions that were stored after its `now`, and the
+   * database's clock, which stamped them, is the one to compare with.
    */
-  count(query: RepetitionQuery, excludeInboxIds: readonly number[] = []): Promise<number> {
+  count(
+    query: RepetitionQuery,
+    excludeInboxIds: readonly number[] = [],
+    { throughNow = false }: { throughNow?: boolean } = {},
+  ): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.asked.push({ query, exclude: excludeInboxIds, resolve, reject });
+      this.asked.push({ query, exclude: excludeInboxIds, throughNow, resolve, reject });
       if (this.asked.length === 1) queueMicrotask(() => void this.flush());
     });
   }
@@ -34,13 +42,14 @@ export class PgRepetitionCounter implements RepetitionCounter {
   private async flush(): Promise<void> {
     const asked = this.asked;
     this.asked = [];
-    const queries = asked.map(({ query: q, exclude }, i) => ({
+    const queries = asked.map(({ query: q, exclude, throughNow }, i) => ({
       i,
       account_id: q.accountId,
       text_hash: q.textHash,
       author_id: q.authorId,
       since: new Date(q.now.getTime() - q.windowSeconds * 1000).toISOString(),
       until: q.now.toISOString(),
+      through_now: throughNow,
       exclude,
       enough: q.enough ?? null,
     }));
@@ -52,7 +61,7 @@ export class PgRepetitionCounter implements RepetitionCounter {
               select count(*) from (
                 select 1 from decisions d
                 where d.account_id = q.account_id and d.text_hash = q.text_hash
-                  and d.created_at >= q.since and d.created_at < q.until
+                  and d.created_at >= q.since and d.created_at < q.upto
                   and not (q.exclude @> to_jsonb(d.inbox_id))
                 -- the condition only needs to know whether there were at least this many
                 limit q.enough) seen)
@@ -61,14 +70,16 @@ export class PgRepetitionCounter implements RepetitionCounter {
               select count(*) from (
                 select 1 from decisions d
                 where d.author_id = q.author_id
-                  and d.created_at >= q.since and d.created_at < q.until
+                  and d.created_at >= q.since and d.created_at < q.upto
                   and d.account_id = q.account_id and d.text_hash = q.text_hash
                   and not (q.exclude @> to_jsonb(d.inbox_id))
                 limit q.enough) seen)
             end as n
-          from jsonb_to_recordset(${JSON.stringify(queries)}::jsonb) as q(
+          from jsonb_to_recordset(${JSON.stringify(queries)}::jsonb) as q0(
             i integer, account_id text, text_hash text, author_id text, since timestamptz,
-            until timestamptz, exclude jsonb, enough integer)`),
+            until timestamptz, through_now boolean, exclude jsonb, enough integer)
+          cross join lateral (select q0.*,
+            case when q0.through_now then greatest(q0.until, now()) else q0.until end as upto) q`),
       );
       const counts = new Map(rows.map((r) => [Number(r.i), Number(r.n)]));
       for (const [i, a] of asked.entries()) a.resolve(counts.get(i) ?? 0);
