@@ -150,7 +150,9 @@ export function createProcessEvent(deps: ProcessEventDeps): InboxBatchHandler {
   /**
    * Repetition counts for the events of one batch: the decisions stored outside the batch, plus
    * the events before this one in the batch with the same text (their decisions are not stored
-   * yet). Counts asked at the same time share one query.
+   * yet). Counts asked at the same time share one query. A count for a text that an earlier batch
+   * of this process is still deciding waits for that batch to be stored (TextsInFlight); call
+   * `settled` once this batch is stored or has failed.
    */
   const batchCounter = (ready: readonly ReadEvent[]) => {
     const counter = deps.repetition;
