@@ -7,6 +7,21 @@ const ACCOUNT = '17841400000000001';
 const now = new Date('2026-11-28T12:00:00Z');
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
 
+/** A stored decision of `textHash` on the account; only what counting reads varies. */
+const decisionRow = (r: { inboxId: number; authorId: string; createdAt: Date; textHash: string }) => ({
+  id: crypto.randomUUID(),
+  ...r,
+  accountId: ACCOUNT,
+  kind: 'comment',
+  ruleSetHash: 'h',
+  outcome: 'no_match',
+  action: 'allow',
+  detail: {},
+  steps: [],
+  dryRun: true,
+  durationMs: 1,
+});
+
 let database: TestDatabase;
 const queries: string[] = [];
 beforeAll(async () => {
@@ -19,22 +34,7 @@ beforeAll(async () => {
     { inboxId: 4, authorId: 'a', createdAt: minutesAgo(20) },
     { inboxId: 5, authorId: 'a', createdAt: minutesAgo(90) },
   ];
-  await database.db.insert(decisions).values(
-    rows.map((r) => ({
-      id: crypto.randomUUID(),
-      ...r,
-      accountId: ACCOUNT,
-      kind: 'comment',
-      textHash: 'flood',
-      ruleSetHash: 'h',
-      outcome: 'no_match',
-      action: 'allow',
-      detail: {},
-      steps: [],
-      dryRun: true,
-      durationMs: 1,
-    })),
-  );
+  await database.db.insert(decisions).values(rows.map((r) => decisionRow({ ...r, textHash: 'flood' })));
 });
 afterAll(() => database.close());
 
@@ -52,22 +52,14 @@ describe('repetition counts from the audit log', () => {
   it("with throughNow, also counts what was stored after the query's now, up to the database's present", async () => {
     const counter = new PgRepetitionCounter(database.db);
     // Stored after `now` (say, by a batch the caller waited for), before the database's present.
-    await database.db.insert(decisions).values({
-      id: crypto.randomUUID(),
-      inboxId: 6,
-      authorId: 'c',
-      createdAt: new Date(now.getTime() + 10 * 60_000),
-      accountId: ACCOUNT,
-      kind: 'comment',
-      textHash: 'later',
-      ruleSetHash: 'h',
-      outcome: 'no_match',
-      action: 'allow',
-      detail: {},
-      steps: [],
-      dryRun: true,
-      durationMs: 1,
-    });
+    await database.db.insert(decisions).values(
+      decisionRow({
+        inboxId: 6,
+        authorId: 'c',
+        createdAt: new Date(now.getTime() + 10 * 60_000),
+        textHash: 'later',
+      }),
+    );
     const later = { ...ask, textHash: 'later', authorId: null };
     expect(await counter.count(later)).toBe(0);
     expect(await counter.count(later, [], { throughNow: true })).toBe(1);
