@@ -8,9 +8,9 @@
  * Uses DATABASE_URL (a fresh database on that server) when set, else in-memory PGlite.
  */
 import { Hono } from 'hono';
-import { buildNodeRuntime } from '../src/deps.js';
 import { parseEnv } from '../src/env.js';
 import { silentLogger } from '../src/log.js';
+import { buildNodeRuntime } from '../src/runtime/create-runtime.js';
 import { type LoadResult, runLoad } from './load.js';
 import { arg, benchDatabase, listen } from './support.js';
 

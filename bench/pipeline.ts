@@ -10,12 +10,12 @@
  */
 import { count, eq, sql } from 'drizzle-orm';
 import { actions } from '../src/db/schema/actions.js';
-import { buildNodeRuntime } from '../src/deps.js';
 import { parseEnv } from '../src/env.js';
 import { createGraphClient } from '../src/graph/client.js';
 import { undiciFetch } from '../src/graph/node-http.js';
 import { silentLogger } from '../src/log.js';
 import { watchRules } from '../src/rules-source/watch.js';
+import { buildNodeRuntime } from '../src/runtime/create-runtime.js';
 import { signBody } from '../src/webhook/verify.js';
 import { startFakeGraphProcess } from './fake-graph-process.js';
 import { startPaced } from './load.js';

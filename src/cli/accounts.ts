@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { refreshTokens } from '../accounts/refresh.js';
 import { EncryptionKeyError } from '../accounts/token-crypto.js';
-import { accountStoreFromEnv, graphClientFromEnv } from '../deps.js';
 import { undiciFetch } from '../graph/node-http.js';
+import { accountStoreFromEnv, graphClientFromEnv } from '../runtime/create-runtime.js';
 import { envOrExit } from './env.js';
 import { printTable, withDatabase } from './runtime.js';
 

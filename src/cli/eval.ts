@@ -13,11 +13,11 @@ import { MemoryClassifierCache } from '../classify/cache.js';
 import { type LabelledRow, readLabelledCsv } from '../classify/labelled-csv.js';
 import type { Classifier } from '../classify/port.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
-import { classifierConfigFromEnv } from '../deps.js';
 import type { Env } from '../env.js';
 import { evaluate, loadRuleSet } from '../moderation/index.js';
 import { normalise } from '../moderation/normalise.js';
 import { readRuleFiles } from '../rules-source/files.js';
+import { classifierConfigFromEnv } from '../runtime/create-runtime.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { envOrExit } from './env.js';
 

@@ -6,12 +6,12 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
 import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
-import { parseSince, type SweepProgress, sweepAccount } from '../pipeline/sweep.js';
+import { parseSince, type SweepProgress, sweepAccount } from '../pipeline/sweep-account.js';
 import { createInboxRepo } from '../queue/inbox-repo.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
+import { buildNodeRuntime, graphClientFromEnv } from '../runtime/create-runtime.js';
 import { envOrExit } from './env.js';
 import { withDatabase } from './runtime.js';
 

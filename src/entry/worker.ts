@@ -14,16 +14,21 @@ import { rollUpClosedDays } from '../audit/rollup.js';
 import { openPostgres } from '../db/postgres.js';
 import { checkReadiness } from '../db/readiness.js';
 import { PgClassifierCache } from '../db/stores/classifier-cache.js';
-import { accountStoreFromEnv, actuatorFromEnv, graphClientFromEnv, moderationHandler } from '../deps.js';
 import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
 import { bundledRuleFiles } from '../generated/rules.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadRuleSet, type RuleSet } from '../moderation/index.js';
-import { createIngestor } from '../pipeline/ingest.js';
-import { dailyMaintenance, sweepAllAccounts } from '../pipeline/schedule.js';
+import { createIngestor } from '../pipeline/receive-delivery.js';
 import { createActionsRepo } from '../queue/actions-repo.js';
 import { createInboxRepo, type InboxItem } from '../queue/inbox-repo.js';
 import { processClaimedBatch } from '../queue/process.js';
+import {
+  accountStoreFromEnv,
+  actuatorFromEnv,
+  graphClientFromEnv,
+  moderationHandler,
+} from '../runtime/create-runtime.js';
+import { dailyMaintenance, sweepAllAccounts } from '../runtime/jobs.js';
 import { signingSecrets } from '../webhook/verify.js';
 
 export interface InboxMessage {

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import type { Logger } from '../log.js';
-import type { Ingestor, StoredDelivery } from '../pipeline/ingest.js';
+import type { Ingestor, StoredDelivery } from '../pipeline/receive-delivery.js';
 import { answerHandshake } from '../webhook/handshake.js';
 import { normaliseEnvelopes } from '../webhook/normalise.js';
 import { parseEnvelope } from '../webhook/payload.js';

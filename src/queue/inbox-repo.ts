@@ -6,7 +6,12 @@
 import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
 import { inbox } from '../db/schema/inbox.js';
-import type { DeliveryStore, DeliveryToStore, StoredDelivery, StoreOptions } from '../pipeline/ingest.js';
+import type {
+  DeliveryStore,
+  DeliveryToStore,
+  StoredDelivery,
+  StoreOptions,
+} from '../pipeline/receive-delivery.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { reclaimSchedule } from './reclaim.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommitter } from '../../src/pipeline/group-commit.js';
+import { GroupCommitter } from '../../src/pipeline/batch/group-commit.js';
 
 /** A writer whose flushes end when the test says so. */
 function heldWriter() {

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decisions } from '../../src/db/schema/decisions.js';
-import { graphClientFromEnv } from '../../src/deps.js';
 import { loadRuleSet } from '../../src/moderation/index.js';
-import { parseSince, sweepAccount } from '../../src/pipeline/sweep.js';
+import { parseSince, sweepAccount } from '../../src/pipeline/sweep-account.js';
+import { graphClientFromEnv } from '../../src/runtime/create-runtime.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
 import { commentWebhook, startTestRuntime } from '../support/runtime.js';
 

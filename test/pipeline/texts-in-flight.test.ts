@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TextsInFlight } from '../../src/pipeline/texts-in-flight.js';
+import { TextsInFlight } from '../../src/pipeline/batch/texts-in-flight.js';
 
 /** Whether `p` has resolved by the time everything already queued has run. */
 const isSettled = async (p: Promise<unknown>) => {

@@ -2,12 +2,12 @@
 import { count } from 'drizzle-orm';
 import { deliveries } from '../../src/db/schema/deliveries.js';
 import { inbox } from '../../src/db/schema/inbox.js';
-import { buildNodeRuntime } from '../../src/deps.js';
 import { parseEnv } from '../../src/env.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import type { RuleSet } from '../../src/moderation/index.js';
-import type { DeliveryToStore } from '../../src/pipeline/ingest.js';
+import type { DeliveryToStore } from '../../src/pipeline/receive-delivery.js';
 import type { InboxHandler } from '../../src/queue/process.js';
+import { buildNodeRuntime } from '../../src/runtime/create-runtime.js';
 import { normaliseEnvelopes } from '../../src/webhook/normalise.js';
 import { parseEnvelope } from '../../src/webhook/payload.js';
 import { signBody } from '../../src/webhook/verify.js';

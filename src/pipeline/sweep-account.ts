@@ -8,7 +8,7 @@ import type { AccountCredentials } from '../accounts/store.js';
 import type { GraphClient, IgComment, IgMedia } from '../graph/client.js';
 import type { InstagramEvent, MediaProductType } from '../webhook/events.js';
 import { dedupeKey } from '../webhook/normalise.js';
-import type { DeliveryStore } from './ingest.js';
+import type { DeliveryStore } from './receive-delivery.js';
 
 export interface SweepProgress {
   readonly media: number;

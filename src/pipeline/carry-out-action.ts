@@ -17,7 +17,7 @@ import type { Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
 import type { ActionItem, ActionsRepo, AttemptRecord, Finish } from '../queue/actions-repo.js';
 import { backoffMs } from '../queue/backoff.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter } from './batch/group-commit.js';
 
 /** What the actuator needs from the Graph API client. */
 export type ActuatorGraph = Pick<

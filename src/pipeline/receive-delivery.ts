@@ -11,7 +11,7 @@
  */
 import type { InboxItem } from '../queue/inbox-repo.js';
 import type { NormalisedChange } from '../webhook/normalise.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter } from './batch/group-commit.js';
 
 export interface DeliveryToStore {
   readonly id: string;

@@ -23,8 +23,8 @@ import type { ActionItem } from '../queue/actions-repo.js';
 import type { InboxItem } from '../queue/inbox-repo.js';
 import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';
+import { TextsInFlight } from './batch/texts-in-flight.js';
 import { type DryRunReason, planActions } from './plan.js';
-import { TextsInFlight } from './texts-in-flight.js';
 
 /** Reads the text of a mention (the webhook carries ids only): its comment, or the media caption. */
 export type MentionReader = Pick<GraphClient, 'getMentionedComment' | 'getMentionedMedia'>;

@@ -8,8 +8,8 @@ import type { AccountStore } from '../accounts/store.js';
 import type { PgClassifierCache } from '../db/stores/classifier-cache.js';
 import type { GraphClient } from '../graph/client.js';
 import type { Logger } from '../log.js';
-import type { DeliveryStore } from './ingest.js';
-import { sweepAccount } from './sweep.js';
+import type { DeliveryStore } from '../pipeline/receive-delivery.js';
+import { sweepAccount } from '../pipeline/sweep-account.js';
 
 export interface ScheduleDeps {
   readonly accounts: AccountStore;

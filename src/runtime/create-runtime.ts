@@ -3,30 +3,30 @@
  * Node uses buildNodeRuntime; the Workers entry reuses the factories below. Tests build the same
  * runtime with their own database, rules and fakes on loopback.
  */
-import { type AccountStore, createAccountStore, envAccountFrom } from './accounts/store.js';
-import { createApp } from './app.js';
-import { scheduleRetention } from './audit/erase.js';
-import { createDecisionRecorder } from './audit/record.js';
-import type { ClassifierCache } from './classify/cache.js';
-import { type ClassifierConfig, createClassifiers } from './classify/registry.js';
-import type { DatabaseHandle } from './db/client.js';
-import { checkReadiness } from './db/readiness.js';
-import { PgClassifierCache } from './db/stores/classifier-cache.js';
-import { PgRepetitionCounter } from './db/stores/repetition.js';
-import type { Env } from './env.js';
-import { createGraphClient, type GraphClient, type GraphFetch } from './graph/client.js';
-import { createPacer, type Pacer } from './graph/pacing.js';
-import type { Logger } from './log.js';
-import type { RuleSet } from './moderation/index.js';
-import { type Actuator, createActuator } from './pipeline/actuator.js';
-import { createIngestor } from './pipeline/ingest.js';
-import { createProcessEvent, type PlannedForExecution } from './pipeline/process-event.js';
-import { type ActionItem, createActionsRepo } from './queue/actions-repo.js';
-import { type ClaimLoop, startClaimLoop } from './queue/claim-loop.js';
-import { createInboxRepo, type InboxRepo } from './queue/inbox-repo.js';
-import { startWorkerPool, type WorkerPool } from './queue/node-worker.js';
-import { type InboxBatchHandler, type InboxHandler, inTurn } from './queue/process.js';
-import { type SigningSecret, signingSecrets } from './webhook/verify.js';
+import { type AccountStore, createAccountStore, envAccountFrom } from '../accounts/store.js';
+import { createApp } from '../app.js';
+import { scheduleRetention } from '../audit/erase.js';
+import { createDecisionRecorder } from '../audit/record.js';
+import type { ClassifierCache } from '../classify/cache.js';
+import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { checkReadiness } from '../db/readiness.js';
+import { PgClassifierCache } from '../db/stores/classifier-cache.js';
+import { PgRepetitionCounter } from '../db/stores/repetition.js';
+import type { Env } from '../env.js';
+import { createGraphClient, type GraphClient, type GraphFetch } from '../graph/client.js';
+import { createPacer, type Pacer } from '../graph/pacing.js';
+import type { Logger } from '../log.js';
+import type { RuleSet } from '../moderation/index.js';
+import { type Actuator, createActuator } from '../pipeline/carry-out-action.js';
+import { createProcessEvent, type PlannedForExecution } from '../pipeline/decide-events.js';
+import { createIngestor } from '../pipeline/receive-delivery.js';
+import { type ActionItem, createActionsRepo } from '../queue/actions-repo.js';
+import { type ClaimLoop, startClaimLoop } from '../queue/claim-loop.js';
+import { createInboxRepo, type InboxRepo } from '../queue/inbox-repo.js';
+import { startWorkerPool, type WorkerPool } from '../queue/node-worker.js';
+import { type InboxBatchHandler, type InboxHandler, inTurn } from '../queue/process.js';
+import { type SigningSecret, signingSecrets } from '../webhook/verify.js';
 
 export interface NodeRuntime {
   readonly app: ReturnType<typeof createApp>;
