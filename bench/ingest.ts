@@ -10,7 +10,7 @@
 import { Hono } from 'hono';
 import { parseEnv } from '../src/env.js';
 import { silentLogger } from '../src/log.js';
-import { buildNodeRuntime } from '../src/runtime/create-runtime.js';
+import { startNodeRuntime } from '../src/runtime/node-runtime.js';
 import { type LoadResult, runLoad } from './load.js';
 import { arg, benchDatabase, listen } from './support.js';
 
@@ -35,7 +35,7 @@ export default async function ingest(args: readonly string[]): Promise<void> {
     INBOX_WORKERS: '0',
     LOG_LEVEL: 'silent',
   });
-  const runtime = buildNodeRuntime({
+  const runtime = startNodeRuntime({
     env,
     database,
     logger: silentLogger,

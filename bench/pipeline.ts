@@ -15,7 +15,7 @@ import { createGraphClient } from '../src/graph/client.js';
 import { undiciFetch } from '../src/graph/node-http.js';
 import { silentLogger } from '../src/log.js';
 import { watchRules } from '../src/rules-source/watch.js';
-import { buildNodeRuntime } from '../src/runtime/create-runtime.js';
+import { startNodeRuntime } from '../src/runtime/node-runtime.js';
 import { signBody } from '../src/webhook/verify.js';
 import { startFakeGraphProcess } from './fake-graph-process.js';
 import { startPaced } from './load.js';
@@ -87,7 +87,7 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
     },
   });
   const database = await benchDatabase('modbot_bench_pipeline', { max: 12 });
-  const runtime = buildNodeRuntime({
+  const runtime = startNodeRuntime({
     env,
     database,
     logger: silentLogger,
@@ -139,7 +139,7 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
 
   // 2. Drain a backlog: decide everything while the Graph API is "down" (no actuator), then let it go.
   const drainDb = await benchDatabase('modbot_bench_drain', { max: 20 });
-  const deciding = buildNodeRuntime({
+  const deciding = startNodeRuntime({
     env: { ...env, ACTION_WORKERS: 0, INBOX_WORKERS: 4 },
     database: drainDb,
     logger: silentLogger,
@@ -165,7 +165,7 @@ export default async function pipeline(args: readonly string[]): Promise<void> {
     );
   const backlogActions = await planned();
   const drainStart = performance.now();
-  const draining = buildNodeRuntime({
+  const draining = startNodeRuntime({
     env: { ...env, ACTION_WORKERS: 8, INBOX_WORKERS: 0 },
     database: drainDb,
     logger: silentLogger,

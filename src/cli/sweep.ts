@@ -11,7 +11,8 @@ import { createLogger } from '../log.js';
 import { parseSince, type SweepProgress, sweepAccount } from '../pipeline/sweep-account.js';
 import { createInboxRepo } from '../queue/inbox-repo.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
-import { buildNodeRuntime, graphClientFromEnv } from '../runtime/create-runtime.js';
+import { graphClientFromEnv } from '../runtime/create-runtime.js';
+import { startNodeRuntime } from '../runtime/node-runtime.js';
 import { envOrExit } from './env.js';
 import { withDatabase } from './runtime.js';
 
@@ -43,7 +44,7 @@ export function registerSweep(program: Command): void {
       }
       const logger = createLogger({ level: 'warn' });
       await withDatabase(env, async (database) => {
-        const runtime = buildNodeRuntime({
+        const runtime = startNodeRuntime({
           env: {
             ...env,
             INBOX_WORKERS: o.process ? env.INBOX_WORKERS : 0,

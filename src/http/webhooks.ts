@@ -1,30 +1,28 @@
 /**
- * GET/POST /webhooks/instagram. Transport only: each check, cheapest first, has its own status;
- * the storing is the ingest use-case's job.
- *   413 too large → 415 not JSON → 401 bad/missing signature → 400 bad envelope → 200 stored.
- * Nothing is stored before the signature is proven; nothing is answered 200 before it is stored.
+ * GET/POST /webhooks/instagram. Transport only: the HTTP checks, cheapest first, each with its
+ * own status, then the receive-delivery use-case, whose outcome maps to a status:
+ *   413 too large → 415 not JSON → 401 bad/missing signature → 400 bad envelope → 503 not
+ *   stored (Meta retries) → 200 stored.
  */
 import { Hono } from 'hono';
-import type { Logger } from '../log.js';
-import type { Ingestor, StoredDelivery } from '../pipeline/receive-delivery.js';
+import type { ReceiveDelivery, Received } from '../pipeline/receive-delivery.js';
 import { answerHandshake } from '../webhook/handshake.js';
-import { normaliseEnvelopes } from '../webhook/normalise.js';
-import { parseEnvelope } from '../webhook/payload.js';
-import { type SigningSecret, verifySignature } from '../webhook/verify.js';
 import { readBodyLimited } from './body.js';
 import type { AppEnv } from './context.js';
 
 export interface WebhookDeps {
   readonly verifyToken: string | undefined;
-  readonly secrets: readonly SigningSecret[];
   readonly maxBodyBytes: number;
-  readonly ingestor: Ingestor;
-  readonly logger: Logger;
-  /** Told about new inbox rows after commit (Node: wake workers; Workers: enqueue). */
-  readonly onStored?: (stored: StoredDelivery, waitUntil: (p: Promise<unknown>) => void) => void;
+  readonly receiveDelivery: ReceiveDelivery;
 }
 
 const problem = (error: string, message: string) => ({ error, message });
+
+const refusalStatus = {
+  invalid_signature: 401,
+  bad_request: 400,
+  unavailable: 503,
+} as const satisfies Record<Extract<Received, { ok: false }>['refused'], number>;
 
 export function webhookRoutes(deps: WebhookDeps) {
   const app = new Hono<AppEnv>();
@@ -47,9 +45,7 @@ export function webhookRoutes(deps: WebhookDeps) {
   });
 
   app.post('/', async (c) => {
-    const log = c.get('log');
     const receivedAt = new Date();
-
     const declared = c.req.header('content-length');
     if (declared !== undefined && Number(declared) > deps.maxBodyBytes) {
       return c.json(problem('payload_too_large', `body exceeds ${deps.maxBodyBytes} bytes`), 413);
@@ -65,65 +61,28 @@ export function webhookRoutes(deps: WebhookDeps) {
       return c.json(problem('bad_request', 'the request body could not be read'), 400);
     }
 
-    const signature = await verifySignature(body.bytes, c.req.header('x-hub-signature-256'), deps.secrets);
-    if (!signature.ok) {
-      log.warn('webhook signature rejected', { reason: signature.reason, bytes: body.bytes.byteLength });
-      const message =
-        signature.reason === 'no_secret_configured'
-          ? 'no app secret is configured (set META_APP_SECRET)'
-          : signature.reason === 'missing'
-            ? 'X-Hub-Signature-256 header is missing'
-            : signature.reason === 'malformed'
-              ? 'X-Hub-Signature-256 must be sha256=<64 hex digits>'
-              : 'X-Hub-Signature-256 does not match the body';
-      return c.json(problem('invalid_signature', message), 401);
-    }
-
-    const parsed = parseEnvelope(body.bytes);
-    if (!parsed.ok) {
-      log.warn('webhook envelope rejected', { error: parsed.error });
-      return c.json(problem('bad_request', parsed.error), 400);
-    }
-
-    const deliveryId = crypto.randomUUID();
-    const changes = normaliseEnvelopes(parsed.envelopes, receivedAt);
-    let stored: StoredDelivery;
-    try {
-      stored = await deps.ingestor.ingest({
-        id: deliveryId,
-        receivedAt,
-        requestId: c.get('requestId') ?? null,
-        signedWith: signature.matched,
-        body: parsed.text,
-        changes,
-      });
-    } catch (error) {
-      // Not stored: answer 503 so Meta retries the delivery later; nothing is lost.
-      log.error('webhook delivery could not be stored', { deliveryId, error });
-      return c.json(problem('unavailable', 'the delivery could not be stored; retry later'), 503);
-    }
-    log.info('webhook delivery stored', {
-      deliveryId,
-      signedWith: signature.matched,
-      events: stored.events,
-      new: stored.newInboxIds.length,
-      duplicates: stored.duplicates,
-      tests: stored.tests,
-      unhandled: stored.unhandled,
+    const received = await deps.receiveDelivery({
+      bytes: body.bytes,
+      signature: c.req.header('x-hub-signature-256'),
+      receivedAt,
+      requestId: c.get('requestId') ?? null,
+      log: c.get('log'),
+      waitUntil: (work) => {
+        try {
+          c.executionCtx.waitUntil(work);
+        } catch {
+          // Node has no execution context: the promise runs on by itself.
+          void work.catch(() => {});
+        }
+      },
     });
-    const waitUntil = (p: Promise<unknown>) => {
-      try {
-        c.executionCtx.waitUntil(p);
-      } catch {
-        // Node has no execution context: the promise runs on by itself.
-        void p.catch(() => {});
-      }
-    };
-    deps.onStored?.(stored, waitUntil);
+    if (!received.ok)
+      return c.json(problem(received.refused, received.message), refusalStatus[received.refused]);
+    const { stored } = received;
     return c.json(
       {
         ok: true,
-        deliveryId,
+        deliveryId: stored.deliveryId,
         events: stored.events,
         new: stored.newInboxIds.length,
         duplicates: stored.duplicates,

@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import type { ActionItem, ActionsRepo, AttemptRecord, Finish } from '../queue/actions-repo.js';
 import { backoffMs } from '../queue/backoff.js';
 import { GroupCommitter } from './batch/group-commit.js';
+import { dryRunReason } from './plan.js';
 
 /** What the actuator needs from the Graph API client. */
 export type ActuatorGraph = Pick<
@@ -197,17 +198,10 @@ export function createActuator(deps: ActuatorDeps) {
   const carryOut = async (item: ActionItem): Promise<Finish> => {
     let finish: Finish;
     const { summary, credentials: account } = await deps.accounts.lookup(item.accountId);
-    if (deps.dryRun) {
+    const notActing = dryRunReason(deps.dryRun ?? false, summary, account !== null);
+    if (notActing) {
       // Moderator actions and anything planned before DRY_RUN was turned on: record, never call.
-      finish = { status: 'dry_run', reason: 'DRY_RUN is on' };
-    } else if (!account && summary?.status !== 'reauth_needed') {
-      finish = {
-        status: 'dry_run',
-        reason:
-          summary?.status === 'disconnected'
-            ? 'the account is disconnected'
-            : 'the account has no access token',
-      };
+      finish = { status: 'dry_run', reason: notActing };
     } else if (!account) {
       // The token is broken (already flagged): wait until someone re-authorises the account.
       finish = {

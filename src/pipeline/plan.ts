@@ -28,6 +28,22 @@ export type DryRunReason =
   | 'the account is disconnected'
   | 'test event';
 
+/**
+ * Whether modbot may act for an account, one policy for deciding and for carrying out: DRY_RUN
+ * wins; a disconnected account or one without a token is never called; an account that needs
+ * re-authorisation is planned for real (its actions wait until someone re-authorises it).
+ */
+export function dryRunReason(
+  dryRunOn: boolean,
+  account: { readonly status: string } | null,
+  hasCredentials: boolean,
+): DryRunReason | null {
+  if (dryRunOn) return 'DRY_RUN is on';
+  if (account?.status === 'disconnected') return 'the account is disconnected';
+  if (account?.status === 'reauth_needed') return null;
+  return hasCredentials ? null : 'the account has no access token';
+}
+
 const priorityOf: Record<ActionType, number> = {
   delete: 0,
   hide: 0,

@@ -1,16 +1,24 @@
 /**
- * Intake use-case: a verified, parsed delivery is stored (raw body + one inbox row per event) in
- * one transaction before the webhook is answered. Concurrent deliveries share transactions
- * (group commit). After commit, the runtime is told which inbox rows are new (Node hands them
- * to its workers; Workers sends one Queue message per row).
+ * Receive a delivery: the story of one webhook POST once its bytes are read.
  *
- * On Node the new rows can be written already claimed (leased) by this process, in the same
- * commit, and handed to its workers in memory: the event goes from intake to moderation
- * without a claim round trip. If the process dies first, the lease expires and any worker
- * claims the row again, as with any claim.
+ *   1. prove it comes from Meta: HMAC-SHA256 of the raw bytes, compared in constant time;
+ *   2. parse the envelope and normalise each change into an event;
+ *   3. store the raw body and one inbox row per event in one transaction (concurrent deliveries
+ *      share it: group commit);
+ *   4. hand the new rows over: Node gives them to its own workers, Workers sends Queue messages.
+ *
+ * Nothing is stored before step 1 succeeds; nothing is answered 200 before step 3 commits, so a
+ * crash or a failed commit loses nothing: Meta retries what was not acknowledged.
+ *
+ * On Node the new rows can be written already claimed (leased) by this process in the same
+ * commit and handed to its workers in memory: no claim round trip between intake and moderation.
+ * If the process dies first, the lease expires and any worker claims the row again.
  */
+import type { Logger } from '../log.js';
 import type { InboxItem } from '../queue/inbox-repo.js';
-import type { NormalisedChange } from '../webhook/normalise.js';
+import { type NormalisedChange, normaliseEnvelopes } from '../webhook/normalise.js';
+import { parseEnvelope } from '../webhook/payload.js';
+import { type SigningSecret, verifySignature } from '../webhook/verify.js';
 import { GroupCommitter } from './batch/group-commit.js';
 
 export interface DeliveryToStore {
@@ -46,26 +54,114 @@ export interface DeliveryStore {
   storeDeliveries(deliveries: readonly DeliveryToStore[], options?: StoreOptions): Promise<StoredDelivery[]>;
 }
 
-export interface Ingestor {
-  ingest(delivery: DeliveryToStore): Promise<StoredDelivery>;
-}
+/** Lets work outlive the request (Workers' waitUntil; on Node the promise simply runs on). */
+export type WaitUntil = (work: Promise<unknown>) => void;
 
-export interface IngestorOptions {
-  readonly maxBatch?: number;
+export interface ReceiveDeliveryDeps {
+  readonly secrets: readonly SigningSecret[];
+  readonly store: DeliveryStore;
   /**
    * Asked before each group commit: a lease to write the new rows claimed under, when this
    * process will process them itself (its workers are running and have room), else null.
    */
   readonly claimLease?: () => { readonly leaseSeconds: number } | null;
+  /** Told about new inbox rows after commit (Node: its workers; Workers: the Queue). */
+  readonly handOver?: (stored: StoredDelivery, waitUntil: WaitUntil) => void;
+  readonly maxBatch?: number;
 }
 
-export function createIngestor(store: DeliveryStore, options: IngestorOptions = {}): Ingestor {
+export interface ReceivedBytes {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** The X-Hub-Signature-256 header as sent, if any. */
+  readonly signature: string | undefined;
+  readonly receivedAt: Date;
+  readonly requestId: string | null;
+  readonly log: Logger;
+  readonly waitUntil: WaitUntil;
+}
+
+/** What became of a delivery; each refusal names its cause for the sender. */
+export type Received =
+  | { readonly ok: true; readonly stored: StoredDelivery }
+  | {
+      readonly ok: false;
+      readonly refused: 'invalid_signature' | 'bad_request' | 'unavailable';
+      readonly message: string;
+    };
+
+export function createReceiveDelivery(deps: ReceiveDeliveryDeps) {
+  const store = groupCommitted(deps);
+
+  return async function receiveDelivery(input: ReceivedBytes): Promise<Received> {
+    const { log } = input;
+
+    // 1. Prove it comes from Meta, on the raw bytes.
+    const signature = await verifySignature(input.bytes, input.signature, deps.secrets);
+    if (!signature.ok) {
+      log.warn('webhook signature rejected', { reason: signature.reason, bytes: input.bytes.byteLength });
+      return { ok: false, refused: 'invalid_signature', message: signatureProblem[signature.reason] };
+    }
+
+    // 2. Parse the envelope and normalise its changes into events.
+    const parsed = parseEnvelope(input.bytes);
+    if (!parsed.ok) {
+      log.warn('webhook envelope rejected', { error: parsed.error });
+      return { ok: false, refused: 'bad_request', message: parsed.error };
+    }
+    const delivery: DeliveryToStore = {
+      id: crypto.randomUUID(),
+      receivedAt: input.receivedAt,
+      requestId: input.requestId,
+      signedWith: signature.matched,
+      body: parsed.text,
+      changes: normaliseEnvelopes(parsed.envelopes, input.receivedAt),
+    };
+
+    // 3. Store it durably (shared transaction with concurrent deliveries).
+    let stored: StoredDelivery;
+    try {
+      stored = await store(delivery);
+    } catch (error) {
+      // Not stored: Meta retries the delivery later; nothing is lost.
+      log.error('webhook delivery could not be stored', { deliveryId: delivery.id, error });
+      return { ok: false, refused: 'unavailable', message: 'the delivery could not be stored; retry later' };
+    }
+    log.info('webhook delivery stored', {
+      deliveryId: stored.deliveryId,
+      signedWith: signature.matched,
+      events: stored.events,
+      new: stored.newInboxIds.length,
+      duplicates: stored.duplicates,
+      tests: stored.tests,
+      unhandled: stored.unhandled,
+    });
+
+    // 4. Hand the new events over to be decided.
+    deps.handOver?.(stored, input.waitUntil);
+    return { ok: true, stored };
+  };
+}
+
+export type ReceiveDelivery = ReturnType<typeof createReceiveDelivery>;
+
+const signatureProblem: Record<
+  Exclude<Awaited<ReturnType<typeof verifySignature>>, { ok: true }>['reason'],
+  string
+> = {
+  no_secret_configured: 'no app secret is configured (set META_APP_SECRET)',
+  missing: 'X-Hub-Signature-256 header is missing',
+  malformed: 'X-Hub-Signature-256 must be sha256=<64 hex digits>',
+  mismatch: 'X-Hub-Signature-256 does not match the body',
+};
+
+/** Concurrent deliveries share one transaction; each caller settles after it commits. */
+function groupCommitted(deps: Pick<ReceiveDeliveryDeps, 'store' | 'claimLease' | 'maxBatch'>) {
   const committer = new GroupCommitter<DeliveryToStore, StoredDelivery>((items) => {
-    const lease = options.claimLease?.();
-    return store.storeDeliveries(
+    const lease = deps.claimLease?.();
+    return deps.store.storeDeliveries(
       items,
       lease ? { claimFor: { claimToken: crypto.randomUUID(), leaseSeconds: lease.leaseSeconds } } : {},
     );
-  }, options.maxBatch);
-  return { ingest: (delivery) => committer.submit(delivery) };
+  }, deps.maxBatch);
+  return (delivery: DeliveryToStore) => committer.submit(delivery);
 }

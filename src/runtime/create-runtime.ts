@@ -1,11 +1,15 @@
 /**
- * Composition root: configuration → database → intake, inbox workers, actuator → HTTP app.
- * Node uses buildNodeRuntime; the Workers entry reuses the factories below. Tests build the same
- * runtime with their own database, rules and fakes on loopback.
+ * The composition root, one for both runtimes: configuration and a database in, the use-cases,
+ * the HTTP app and the periodic jobs out. Nothing else wires adapters to use-cases.
+ *
+ * What differs between Node and Workers is only how work moves on after a commit, the
+ * `Dispatch` each entry passes in: Node hands new events and actions to its in-process loops
+ * (node-runtime.ts); Workers sends Queue messages and runs planned actions in the same
+ * invocation (workers-queue.ts). Tests build the same runtime with their own database, rules and
+ * fakes on loopback.
  */
 import { type AccountStore, createAccountStore, envAccountFrom } from '../accounts/store.js';
 import { createApp } from '../app.js';
-import { scheduleRetention } from '../audit/erase.js';
 import { createDecisionRecorder } from '../audit/record.js';
 import type { ClassifierCache } from '../classify/cache.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
@@ -18,26 +22,27 @@ import { createGraphClient, type GraphClient, type GraphFetch } from '../graph/c
 import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
-import { type Actuator, createActuator } from '../pipeline/carry-out-action.js';
-import { createProcessEvent, type PlannedForExecution } from '../pipeline/decide-events.js';
-import { createIngestor } from '../pipeline/receive-delivery.js';
-import { type ActionItem, createActionsRepo } from '../queue/actions-repo.js';
-import { type ClaimLoop, startClaimLoop } from '../queue/claim-loop.js';
-import { createInboxRepo, type InboxRepo } from '../queue/inbox-repo.js';
-import { startWorkerPool, type WorkerPool } from '../queue/node-worker.js';
+import { createActuator } from '../pipeline/carry-out-action.js';
+import { createDecideEvents, type PlannedForExecution } from '../pipeline/decide-events.js';
+import { createReceiveDelivery, type StoredDelivery, type WaitUntil } from '../pipeline/receive-delivery.js';
+import { createActionsRepo } from '../queue/actions-repo.js';
+import { createInboxRepo } from '../queue/inbox-repo.js';
 import { type InboxBatchHandler, type InboxHandler, inTurn } from '../queue/process.js';
 import { type SigningSecret, signingSecrets } from '../webhook/verify.js';
+import { type JobDeps, periodicJobs } from './jobs.js';
 
-export interface NodeRuntime {
-  readonly app: ReturnType<typeof createApp>;
-  readonly repo: InboxRepo;
-  readonly pool: WorkerPool;
-  readonly actuatorLoop: ClaimLoop;
-  readonly accounts: AccountStore;
-  /** Resolves when neither events nor actions are due (tests, commands). */
-  idle(): Promise<void>;
-  /** Stops the workers (the caller closes the database). */
-  stop(): Promise<void>;
+/** How work moves on after a commit: the one thing each runtime supplies. */
+export interface Dispatch {
+  /** Asked before each intake commit: a lease to write new rows claimed for this process, or null. */
+  readonly claimLease?: () => { readonly leaseSeconds: number } | null;
+  /** New inbox rows were committed (Node: its workers; Workers: Queue messages). */
+  readonly eventsStored?: (stored: StoredDelivery, waitUntil: WaitUntil) => void;
+  /** Decisions planned actions (some written already claimed, to run now). */
+  readonly actionsPlanned?: (planned: PlannedForExecution) => void;
+  /** A finished action was holding back the next one of its decision. */
+  readonly actionNextDue?: () => void;
+  /** A sweep queued comments it had missed. */
+  readonly eventsQueued?: () => void;
 }
 
 export interface RuntimeOptions {
@@ -54,64 +59,59 @@ export interface RuntimeOptions {
   readonly backoff?: (attempt: number) => number;
   /** Overrides the Graph API client (tests point it at a fake). */
   readonly graph?: GraphClient;
+  readonly dispatch?: Dispatch;
+  /** Write each decision's first action already claimed, for `dispatch.actionsPlanned` to run now. */
+  readonly claimFirstAction?: boolean;
+  /** Workers: the queue's periodic jobs (see jobs.ts). */
+  readonly queueJobs?: JobDeps['queue'];
 }
 
-export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
+export function createRuntime(options: RuntimeOptions) {
   const { env, database, logger } = options;
-  const repo = createInboxRepo(database.db);
+  const dispatch = options.dispatch ?? {};
+  const inbox = createInboxRepo(database.db);
+  const actions = createActionsRepo(database.db);
   const accounts = accountStoreFromEnv(env, database);
   const graph = options.graph ?? graphClientFromEnv(env);
-  const actionsRepo = createActionsRepo(database.db);
-  const actuator = actuatorFromEnv(env, database, logger, accounts, graph, {
-    ...(options.backoff ? { backoff: options.backoff } : {}),
-    // A reply done: its hide may start now.
-    onNextDue: () => actuatorLoop.wake(),
-  });
-  const actuatorLoop = startClaimLoop({
-    name: 'actuator',
-    concurrency: env.ACTION_WORKERS,
-    batchSize: env.ACTION_BATCH_SIZE,
-    pollMs: env.INBOX_POLL_MS,
+  const classifierCache = new PgClassifierCache(database.db);
+
+  const carryOutAction = createActuator({
+    repo: actions,
+    accounts,
+    graph,
+    ...pacersFromEnv(env),
     logger,
-    claim: () => actionsRepo.claim(env.ACTION_BATCH_SIZE, env.INBOX_LEASE_SECONDS),
-    // Actions of one claim run side by side (the claim never holds two of the same decision).
-    process: (items) => Promise.all(items.map(actuator)),
-  });
-  // Actions a decision wrote already claimed (its first one) run at once, here; the rest (a hide
-  // after its reply, anything paced or retried) go through the actuator loop.
-  const runningNow = new Set<Promise<unknown>>();
-  const executeNow = (items: readonly ActionItem[]) => {
-    for (const item of items) {
-      const run: Promise<unknown> = actuator(item)
-        .catch((error: unknown) => logger.error('action execution failed', { actionId: item.id, error }))
-        .finally(() => runningNow.delete(run));
-      runningNow.add(run);
-    }
-  };
-  const settleRunningNow = async () => {
-    while (runningNow.size > 0) await Promise.all(runningNow);
-  };
-  const handler = options.handler
-    ? inTurn(options.handler)
-    : moderationHandler(env, database, logger, options.rules, {
-        accounts,
-        graph,
-        ...(env.ACTION_WORKERS > 0 ? { claimFirst: { leaseSeconds: env.INBOX_LEASE_SECONDS } } : {}),
-        onActionsPlanned: ({ ids, claimed }) => {
-          executeNow(claimed);
-          if (ids.length > claimed.length) actuatorLoop.wake();
-        },
-      });
-  const pool = startWorkerPool(repo, handler, {
-    concurrency: env.INBOX_WORKERS,
-    batchSize: env.INBOX_BATCH_SIZE,
-    leaseSeconds: env.INBOX_LEASE_SECONDS,
     maxAttempts: env.INBOX_MAX_ATTEMPTS,
-    pollMs: env.INBOX_POLL_MS,
-    logger,
+    dryRun: env.DRY_RUN,
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    onNextDue: () => dispatch.actionNextDue?.(),
   });
+
+  const decideEvents: InboxBatchHandler = options.handler
+    ? inTurn(options.handler)
+    : createDecideEvents({
+        rules: required(options.rules),
+        ports: { classifiers: createClassifiers(classifierConfigFromEnv(env, classifierCache)) },
+        repetition: new PgRepetitionCounter(database.db),
+        recordDecisions: createDecisionRecorder(
+          database.db,
+          options.claimFirstAction ? { claimFirst: { leaseSeconds: env.INBOX_LEASE_SECONDS } } : {},
+        ),
+        accounts,
+        mentions: graph,
+        dryRun: env.DRY_RUN,
+        logger,
+        onActionsPlanned: (planned) => dispatch.actionsPlanned?.(planned),
+      });
+
   const secrets = options.secrets ?? signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET);
+  const receiveDelivery = createReceiveDelivery({
+    secrets,
+    store: inbox,
+    claimLease: () => dispatch.claimLease?.() ?? null,
+    handOver: (stored, waitUntil) => dispatch.eventsStored?.(stored, waitUntil),
+  });
+
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
@@ -119,50 +119,44 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
     meta: { db: database.db, secrets, publicUrl: env.PUBLIC_URL },
     webhooks: {
       verifyToken: options.verifyToken ?? env.META_VERIFY_TOKEN,
-      secrets,
       maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
-      // New events are written claimed by this process and handed to its workers in memory,
-      // while they have room.
-      ingestor: createIngestor(repo, {
-        claimLease: () => (pool.hasRoom ? { leaseSeconds: env.INBOX_LEASE_SECONDS } : null),
-      }),
-      logger,
-      onStored: (stored) => {
-        pool.submit(stored.claimed);
-        if (stored.newInboxIds.length > stored.claimed.length) pool.wake();
-      },
+      receiveDelivery,
     },
   });
-  // Retention (RETENTION_DAYS): hourly in this process; on Workers the cron trigger runs it.
-  const stopRetention = scheduleRetention(database.db, {
-    days: env.RETENTION_DAYS,
-    onResult: (r) => {
-      if (Object.values(r.counts).some((n) => n > 0))
-        logger.info('retention redacted old text', { cutoff: r.cutoff, counts: r.counts });
-    },
-    onError: (error) => logger.error('retention failed; it runs again in an hour', { error }),
-  });
-  return {
-    app,
-    repo,
-    pool,
-    actuatorLoop,
+
+  const jobs = periodicJobs({
+    env,
+    db: database.db,
     accounts,
-    async idle() {
-      // Events create actions; settle both until neither has work.
-      for (let i = 0; i < 3; i++) {
-        await pool.idle();
-        await settleRunningNow();
-        await actuatorLoop.idle();
-      }
-    },
-    async stop() {
-      stopRetention();
-      await pool.stop();
-      await settleRunningNow();
-      await actuatorLoop.stop();
-    },
+    graph,
+    store: inbox,
+    cache: classifierCache,
+    logger,
+    onQueued: () => dispatch.eventsQueued?.(),
+    ...(options.queueJobs ? { queue: options.queueJobs } : {}),
+  });
+
+  return {
+    env,
+    logger,
+    database,
+    inbox,
+    actions,
+    accounts,
+    graph,
+    app,
+    jobs,
+    receiveDelivery,
+    decideEvents,
+    carryOutAction,
   };
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;
+
+function required(rules: (() => RuleSet) | undefined): () => RuleSet {
+  if (!rules) throw new Error('createRuntime needs `rules` (or an explicit `handler`)');
+  return rules;
 }
 
 export function accountStoreFromEnv(env: Env, database: DatabaseHandle): AccountStore {
@@ -184,7 +178,7 @@ export function graphClientFromEnv(env: Env, fetch?: GraphFetch): GraphClient {
 }
 
 /** Per-account write pacing (token bucket per minute) and hourly write budget. */
-export function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
+function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
   return {
     pacer: createPacer({
       ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60,
@@ -195,26 +189,6 @@ export function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
       burst: env.GRAPH_WRITES_PER_HOUR,
     }),
   };
-}
-
-export function actuatorFromEnv(
-  env: Env,
-  database: DatabaseHandle,
-  logger: Logger,
-  accounts: AccountStore,
-  graph: GraphClient,
-  options: { backoff?: (attempt: number) => number; onNextDue?: () => void } = {},
-): Actuator {
-  return createActuator({
-    ...options,
-    repo: createActionsRepo(database.db),
-    accounts,
-    graph,
-    ...pacersFromEnv(env),
-    logger,
-    maxAttempts: env.INBOX_MAX_ATTEMPTS,
-    dryRun: env.DRY_RUN,
-  });
 }
 
 /** Classifier settings from configuration: builtin always, OpenAI when a key is set. */
@@ -235,36 +209,4 @@ export function classifierConfigFromEnv(env: Env, cache: ClassifierCache): Class
         }
       : {}),
   };
-}
-
-/** The classifiers rules may name, their results cached in Postgres. */
-export function classifiersFromEnv(env: Env, database: DatabaseHandle) {
-  return createClassifiers(classifierConfigFromEnv(env, new PgClassifierCache(database.db)));
-}
-
-export function moderationHandler(
-  env: Env,
-  database: DatabaseHandle,
-  logger: Logger,
-  rules: (() => RuleSet) | undefined,
-  io: {
-    accounts: AccountStore;
-    graph: GraphClient;
-    /** Write each decision's first action already claimed, for `onActionsPlanned` to execute. */
-    claimFirst?: { leaseSeconds: number };
-    onActionsPlanned?: (planned: PlannedForExecution) => void;
-  },
-): InboxBatchHandler {
-  if (!rules) throw new Error('buildNodeRuntime needs `rules` (or an explicit `handler`)');
-  return createProcessEvent({
-    rules,
-    ports: { classifiers: classifiersFromEnv(env, database) },
-    repetition: new PgRepetitionCounter(database.db),
-    recordDecisions: createDecisionRecorder(database.db, io.claimFirst ? { claimFirst: io.claimFirst } : {}),
-    accounts: io.accounts,
-    mentions: io.graph,
-    dryRun: env.DRY_RUN,
-    logger,
-    ...(io.onActionsPlanned ? { onActionsPlanned: io.onActionsPlanned } : {}),
-  });
 }

@@ -1,17 +1,34 @@
 /**
- * Periodic jobs, runtime-neutral: Node runs them on timers, Workers from the cron trigger.
- * Each is idempotent (a sweep dedupes, a refresh checks what is due, a purge deletes what expired),
- * so two instances running the same job at once do no harm.
+ * The periodic jobs, one table for both runtimes: Node runs each on a timer (runJobsOnTimers),
+ * the Workers cron trigger fires every minute and runs the jobs due at that minute (dueAt).
+ * Each job is idempotent (a sweep dedupes, a refresh checks what is due, a purge deletes what
+ * expired, retention and the rollup resume where they stopped), so two instances running the
+ * same job at once do no harm.
  */
 import { refreshTokens } from '../accounts/refresh.js';
 import type { AccountStore } from '../accounts/store.js';
+import { runRetention } from '../audit/erase.js';
+import { rollUpClosedDays } from '../audit/rollup.js';
+import type { Database } from '../db/client.js';
 import type { PgClassifierCache } from '../db/stores/classifier-cache.js';
+import type { Env } from '../env.js';
 import type { GraphClient } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { DeliveryStore } from '../pipeline/receive-delivery.js';
 import { sweepAccount } from '../pipeline/sweep-account.js';
 
-export interface ScheduleDeps {
+export interface PeriodicJob {
+  readonly name: string;
+  /** How often it runs. */
+  readonly everyMinutes: number;
+  /** Where in its period the Workers cron runs it (minutes since midnight UTC, modulo the period). */
+  readonly atMinute: number;
+  readonly run: () => Promise<void>;
+}
+
+export interface JobDeps {
+  readonly env: Pick<Env, 'SWEEP_INTERVAL_MINUTES' | 'SWEEP_SINCE_HOURS' | 'RETENTION_DAYS'>;
+  readonly db: Database;
   readonly accounts: AccountStore;
   readonly graph: GraphClient;
   readonly store: DeliveryStore;
@@ -19,9 +36,95 @@ export interface ScheduleDeps {
   readonly logger: Logger;
   /** Called when a sweep queued comments (Node wakes its workers). */
   readonly onQueued?: () => void;
+  /**
+   * Workers only (Node's claim loops do both themselves): send Queue messages again for inbox
+   * rows whose lease expired or whose message was lost, and carry out actions that became due.
+   */
+  readonly queue?: {
+    readonly dispatchOverdue: () => Promise<void>;
+    readonly carryOutDueActions: () => Promise<void>;
+  };
 }
 
-export async function sweepAllAccounts(deps: ScheduleDeps, sinceHours: number): Promise<void> {
+export function periodicJobs(deps: JobDeps): PeriodicJob[] {
+  const { env, logger } = deps;
+  const jobs: PeriodicJob[] = [];
+  if (env.SWEEP_INTERVAL_MINUTES > 0)
+    jobs.push({
+      name: 'catch-up sweep',
+      everyMinutes: env.SWEEP_INTERVAL_MINUTES,
+      atMinute: 0,
+      run: () => sweepAllAccounts(deps, env.SWEEP_SINCE_HOURS),
+    });
+  jobs.push(
+    {
+      name: 'token refresh and cache purge',
+      everyMinutes: 24 * 60,
+      atMinute: 3 * 60 + 17,
+      run: () => dailyMaintenance(deps),
+    },
+    {
+      name: 'retention',
+      everyMinutes: 60,
+      atMinute: 7,
+      run: async () => {
+        const r = await runRetention(deps.db, { days: env.RETENTION_DAYS });
+        if (Object.values(r.counts).some((n) => n > 0))
+          logger.info('retention redacted old text', { cutoff: r.cutoff, counts: r.counts });
+      },
+    },
+    // Daily stats for closed days (cheap when up to date).
+    {
+      name: 'daily stats rollup',
+      everyMinutes: 10,
+      atMinute: 3,
+      run: async () => void (await rollUpClosedDays(deps.db)),
+    },
+  );
+  if (deps.queue)
+    jobs.push(
+      { name: 'dispatch overdue events', everyMinutes: 1, atMinute: 0, run: deps.queue.dispatchOverdue },
+      { name: 'carry out due actions', everyMinutes: 1, atMinute: 0, run: deps.queue.carryOutDueActions },
+    );
+  return jobs;
+}
+
+/** Workers cron: whether `job` runs at the minute `at` falls in. */
+export function dueAt(job: PeriodicJob, at: Date): boolean {
+  const minute = Math.floor(at.getTime() / 60_000);
+  return minute % job.everyMinutes === job.atMinute % job.everyMinutes;
+}
+
+/**
+ * Node: runs every job on its own timer, the first run one minute after start, never two runs
+ * of one job at once. A failed run is logged and the job runs again at its next time.
+ */
+export function runJobsOnTimers(jobs: readonly PeriodicJob[], logger: Logger): () => void {
+  const timers = jobs.flatMap((job) => {
+    let running = false;
+    const run = async () => {
+      if (running) return;
+      running = true;
+      try {
+        await job.run();
+      } catch (error) {
+        logger.error(`periodic job "${job.name}" failed; it runs again at its next time`, { error });
+      } finally {
+        running = false;
+      }
+    };
+    const first = setTimeout(() => void run(), 60_000);
+    const every = setInterval(() => void run(), job.everyMinutes * 60_000);
+    first.unref?.();
+    every.unref?.();
+    return [() => clearTimeout(first), () => clearInterval(every)];
+  });
+  return () => {
+    for (const clear of timers) clear();
+  };
+}
+
+async function sweepAllAccounts(deps: JobDeps, sinceHours: number): Promise<void> {
   for (const summary of await deps.accounts.list()) {
     if (summary.status !== 'active') continue;
     const account = await deps.accounts.credentials(summary.id);
@@ -43,7 +146,7 @@ export async function sweepAllAccounts(deps: ScheduleDeps, sinceHours: number): 
   }
 }
 
-export async function dailyMaintenance(deps: ScheduleDeps): Promise<void> {
+async function dailyMaintenance(deps: JobDeps): Promise<void> {
   const refreshed = await refreshTokens(deps.accounts, deps.graph);
   for (const r of refreshed) {
     if (r.result === 'refreshed' || r.result === 'failed')
@@ -55,34 +158,4 @@ export async function dailyMaintenance(deps: ScheduleDeps): Promise<void> {
   }
   const purged = await deps.cache.purgeExpired();
   if (purged > 0) deps.logger.info('classifier cache purged', { rows: purged });
-}
-
-/** Node: runs `job` every `everyMs` (first run after `firstAfterMs`), never overlapping itself. */
-export function every(
-  name: string,
-  everyMs: number,
-  firstAfterMs: number,
-  job: () => Promise<void>,
-  logger: Logger,
-): () => void {
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await job();
-    } catch (error) {
-      logger.error(`scheduled job ${name} failed`, { error });
-    } finally {
-      running = false;
-    }
-  };
-  const first = setTimeout(() => void run(), firstAfterMs);
-  const timer = setInterval(() => void run(), everyMs);
-  first.unref?.();
-  timer.unref?.();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
 }

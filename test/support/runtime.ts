@@ -7,7 +7,7 @@ import { type Logger, silentLogger } from '../../src/log.js';
 import type { RuleSet } from '../../src/moderation/index.js';
 import type { DeliveryToStore } from '../../src/pipeline/receive-delivery.js';
 import type { InboxHandler } from '../../src/queue/process.js';
-import { buildNodeRuntime } from '../../src/runtime/create-runtime.js';
+import { startNodeRuntime } from '../../src/runtime/node-runtime.js';
 import { normaliseEnvelopes } from '../../src/webhook/normalise.js';
 import { parseEnvelope } from '../../src/webhook/payload.js';
 import { signBody } from '../../src/webhook/verify.js';
@@ -37,7 +37,7 @@ export async function startTestRuntime(
     INBOX_POLL_MS: '20',
     ...options.env,
   });
-  const runtime = buildNodeRuntime({
+  const runtime = startNodeRuntime({
     env,
     database,
     logger: options.logger ?? silentLogger,

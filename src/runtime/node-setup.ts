@@ -1,0 +1,107 @@
+/**
+ * What the Node entry does before it serves: configuration (with generated development secrets
+ * in dry run), the rule files under watch, the database opened and migrated, and the banner a
+ * person reads at start. Each start-up mistake ends in one clear message, not a stack trace.
+ */
+import { applyMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { devSecretsPath, loadOrCreateDevSecrets } from '../dev-secrets.js';
+import { ConfigError, type Env, missingForLive, parseEnv, secretsOf } from '../env.js';
+import { createLogger, type Logger } from '../log.js';
+import { releaseLeasesOfStoppedProcess } from '../queue/release.js';
+import { RuleLoadError, watchRules } from '../rules-source/watch.js';
+import { signingSecrets } from '../webhook/verify.js';
+
+/** Prints `message` and exits: a start-up mistake the operator must fix. */
+function refuseToStart(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+export function configureNode() {
+  let env: Env;
+  try {
+    env = parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) refuseToStart(`modbot cannot start.\n${error.message}`);
+    throw error;
+  }
+  // In dry run without a Meta app, sign with generated local secrets (never accept unsigned input).
+  const dev =
+    env.DRY_RUN && !env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET
+      ? loadOrCreateDevSecrets(env.MODBOT_DATA_DIR)
+      : null;
+  const logger = createLogger({
+    level: env.LOG_LEVEL,
+    secrets: [...secretsOf(env), ...(dev ? [dev.appSecret, dev.verifyToken] : [])],
+  });
+  const devSigning = dev
+    ? { secrets: signingSecrets(dev.appSecret), verifyToken: env.META_VERIFY_TOKEN ?? dev.verifyToken }
+    : {};
+  return { env, logger, devSigning, devSecretsFile: dev ? devSecretsPath(env.MODBOT_DATA_DIR) : null };
+}
+
+/**
+ * Rule files: a set with any error never takes effect. At start there is no last good set, so
+ * modbot refuses to start; later, a bad edit is reported and the running set stays in force.
+ */
+export async function watchRulesLogged(env: Env, logger: Logger) {
+  try {
+    return await watchRules(env.RULES_DIR, {
+      onLoaded: (set, previous) => {
+        if (previous)
+          logger.info('rules reloaded', {
+            hash: set.hash,
+            rules: set.rules.length,
+            previousHash: previous.hash,
+          });
+      },
+      onRejected: (errors, current) => {
+        logger.error('rule change refused; the previous rules stay in force', {
+          errors: errors.map((e) => e.format()),
+          inForce: current?.hash ?? null,
+        });
+        for (const e of errors) console.error(e.format());
+      },
+    });
+  } catch (error) {
+    if (error instanceof RuleLoadError)
+      refuseToStart(
+        `modbot cannot start: ${error.message}\nFix the files above, then check them with: npm run modbot -- rules check`,
+      );
+    throw error;
+  }
+}
+
+/** Opens and migrates the database; on the embedded one, frees what a stopped process held. */
+export async function openMigratedDatabase(env: Env, logger: Logger) {
+  const database = await openDatabase(env);
+  await applyMigrations(database);
+  const released = await releaseLeasesOfStoppedProcess(database);
+  if (released && released.events + released.actions > 0)
+    logger.info('released what a stopped modbot was holding; it is processed now', released);
+  return database;
+}
+
+export function startBanner(input: {
+  env: Env;
+  port: number;
+  database: { kind: string; location: string };
+  rules: { count: number; hash: string };
+  devSecretsFile: string | null;
+}): string {
+  const { env } = input;
+  const url = `http://${env.HOST}:${input.port}`;
+  const lines = [
+    `modbot listening on ${url}`,
+    `  webhook:  ${url}/webhooks/instagram`,
+    `  database: ${input.database.kind} (${input.database.location})`,
+    `  rules:    ${input.rules.count} rules from ${env.RULES_DIR}/ (hot reload on; set ${input.rules.hash.slice(0, 12)})`,
+    `  mode:     ${env.DRY_RUN ? 'dry run (nothing is done on Instagram; DRY_RUN=false to act)' : 'live'}`,
+  ];
+  const missing = missingForLive(env);
+  if (missing.length > 0) lines.push(`  missing for live use: ${missing.join(', ')}`);
+  if (input.devSecretsFile) lines.push(`  using generated development secrets from ${input.devSecretsFile}`);
+  lines.push('  try:      npm run modbot -- simulate --text "DM me on @cash.flow_ava"');
+  return lines.join('\n');
+}
