@@ -1,14 +1,18 @@
 /**
- * Carrying out one action on Instagram, exactly once:
- * - hide, unhide and delete are idempotent: retried freely; "object gone" (100/33) counts as done;
- * - a reply is not: its intent was recorded before any call; after an unknown outcome (timeout,
- *   crash, 5xx) we look for our own reply on that comment before posting again, and a clean 4xx
- *   is never retried. A mention reply whose outcome is unknown is not retried at all (there is no
- *   reliable way to find it), so it can never be posted twice.
- * Errors follow the Graph error taxonomy: throttling pauses the account (others go on), token
- * errors flag the account and its actions wait, permission/invalid give up and record.
- * Every call is recorded in action_attempts, together with the action's outcome (one statement,
- * shared by the actions that finish at the same time).
+ * Carry out an action on Instagram, exactly once: the story of one planned hide, delete, reply or
+ * mention reply (`execute` at the bottom of this file):
+ *   1. may modbot call for this account? DRY_RUN, no token or a disconnected account: record what
+ *      would have been done; an account that needs re-authorisation: wait;
+ *   2. pace: the account's write rate and hourly budget (a paced action waits, no attempt used);
+ *   3. call the Graph API (`run`): hide, unhide and delete are idempotent and "object gone"
+ *      (100/33) counts as done; a reply is not, so after an unknown outcome (timeout, crash, 5xx)
+ *      we look for our own reply before posting again, and a clean 4xx is never retried; a mention
+ *      reply whose outcome is unknown is not retried at all (there is no reliable way to find it);
+ *   4. turn a failed call into what happens next (`onError`), by the Graph error taxonomy:
+ *      throttling pauses the account (others go on), token errors flag the account and its
+ *      actions wait, permission/invalid give up and record, transient errors back off;
+ *   5. record the outcome with every call made, in one statement shared by the actions that
+ *      finish at the same time.
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
