@@ -12,7 +12,7 @@
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
-import type { GraphError } from '../graph/errors.js';
+import { DEFAULT_THROTTLE_MS, type GraphError } from '../graph/errors.js';
 import type { Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
 import type { ActionItem, ActionsRepo, AttemptRecord, Finish } from '../queue/actions-repo.js';
@@ -83,7 +83,7 @@ export function createActuator(deps: ActuatorDeps) {
       case 'gone':
         return { status: 'gone', error: error.message };
       case 'throttled': {
-        const waitMs = error.retryAfterMs ?? 60_000;
+        const waitMs = error.retryAfterMs ?? DEFAULT_THROTTLE_MS;
         deps.pacer.pauseUntil(
           item.accountId,
           Date.now() + waitMs,
