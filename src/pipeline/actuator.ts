@@ -12,7 +12,7 @@
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
-import { DEFAULT_THROTTLE_MS, type GraphError } from '../graph/errors.js';
+import { DEFAULT_THROTTLE_MS, type GraphError, mayHaveApplied } from '../graph/errors.js';
 import type { Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
 import type { ActionItem, ActionsRepo, AttemptRecord, Finish } from '../queue/actions-repo.js';
@@ -109,7 +109,7 @@ export function createActuator(deps: ActuatorDeps) {
         return { status: 'failed', error: `${error.kind}: ${error.message}` };
       case 'transient':
       case 'unknown':
-        if (item.type === 'mention_reply' && (error.kind === 'unknown' || status >= 500)) {
+        if (item.type === 'mention_reply' && mayHaveApplied(error, status)) {
           return {
             status: 'failed',
             error: `outcome unknown (${error.message}); not retried so the mention cannot get two replies`,
