@@ -1,5 +1,6 @@
 /**
- * Output formats for audit answers: table (people), json, csv (spreadsheets), ndjson (pipes).
+ * Output formats for audit answers: table (people), json, csv (spreadsheets), ndjson (pipes);
+ * the table is also what the accounts commands print.
  * Comment text is written by strangers: in tables every control, bidi and escape character is
  * made visible so a comment cannot rewrite the operator's terminal, and in CSV a cell starting
  * with = + - @ is prefixed with ' so a spreadsheet never runs it as a formula.
@@ -32,11 +33,24 @@ function truncate(s: string, n: number): string {
   return chars.length <= n ? s : `${chars.slice(0, n - 1).join('')}…`;
 }
 
-export function table(
-  rows: readonly Record<string, unknown>[],
-  columns: readonly { key: string; title: string; max?: number }[],
-): string {
-  const body = rows.map((r) => columns.map((c) => truncate(safeText(cell(r[c.key])), c.max ?? 80)));
+/** A table column: the row key, its heading, and at most how many characters a cell shows (default: all). */
+export interface TableColumn {
+  readonly key: string;
+  readonly title: string;
+  readonly max?: number;
+}
+
+/**
+ * The one text table (audit and accounts commands): aligned columns under a heading and a rule,
+ * every cell passed through safeText, so no comment text or username reaches the terminal raw.
+ */
+export function table(rows: readonly Record<string, unknown>[], columns: readonly TableColumn[]): string {
+  const body = rows.map((r) =>
+    columns.map((c) => {
+      const text = safeText(cell(r[c.key]));
+      return c.max === undefined ? text : truncate(text, c.max);
+    }),
+  );
   const widths = columns.map((c, i) =>
     Math.max([...c.title].length, ...body.map((b) => [...(b[i] ?? '')].length)),
   );
@@ -117,7 +131,7 @@ export const decisionTable = [
 export function statsTable(
   rows: readonly StatsRow[],
   by: string,
-): { rows: Record<string, unknown>[]; columns: { key: string; title: string; max?: number }[] } {
+): { rows: Record<string, unknown>[]; columns: TableColumn[] } {
   const withLabel = rows.some((r) => r.label !== undefined);
   const withDeciding = rows.some((r) => r.deciding !== undefined);
   const columns = [

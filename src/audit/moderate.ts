@@ -14,7 +14,7 @@
  * - A deleted comment cannot be restored: Instagram has no undelete. Undo of a delete is refused
  *   with that message.
  */
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type ActionType, actions } from '../db/schema/actions.js';
 import { decisions } from '../db/schema/decisions.js';
@@ -303,13 +303,4 @@ export async function reviewQueue(
     heldAt: r.heldAt.toISOString(),
   }));
   return { items, nextCursor: more ? (items.at(-1)?.actionId ?? null) : null };
-}
-
-/** For tests and the console: every action on a comment, oldest first. */
-export async function actionsOnComment(db: Database, accountId: string, commentId: string) {
-  return db
-    .select()
-    .from(actions)
-    .where(or(and(eq(actions.accountId, accountId), eq(actions.commentId, commentId))))
-    .orderBy(actions.createdAt);
 }

@@ -6,10 +6,14 @@
 import type { Command } from 'commander';
 import { refreshTokens } from '../accounts/refresh.js';
 import { EncryptionKeyError } from '../accounts/token-crypto.js';
+import { table } from '../audit/format.js';
 import { undiciFetch } from '../graph/node-http.js';
 import { accountStoreFromEnv, graphClientFromEnv } from '../runtime/create-runtime.js';
 import { envOrExit } from './env.js';
-import { printTable, withDatabase } from './runtime.js';
+import { withDatabase } from './runtime.js';
+
+/** Table columns headed by their keys. */
+const columns = (...keys: string[]) => keys.map((key) => ({ key, title: key }));
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -96,17 +100,21 @@ export function registerAccounts(program: Command): void {
         );
         return;
       }
-      printTable(
-        list.map((a) => ({
-          id: a.id,
-          username: a.username ?? '',
-          login: a.loginType,
-          token: a.hasToken ? 'yes' : 'no',
-          expires: a.tokenExpiresAt?.toISOString().slice(0, 10) ?? '',
-          status: a.status + (a.statusReason ? ` (${a.statusReason.slice(0, 60)})` : ''),
-          paused_until: a.pausedUntil && a.pausedUntil > new Date() ? a.pausedUntil.toISOString() : '',
-          source: a.source,
-        })),
+      const rows = list.map((a) => ({
+        id: a.id,
+        username: a.username ?? '',
+        login: a.loginType,
+        token: a.hasToken ? 'yes' : 'no',
+        expires: a.tokenExpiresAt?.toISOString().slice(0, 10) ?? '',
+        status: a.status + (a.statusReason ? ` (${a.statusReason.slice(0, 60)})` : ''),
+        paused_until: a.pausedUntil && a.pausedUntil > new Date() ? a.pausedUntil.toISOString() : '',
+        source: a.source,
+      }));
+      console.log(
+        table(
+          rows,
+          columns('id', 'username', 'login', 'token', 'expires', 'status', 'paused_until', 'source'),
+        ),
       );
     });
 
@@ -137,7 +145,13 @@ export function registerAccounts(program: Command): void {
         }),
       );
       if (results.length === 0) console.log('no accounts to refresh');
-      printTable(results.map((r) => ({ account: r.accountId, result: r.result, detail: r.detail })));
+      else
+        console.log(
+          table(
+            results.map((r) => ({ account: r.accountId, result: r.result, detail: r.detail })),
+            columns('account', 'result', 'detail'),
+          ),
+        );
       if (results.some((r) => r.result === 'failed')) process.exitCode = 1;
     });
 }

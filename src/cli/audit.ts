@@ -32,6 +32,7 @@ import {
   outputFormats,
   safeText,
   statsTable,
+  type TableColumn,
   table,
 } from '../audit/format.js';
 import {
@@ -267,7 +268,7 @@ function print(
   format: OutputFormat,
   rows: Record<string, unknown>[],
   json: unknown,
-  columns: readonly { key: string; title: string; max?: number }[],
+  columns: readonly TableColumn[],
   csvColumns: readonly string[],
 ) {
   if (format === 'json') console.log(JSON.stringify(json, null, 2));

@@ -185,32 +185,3 @@ export function noResponseError(message: string): GraphError {
 export function mayHaveApplied(error: GraphError, status: number): boolean {
   return error.kind === 'unknown' || (error.kind === 'transient' && status >= 500);
 }
-
-export interface RetryDelayOptions {
-  /** First backoff for transient errors (default 1 s). */
-  readonly baseMs?: number;
-  /** Cap for transient backoff (default 5 min). */
-  readonly maxMs?: number;
-  /** 0..1 source for full jitter (default Math.random); tests pass a constant. */
-  readonly random?: () => number;
-}
-
-/**
- * How long to wait before attempt `attempt + 1` (attempt counts from 1), or null when the error
- * must not be retried as is (token, permission, invalid, gone; unknown needs reconciliation for
- * non-idempotent writes, so the caller decides). Throttling waits what Meta asked for; transient
- * errors back off exponentially with full jitter, never below baseMs / 2.
- */
-export function retryDelayMs(
-  error: GraphError,
-  attempt: number,
-  options: RetryDelayOptions = {},
-): number | null {
-  const base = options.baseMs ?? 1000;
-  const max = options.maxMs ?? 5 * 60_000;
-  const random = options.random ?? Math.random;
-  if (error.kind === 'throttled') return error.retryAfterMs ?? DEFAULT_THROTTLE_MS;
-  if (error.kind !== 'transient' && error.kind !== 'unknown') return null;
-  const ceiling = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  return Math.max(Math.floor(base / 2), Math.floor(ceiling * random()));
-}

@@ -16,7 +16,7 @@
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
-import type { GraphError } from '../graph/errors.js';
+import { DEFAULT_THROTTLE_MS, type GraphError, mayHaveApplied } from '../graph/errors.js';
 import type { Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
 import type { ActionItem, ActionsRepo, AttemptRecord, Finish } from '../queue/actions-repo.js';
@@ -88,7 +88,7 @@ export function createActuator(deps: ActuatorDeps) {
       case 'gone':
         return { status: 'gone', error: error.message };
       case 'throttled': {
-        const waitMs = error.retryAfterMs ?? 60_000;
+        const waitMs = error.retryAfterMs ?? DEFAULT_THROTTLE_MS;
         deps.pacer.pauseUntil(
           item.accountId,
           Date.now() + waitMs,
@@ -114,7 +114,7 @@ export function createActuator(deps: ActuatorDeps) {
         return { status: 'failed', error: `${error.kind}: ${error.message}` };
       case 'transient':
       case 'unknown':
-        if (item.type === 'mention_reply' && (error.kind === 'unknown' || status >= 500)) {
+        if (item.type === 'mention_reply' && mayHaveApplied(error, status)) {
           return {
             status: 'failed',
             error: `outcome unknown (${error.message}); not retried so the mention cannot get two replies`,

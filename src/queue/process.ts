@@ -20,7 +20,7 @@ export type HandlerResult =
   /** Not the event's fault (e.g. its account needs re-authorisation): wait without using up an attempt. */
   | { readonly outcome: 'defer'; readonly reason: string; readonly retryInMs: number };
 
-/** A handler of one event (tests of the intake machinery, the record-only handler). */
+/** A handler of one event: what tests of the intake machinery pass in place of moderation. */
 export type InboxHandler = (item: InboxItem) => Promise<HandlerResult>;
 
 /** The handler port: moderation plugs in here. One result per item, in order. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyGraphError, mayHaveApplied, noResponseError, retryDelayMs } from '../../src/graph/errors.js';
+import { classifyGraphError, mayHaveApplied, noResponseError } from '../../src/graph/errors.js';
 import { headerSource, parseUsageHeaders } from '../../src/graph/usage.js';
 
 const err = (code: number, subcode?: number, extra: Record<string, unknown> = {}) => ({
@@ -159,26 +159,5 @@ describe('parseUsageHeaders', () => {
     expect(u?.maxPercent).toBe(96);
     expect(u?.regainAccessMinutes).toBe(12);
     expect(u?.page?.totalTime).toBe(50);
-  });
-});
-
-describe('retryDelayMs', () => {
-  const transient = classifyGraphError({ status: 503, body: undefined });
-  it('backs off exponentially with jitter, capped; throttling waits what Meta said; the rest is not retried', () => {
-    const one = () => 1;
-    expect(retryDelayMs(transient, 1, { random: one })).toBe(1000);
-    expect(retryDelayMs(transient, 4, { random: one })).toBe(8000);
-    expect(retryDelayMs(transient, 30, { random: one })).toBe(300_000);
-    expect(retryDelayMs(transient, 3, { random: () => 0 })).toBe(500);
-    expect(retryDelayMs(noResponseError('timeout'), 2, { random: one })).toBe(2000);
-    expect(retryDelayMs(classifyGraphError({ status: 400, body: err(80002) }), 1)).toBe(60_000);
-    for (const [code, sub] of [
-      [190, undefined],
-      [10, undefined],
-      [100, undefined],
-      [100, 33],
-    ] as const) {
-      expect(retryDelayMs(classifyGraphError({ status: 400, body: err(code, sub) }), 1)).toBeNull();
-    }
   });
 });
