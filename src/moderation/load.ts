@@ -8,7 +8,6 @@ import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml
 import type { z } from 'zod';
 import { Automaton } from './aho.js';
 import { didYouMean, type RuleError, ruleError } from './errors.js';
-import { SHORTENERS } from './features.js';
 import { ruleSetHash } from './hash.js';
 import {
   type CNode,
@@ -27,8 +26,6 @@ import {
 } from './model.js';
 import { isWordChar, normalise, rawForm, squeezeRepeats } from './normalise.js';
 import {
-  ACTIONS,
-  CLASSIFIER_NAMES,
   CONDITION_KEYS,
   type ConditionInput,
   type ExampleInput,
@@ -1125,7 +1122,3 @@ export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
     },
   };
 }
-
-/** The built-in URL shortener list, exported for docs and explain. */
-export const BUILTIN_SHORTENERS = SHORTENERS;
-export { ACTIONS, CLASSIFIER_NAMES };
