@@ -5,7 +5,7 @@
  * interchangeable. Runtime-neutral: no node: imports.
  */
 import { textHash } from '../moderation/hash.js';
-import type { Classifier, ClassifierResult, ClassifyRequest } from './port.js';
+import type { Classifier, ClassifierResult, ClassifyRequest } from '../moderation/index.js';
 
 export interface ClassifierCache {
   get(key: string): Promise<ClassifierResult | undefined>;

@@ -3,10 +3,10 @@
  * change goes live. `check` and `test` run in CI.
  */
 import type { Command } from 'commander';
-import type { Classifier } from '../classify/port.js';
 import { evaluate } from '../moderation/evaluate.js';
 import { runRuleExamples } from '../moderation/examples.js';
 import { formatExplanation } from '../moderation/explain.js';
+import type { Classifier } from '../moderation/index.js';
 import { type LoadResult, loadRuleSet } from '../moderation/load.js';
 import type { RuleSet } from '../moderation/model.js';
 import { normaliseTrace } from '../moderation/normalise.js';

@@ -14,7 +14,6 @@
  * A reply is posted before hiding (Meta refuses replies under hidden comments).
  * Pure apart from the ports it is given.
  */
-import type { ClassifierResult } from '../classify/port.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { domainMatches, SHORTENERS, TextFeatures } from './features.js';
 import { textHash as hashText } from './hash.js';
@@ -28,7 +27,7 @@ import {
   type TermRef,
 } from './model.js';
 import { isWordChar, type Normalised, normaliseDetailed, rawForm } from './normalise.js';
-import { type EvaluatePorts, getClassifier } from './ports.js';
+import { type ClassifierResult, type EvaluatePorts, getClassifier } from './ports.js';
 import type { Fallback, RuleAction } from './schema.js';
 import { expandTemplate } from './template.js';
 

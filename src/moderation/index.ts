@@ -26,6 +26,11 @@ export { type LoadResult, loadRuleSet } from './load.js';
 export type { CompiledRule, RuleSet, SourceFile } from './model.js';
 export { NORMALISE_STEPS, normalise, normaliseDetailed, normaliseTrace } from './normalise.js';
 export {
+  type Classifier,
+  ClassifierError,
+  type ClassifierResult,
+  type ClassifierUsage,
+  type ClassifyRequest,
   type EvaluatePorts,
   FixedRepetitionCounter,
   InMemoryRepetitionCounter,
