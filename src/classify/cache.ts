@@ -4,8 +4,9 @@
  * the Postgres adapter (table classifier_cache, owned by src/db/) and the in-memory one here are
  * interchangeable. Runtime-neutral: no node: imports.
  */
-import { textHash } from '../moderation/hash.js';
+
 import type { Classifier, ClassifierResult, ClassifyRequest } from '../moderation/index.js';
+import { textHash } from '../moderation/text/hash.js';
 
 export interface ClassifierCache {
   get(key: string): Promise<ClassifierResult | undefined>;

@@ -15,7 +15,7 @@ import { type ClassifierConfig, createClassifiers } from '../classify/registry.j
 import { classifierConfigFromEnv } from '../deps.js';
 import type { Env } from '../env.js';
 import { type Classifier, evaluate, loadRuleSet } from '../moderation/index.js';
-import { normalise } from '../moderation/normalise.js';
+import { normalise } from '../moderation/text/normalise.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { envOrExit } from './env.js';

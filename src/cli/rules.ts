@@ -9,8 +9,8 @@ import { formatExplanation } from '../moderation/explain.js';
 import type { Classifier } from '../moderation/index.js';
 import { type LoadResult, loadRuleSet } from '../moderation/load.js';
 import type { RuleSet } from '../moderation/model.js';
-import { normaliseTrace } from '../moderation/normalise.js';
 import { ruleFileJsonSchema } from '../moderation/schema.js';
+import { normaliseTrace } from '../moderation/text/normalise.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import type { EventKind } from '../webhook/events.js';
 

@@ -15,8 +15,6 @@
  * Pure apart from the ports it is given.
  */
 import type { InstagramEvent } from '../webhook/events.js';
-import { domainMatches, SHORTENERS, TextFeatures } from './features.js';
-import { textHash as hashText } from './hash.js';
 import {
   type CNode,
   type CompiledRule,
@@ -26,10 +24,12 @@ import {
   SEVERITY,
   type TermRef,
 } from './model.js';
-import { isWordChar, type Normalised, normaliseDetailed, rawForm } from './normalise.js';
 import { type ClassifierResult, type EvaluatePorts, getClassifier } from './ports.js';
 import type { Fallback, RuleAction } from './schema.js';
 import { expandTemplate } from './template.js';
+import { domainMatches, SHORTENERS, TextFeatures } from './text/features.js';
+import { textHash as hashText } from './text/hash.js';
+import { isWordChar, type Normalised, normaliseDetailed, rawForm } from './text/normalise.js';
 
 export interface ModerationInput {
   readonly event: InstagramEvent;

@@ -21,10 +21,8 @@ export {
 } from './evaluate.js';
 export { type ExampleResult, runRuleExamples } from './examples.js';
 export { formatExplanation } from './explain.js';
-export { ruleSetHash, sha256Hex, textHash } from './hash.js';
 export { type LoadResult, loadRuleSet } from './load.js';
 export type { CompiledRule, RuleSet, SourceFile } from './model.js';
-export { NORMALISE_STEPS, normalise, normaliseDetailed, normaliseTrace } from './normalise.js';
 export {
   type Classifier,
   ClassifierError,
@@ -38,3 +36,5 @@ export {
   type RepetitionQuery,
 } from './ports.js';
 export { ruleFileJsonSchema } from './schema.js';
+export { ruleSetHash, sha256Hex, textHash } from './text/hash.js';
+export { NORMALISE_STEPS, normalise, normaliseDetailed, normaliseTrace } from './text/normalise.js';

@@ -6,9 +6,7 @@
 import { isSafePattern } from 'redos-detector';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { Automaton } from './aho.js';
 import { didYouMean, type RuleError, ruleError } from './errors.js';
-import { ruleSetHash } from './hash.js';
 import {
   type CNode,
   type CompiledRule,
@@ -24,7 +22,6 @@ import {
   TIER_REMOTE_MODEL,
   type Tier,
 } from './model.js';
-import { isWordChar, normalise, rawForm, squeezeRepeats } from './normalise.js';
 import {
   CONDITION_KEYS,
   type ConditionInput,
@@ -34,6 +31,9 @@ import {
   type RuleInput,
 } from './schema.js';
 import { maxExpandedLength, PLACEHOLDERS, placeholdersIn, REPLY_MAX_LENGTH } from './template.js';
+import { Automaton } from './text/aho.js';
+import { ruleSetHash } from './text/hash.js';
+import { isWordChar, normalise, rawForm, squeezeRepeats } from './text/normalise.js';
 
 export type LoadResult = { ok: true; ruleSet: RuleSet } | { ok: false; errors: RuleError[] };
 

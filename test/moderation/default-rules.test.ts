@@ -4,7 +4,7 @@ import { runRuleExamples } from '../../src/moderation/examples.js';
 import { formatExplanation } from '../../src/moderation/explain.js';
 import { loadRuleSet } from '../../src/moderation/load.js';
 import type { RuleSet } from '../../src/moderation/model.js';
-import { normaliseTrace } from '../../src/moderation/normalise.js';
+import { normaliseTrace } from '../../src/moderation/text/normalise.js';
 import { readRuleFiles } from '../../src/rules-source/files.js';
 import { event, rules } from './helpers.js';
 

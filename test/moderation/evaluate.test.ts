@@ -1,7 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
 import { evaluate, repetitionKey } from '../../src/moderation/evaluate.js';
-import { textHash } from '../../src/moderation/hash.js';
-import { normalise } from '../../src/moderation/normalise.js';
 import {
   type Classifier,
   ClassifierError,
@@ -9,6 +7,8 @@ import {
   InMemoryRepetitionCounter,
   type RepetitionQuery,
 } from '../../src/moderation/ports.js';
+import { textHash } from '../../src/moderation/text/hash.js';
+import { normalise } from '../../src/moderation/text/normalise.js';
 import { event, rules } from './helpers.js';
 
 async function decide(yaml: string, text: string | null, over: Parameters<typeof event>[1] = {}, ports = {}) {
