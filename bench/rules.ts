@@ -15,9 +15,9 @@
  */
 import { parseArgs } from 'node:util';
 import { evaluate } from '../src/moderation/evaluate.js';
-import { loadRuleSet } from '../src/moderation/load.js';
-import type { CNode, RuleSet } from '../src/moderation/model.js';
 import { InMemoryRepetitionCounter } from '../src/moderation/ports.js';
+import { loadRuleSet } from '../src/moderation/rules/load.js';
+import type { CNode, RuleSet } from '../src/moderation/rules/model.js';
 import { readRuleFiles } from '../src/rules-source/files.js';
 import type { InstagramEvent } from '../src/webhook/events.js';
 import { seededRandom } from '../test/support/random.js';

@@ -4,12 +4,12 @@
  */
 import type { Command } from 'commander';
 import { evaluate } from '../moderation/evaluate.js';
-import { runRuleExamples } from '../moderation/examples.js';
 import { formatExplanation } from '../moderation/explain.js';
 import type { Classifier } from '../moderation/index.js';
-import { type LoadResult, loadRuleSet } from '../moderation/load.js';
-import type { RuleSet } from '../moderation/model.js';
-import { ruleFileJsonSchema } from '../moderation/schema.js';
+import { runRuleExamples } from '../moderation/rules/examples.js';
+import { type LoadResult, loadRuleSet } from '../moderation/rules/load.js';
+import type { RuleSet } from '../moderation/rules/model.js';
+import { ruleFileJsonSchema } from '../moderation/rules/schema.js';
 import { normaliseTrace } from '../moderation/text/normalise.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import type { EventKind } from '../webhook/events.js';

@@ -15,6 +15,7 @@
  * Pure apart from the ports it is given.
  */
 import type { InstagramEvent } from '../webhook/events.js';
+import { type ClassifierResult, type EvaluatePorts, getClassifier } from './ports.js';
 import {
   type CNode,
   type CompiledRule,
@@ -23,10 +24,9 @@ import {
   ruleSeverity,
   SEVERITY,
   type TermRef,
-} from './model.js';
-import { type ClassifierResult, type EvaluatePorts, getClassifier } from './ports.js';
-import type { Fallback, RuleAction } from './schema.js';
-import { expandTemplate } from './template.js';
+} from './rules/model.js';
+import type { Fallback, RuleAction } from './rules/schema.js';
+import { expandTemplate } from './rules/template.js';
 import { domainMatches, SHORTENERS, TextFeatures } from './text/features.js';
 import { textHash as hashText } from './text/hash.js';
 import { isWordChar, type Normalised, normaliseDetailed, rawForm } from './text/normalise.js';

@@ -5,7 +5,6 @@
  *   const decision = await evaluate(ruleSet, { event, text }, { classifiers, repetition });
  */
 
-export type { RuleError } from './errors.js';
 export {
   type ClassifierCall,
   type ConditionTrace,
@@ -19,10 +18,7 @@ export {
   type RuleOutcome,
   repetitionKey,
 } from './evaluate.js';
-export { type ExampleResult, runRuleExamples } from './examples.js';
 export { formatExplanation } from './explain.js';
-export { type LoadResult, loadRuleSet } from './load.js';
-export type { CompiledRule, RuleSet, SourceFile } from './model.js';
 export {
   type Classifier,
   ClassifierError,
@@ -35,6 +31,10 @@ export {
   type RepetitionCounter,
   type RepetitionQuery,
 } from './ports.js';
-export { ruleFileJsonSchema } from './schema.js';
+export type { RuleError } from './rules/errors.js';
+export { type ExampleResult, runRuleExamples } from './rules/examples.js';
+export { type LoadResult, loadRuleSet } from './rules/load.js';
+export type { CompiledRule, RuleSet, SourceFile } from './rules/model.js';
+export { ruleFileJsonSchema } from './rules/schema.js';
 export { ruleSetHash, sha256Hex, textHash } from './text/hash.js';
 export { NORMALISE_STEPS, normalise, normaliseDetailed, normaliseTrace } from './text/normalise.js';

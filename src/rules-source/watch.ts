@@ -5,9 +5,9 @@
  * the bundled contents).
  */
 import { type FSWatcher, watch } from 'node:fs';
-import type { RuleError } from '../moderation/errors.js';
-import { loadRuleSet } from '../moderation/load.js';
-import type { RuleSet, SourceFile } from '../moderation/model.js';
+import type { RuleError } from '../moderation/rules/errors.js';
+import { loadRuleSet } from '../moderation/rules/load.js';
+import type { RuleSet, SourceFile } from '../moderation/rules/model.js';
 import { readRuleFiles } from './files.js';
 
 export interface RuleSourceEvents {

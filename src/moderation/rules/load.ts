@@ -6,6 +6,9 @@
 import { isSafePattern } from 'redos-detector';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { Automaton } from '../text/aho.js';
+import { ruleSetHash } from '../text/hash.js';
+import { isWordChar, normalise, rawForm, squeezeRepeats } from '../text/normalise.js';
 import { didYouMean, type RuleError, ruleError } from './errors.js';
 import {
   type CNode,
@@ -31,9 +34,6 @@ import {
   type RuleInput,
 } from './schema.js';
 import { maxExpandedLength, PLACEHOLDERS, placeholdersIn, REPLY_MAX_LENGTH } from './template.js';
-import { Automaton } from './text/aho.js';
-import { ruleSetHash } from './text/hash.js';
-import { isWordChar, normalise, rawForm, squeezeRepeats } from './text/normalise.js';
 
 export type LoadResult = { ok: true; ruleSet: RuleSet } | { ok: false; errors: RuleError[] };
 

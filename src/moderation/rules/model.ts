@@ -3,8 +3,8 @@
  * term automata. Everything here is built once per rule-set version, never per comment.
  */
 
+import type { Automaton } from '../text/aho.js';
 import type { Fallback, KindName, RuleAction } from './schema.js';
-import type { Automaton } from './text/aho.js';
 
 /** How expensive a condition is; cheaper tiers are evaluated first, dearer ones only if needed. */
 export const TIER_CHEAP = 0;
