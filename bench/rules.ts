@@ -14,7 +14,7 @@
  * on one core, at least 10x naive.
  */
 import { parseArgs } from 'node:util';
-import { evaluate } from '../src/moderation/evaluate.js';
+import { evaluate } from '../src/moderation/decide.js';
 import { InMemoryRepetitionCounter } from '../src/moderation/ports.js';
 import { loadRuleSet } from '../src/moderation/rules/load.js';
 import type { CNode, RuleSet } from '../src/moderation/rules/model.js';

@@ -3,7 +3,7 @@
  * change goes live. `check` and `test` run in CI.
  */
 import type { Command } from 'commander';
-import { evaluate } from '../moderation/evaluate.js';
+import { evaluate } from '../moderation/decide.js';
 import { formatExplanation } from '../moderation/explain.js';
 import type { Classifier } from '../moderation/index.js';
 import { runRuleExamples } from '../moderation/rules/examples.js';

@@ -17,7 +17,7 @@ export {
   type PlannedStep,
   type RuleOutcome,
   repetitionKey,
-} from './evaluate.js';
+} from './decide.js';
 export { formatExplanation } from './explain.js';
 export {
   type Classifier,

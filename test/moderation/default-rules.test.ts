@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/moderation/evaluate.js';
+import { evaluate } from '../../src/moderation/decide.js';
 import { formatExplanation } from '../../src/moderation/explain.js';
 import { runRuleExamples } from '../../src/moderation/rules/examples.js';
 import { loadRuleSet } from '../../src/moderation/rules/load.js';

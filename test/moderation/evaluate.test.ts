@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { evaluate, repetitionKey } from '../../src/moderation/evaluate.js';
+import { evaluate, repetitionKey } from '../../src/moderation/decide.js';
 import {
   type Classifier,
   ClassifierError,
