@@ -1,7 +1,7 @@
 /**
  * Human-readable explanation of a decision, for `modbot rules explain` and the console. Pure.
  */
-import type { Decision, RuleOutcome } from './decide.js';
+import type { Decision, RuleOutcome } from './decision.js';
 import type { NormaliseStep } from './text/normalise.js';
 
 function ruleLine(o: RuleOutcome): string[] {

@@ -5,19 +5,18 @@
  *   const decision = await evaluate(ruleSet, { event, text }, { classifiers, repetition });
  */
 
-export {
-  type ClassifierCall,
-  type ConditionTrace,
-  type Decision,
-  type EvaluateOptions,
-  evaluate,
-  type FallbackApplied,
-  type FinalAction,
-  type ModerationInput,
-  type PlannedStep,
-  type RuleOutcome,
-  repetitionKey,
-} from './decide.js';
+export { evaluate, repetitionKey } from './decide.js';
+export type {
+  ClassifierCall,
+  ConditionTrace,
+  Decision,
+  EvaluateOptions,
+  FallbackApplied,
+  FinalAction,
+  ModerationInput,
+  PlannedStep,
+  RuleOutcome,
+} from './decision.js';
 export { formatExplanation } from './explain.js';
 export {
   type Classifier,

@@ -5,7 +5,8 @@
  * overlap with another rule shows up. A shadow rule is tested as if it were enforced. Pure.
  */
 import type { EventKind, InstagramEvent } from '../../webhook/events.js';
-import { type Decision, evaluate } from '../decide.js';
+import { evaluate } from '../decide.js';
+import type { Decision } from '../decision.js';
 import type { Classifier, ClassifierResult, RepetitionCounter, RepetitionQuery } from '../ports.js';
 import type { CompiledRule, RuleExample, RuleSet } from './model.js';
 import { CLASSIFIER_NAMES } from './schema.js';
