@@ -3,14 +3,17 @@
  * change goes live. `check` and `test` run in CI.
  */
 import type { Command } from 'commander';
-import { evaluate } from '../moderation/decide.js';
-import { formatExplanation } from '../moderation/explain.js';
-import type { Classifier } from '../moderation/index.js';
-import { runRuleExamples } from '../moderation/rules/examples.js';
-import { type LoadResult, loadRuleSet } from '../moderation/rules/load.js';
-import type { RuleSet } from '../moderation/rules/model.js';
-import { ruleFileJsonSchema } from '../moderation/rules/schema.js';
-import { normaliseTrace } from '../moderation/text/normalise.js';
+import {
+  type Classifier,
+  evaluate,
+  formatExplanation,
+  type LoadResult,
+  loadRuleSet,
+  normaliseTrace,
+  type RuleSet,
+  ruleFileJsonSchema,
+  runRuleExamples,
+} from '../moderation/index.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import type { EventKind } from '../webhook/events.js';
 

@@ -17,8 +17,13 @@ import type { AccountCredentials, AccountStore } from '../accounts/store.js';
 import type { DecisionRecorder, DecisionToRecord } from '../audit/record.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { Logger } from '../log.js';
-import { type EvaluatePorts, evaluate, type RuleSet, repetitionKey } from '../moderation/index.js';
-import type { RepetitionQuery } from '../moderation/ports.js';
+import {
+  type EvaluatePorts,
+  evaluate,
+  type RepetitionQuery,
+  type RuleSet,
+  repetitionKey,
+} from '../moderation/index.js';
 import type { ActionItem } from '../queue/actions-repo.js';
 import type { InboxItem } from '../queue/inbox-repo.js';
 import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
