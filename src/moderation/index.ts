@@ -3,6 +3,12 @@
  *
  *   const loaded = loadRuleSet(files);                  // {ok, ruleSet} | {ok: false, errors}
  *   const decision = await evaluate(ruleSet, { event, text }, { classifiers, repetition });
+ *
+ * Inside: rules/ turns rule files into a compiled RuleSet (schema, parse, compile, load,
+ * examples); text/ holds normalisation, text features, the term automaton and hashes; match/
+ * and decide.ts judge one comment (decision.ts: the result types; explain.ts: it in words);
+ * ports.ts is what the engine needs from outside (classifiers, a repetition counter, a clock).
+ * Code outside src/moderation imports the engine from here, never from those files.
  */
 
 export { evaluate, repetitionKey } from './decide.js';
