@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { builtinModel, createBuiltinClassifier } from '../src/classify/builtin/index.js';
 import { MemoryClassifierCache } from '../src/classify/cache.js';
 import { createClassifiers } from '../src/classify/registry.js';
-import { normalise } from '../src/moderation/normalise.js';
+import { normalise } from '../src/moderation/index.js';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { seededRandom } from '../test/support/random.js';
 

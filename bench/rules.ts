@@ -14,10 +14,13 @@
  * on one core, at least 10x naive.
  */
 import { parseArgs } from 'node:util';
-import { evaluate } from '../src/moderation/evaluate.js';
-import { loadRuleSet } from '../src/moderation/load.js';
-import type { CNode, RuleSet } from '../src/moderation/model.js';
-import { InMemoryRepetitionCounter } from '../src/moderation/ports.js';
+import {
+  type CNode,
+  evaluate,
+  InMemoryRepetitionCounter,
+  loadRuleSet,
+  type RuleSet,
+} from '../src/moderation/index.js';
 import { readRuleFiles } from '../src/rules-source/files.js';
 import type { InstagramEvent } from '../src/webhook/events.js';
 import { seededRandom } from '../test/support/random.js';

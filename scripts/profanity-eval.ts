@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { hasProfanity } from '../src/classify/builtin/index.js';
 import { readLabelledCsv } from '../src/classify/labelled-csv.js';
-import { normalise } from '../src/moderation/normalise.js';
+import { normalise } from '../src/moderation/index.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

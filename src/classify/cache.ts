@@ -4,8 +4,12 @@
  * the Postgres adapter (table classifier_cache, owned by src/db/) and the in-memory one here are
  * interchangeable. Runtime-neutral: no node: imports.
  */
-import { textHash } from '../moderation/hash.js';
-import type { Classifier, ClassifierResult, ClassifyRequest } from './port.js';
+import {
+  type Classifier,
+  type ClassifierResult,
+  type ClassifyRequest,
+  textHash,
+} from '../moderation/index.js';
 
 export interface ClassifierCache {
   get(key: string): Promise<ClassifierResult | undefined>;

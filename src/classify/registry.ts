@@ -4,12 +4,12 @@
  * wrapped in the cache (by normalised-text hash) when one is given; the builtin model is faster
  * than any cache lookup, so it is not.
  */
+import type { Classifier } from '../moderation/index.js';
 import { createBuiltinClassifier } from './builtin/index.js';
 import { type ClassifierCache, withCache } from './cache.js';
 import { type ClassifierBudget, DailyBudget } from './openai/budget.js';
 import { createOpenAIModerationClassifier, OPENAI_MODERATION_DEFAULTS } from './openai/moderation.js';
 import { createOpenAIPolicyClassifier, OPENAI_POLICY_DEFAULTS } from './openai/policy.js';
-import type { Classifier } from './port.js';
 
 export interface ClassifierConfig {
   readonly openai?: {

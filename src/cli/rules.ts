@@ -3,14 +3,17 @@
  * change goes live. `check` and `test` run in CI.
  */
 import type { Command } from 'commander';
-import type { Classifier } from '../classify/port.js';
-import { evaluate } from '../moderation/evaluate.js';
-import { runRuleExamples } from '../moderation/examples.js';
-import { formatExplanation } from '../moderation/explain.js';
-import { type LoadResult, loadRuleSet } from '../moderation/load.js';
-import type { RuleSet } from '../moderation/model.js';
-import { normaliseTrace } from '../moderation/normalise.js';
-import { ruleFileJsonSchema } from '../moderation/schema.js';
+import {
+  type Classifier,
+  evaluate,
+  formatExplanation,
+  type LoadResult,
+  loadRuleSet,
+  normaliseTrace,
+  type RuleSet,
+  ruleFileJsonSchema,
+  runRuleExamples,
+} from '../moderation/index.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import type { EventKind } from '../webhook/events.js';
 

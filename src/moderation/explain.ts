@@ -1,8 +1,8 @@
 /**
  * Human-readable explanation of a decision, for `modbot rules explain` and the console. Pure.
  */
-import type { Decision, RuleOutcome } from './evaluate.js';
-import type { NormaliseStep } from './normalise.js';
+import type { Decision, RuleOutcome } from './decision.js';
+import type { NormaliseStep } from './text/normalise.js';
 
 function ruleLine(o: RuleOutcome): string[] {
   const mark = o.matched === true ? 'MATCHED' : o.matched === false ? 'no match' : 'not evaluated';

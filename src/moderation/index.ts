@@ -3,33 +3,43 @@
  *
  *   const loaded = loadRuleSet(files);                  // {ok, ruleSet} | {ok: false, errors}
  *   const decision = await evaluate(ruleSet, { event, text }, { classifiers, repetition });
+ *
+ * Inside: rules/ turns rule files into a compiled RuleSet (schema, parse, compile, load,
+ * examples); text/ holds normalisation, text features, the term automaton and hashes; match/
+ * and decide.ts judge one comment (decision.ts: the result types; explain.ts: it in words);
+ * ports.ts is what the engine needs from outside (classifiers, a repetition counter, a clock).
+ * Code outside src/moderation imports the engine from here, never from those files.
  */
 
-export type { RuleError } from './errors.js';
-export {
-  type ClassifierCall,
-  type ConditionTrace,
-  type Decision,
-  type EvaluateOptions,
-  evaluate,
-  type FallbackApplied,
-  type FinalAction,
-  type ModerationInput,
-  type PlannedStep,
-  type RuleOutcome,
-  repetitionKey,
-} from './evaluate.js';
-export { type ExampleResult, runRuleExamples } from './examples.js';
+export { evaluate, repetitionKey } from './decide.js';
+export type {
+  ClassifierCall,
+  ConditionTrace,
+  Decision,
+  EvaluateOptions,
+  FallbackApplied,
+  FinalAction,
+  ModerationInput,
+  PlannedStep,
+  RuleOutcome,
+} from './decision.js';
 export { formatExplanation } from './explain.js';
-export { ruleSetHash, sha256Hex, textHash } from './hash.js';
-export { type LoadResult, loadRuleSet } from './load.js';
-export type { CompiledRule, RuleSet, SourceFile } from './model.js';
-export { NORMALISE_STEPS, normalise, normaliseDetailed, normaliseTrace } from './normalise.js';
 export {
+  type Classifier,
+  ClassifierError,
+  type ClassifierResult,
+  type ClassifierUsage,
+  type ClassifyRequest,
   type EvaluatePorts,
   FixedRepetitionCounter,
   InMemoryRepetitionCounter,
   type RepetitionCounter,
   type RepetitionQuery,
 } from './ports.js';
-export { ruleFileJsonSchema } from './schema.js';
+export type { RuleError } from './rules/errors.js';
+export { type ExampleResult, runRuleExamples } from './rules/examples.js';
+export { type LoadResult, loadRuleSet } from './rules/load.js';
+export type { CNode, CompiledRule, RuleSet, SourceFile } from './rules/model.js';
+export { ruleFileJsonSchema } from './rules/schema.js';
+export { ruleSetHash, sha256Hex, textHash } from './text/hash.js';
+export { NORMALISE_STEPS, normalise, normaliseDetailed, normaliseTrace } from './text/normalise.js';

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { SourceFile } from '../moderation/model.js';
+import type { SourceFile } from '../moderation/index.js';
 
 const RULE_FILE = /\.ya?ml$/i;
 

@@ -5,9 +5,7 @@
  * the bundled contents).
  */
 import { type FSWatcher, watch } from 'node:fs';
-import type { RuleError } from '../moderation/errors.js';
-import { loadRuleSet } from '../moderation/load.js';
-import type { RuleSet, SourceFile } from '../moderation/model.js';
+import { loadRuleSet, type RuleError, type RuleSet, type SourceFile } from '../moderation/index.js';
 import { readRuleFiles } from './files.js';
 
 export interface RuleSourceEvents {

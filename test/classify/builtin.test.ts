@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EVASION_KINDS, evade } from '../../scripts/lib/evasion.js';
 import { extractFeatures } from '../../src/classify/builtin/features.js';
 import { builtinModel, createBuiltinClassifier, hasProfanity } from '../../src/classify/builtin/index.js';
-import { normalise } from '../../src/moderation/normalise.js';
+import { normalise } from '../../src/moderation/index.js';
 
 const builtinDir = new URL('../../src/classify/builtin/', import.meta.url).pathname;
 const classifier = createBuiltinClassifier();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MicroBatcher } from '../../src/classify/batcher.js';
 import { classifierCacheKey, MemoryClassifierCache, withCache } from '../../src/classify/cache.js';
-import { type Classifier, ClassifierError, type ClassifyRequest } from '../../src/classify/port.js';
+import { type Classifier, ClassifierError, type ClassifyRequest } from '../../src/moderation/index.js';
 
 function counting(delayMs = 5): Classifier & { calls: number; fail: boolean } {
   const c = {

@@ -3,7 +3,7 @@ import {
   createOpenAIModerationClassifier,
   OPENAI_MODERATION_DEFAULTS,
 } from '../../src/classify/openai/moderation.js';
-import { ClassifierError } from '../../src/classify/port.js';
+import { ClassifierError } from '../../src/moderation/index.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 
 const req = (text: string) => ({ text, normalisedText: text.toLowerCase() });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DailyBudget } from '../../src/classify/openai/budget.js';
 import { createOpenAIPolicyClassifier } from '../../src/classify/openai/policy.js';
-import { ClassifierError } from '../../src/classify/port.js';
+import { ClassifierError } from '../../src/moderation/index.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 
 const QUESTION =

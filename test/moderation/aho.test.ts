@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Automaton } from '../../src/moderation/aho.js';
+import { Automaton } from '../../src/moderation/text/aho.js';
 import { seededRandom } from '../support/random.js';
 
 /** Every occurrence by brute force, as sorted "pattern:start:end" keys. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/moderation/evaluate.js';
-import { runRuleExamples } from '../../src/moderation/examples.js';
+import { evaluate } from '../../src/moderation/decide.js';
 import { formatExplanation } from '../../src/moderation/explain.js';
-import { loadRuleSet } from '../../src/moderation/load.js';
-import type { RuleSet } from '../../src/moderation/model.js';
-import { normaliseTrace } from '../../src/moderation/normalise.js';
+import { runRuleExamples } from '../../src/moderation/rules/examples.js';
+import { loadRuleSet } from '../../src/moderation/rules/load.js';
+import type { RuleSet } from '../../src/moderation/rules/model.js';
+import { normaliseTrace } from '../../src/moderation/text/normalise.js';
 import { readRuleFiles } from '../../src/rules-source/files.js';
 import { event, rules } from './helpers.js';
 

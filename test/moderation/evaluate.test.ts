@@ -1,9 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type Classifier, ClassifierError, type ClassifierResult } from '../../src/classify/port.js';
-import { evaluate, repetitionKey } from '../../src/moderation/evaluate.js';
-import { textHash } from '../../src/moderation/hash.js';
-import { normalise } from '../../src/moderation/normalise.js';
-import { InMemoryRepetitionCounter, type RepetitionQuery } from '../../src/moderation/ports.js';
+import { evaluate, repetitionKey } from '../../src/moderation/decide.js';
+import {
+  type Classifier,
+  ClassifierError,
+  type ClassifierResult,
+  InMemoryRepetitionCounter,
+  type RepetitionQuery,
+} from '../../src/moderation/ports.js';
+import { textHash } from '../../src/moderation/text/hash.js';
+import { normalise } from '../../src/moderation/text/normalise.js';
 import { event, rules } from './helpers.js';
 
 async function decide(yaml: string, text: string | null, over: Parameters<typeof event>[1] = {}, ports = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainMatches, TextFeatures } from '../../src/moderation/features.js';
+import { domainMatches, TextFeatures } from '../../src/moderation/text/features.js';
 
 describe('domainMatches', () => {
   it('is the domain itself or a subdomain of it', () => {

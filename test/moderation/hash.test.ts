@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { portableSha256Hex, ruleSetHash, sha256Hex, textHash } from '../../src/moderation/hash.js';
+import { portableSha256Hex, ruleSetHash, sha256Hex, textHash } from '../../src/moderation/text/hash.js';
 
 describe('sha256Hex', () => {
   it.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'a'.repeat(1000), 'dm me 𝐃𝐌 é 日本'])(

@@ -1,5 +1,5 @@
-import { loadRuleSet } from '../../src/moderation/load.js';
-import type { RuleSet } from '../../src/moderation/model.js';
+import { loadRuleSet } from '../../src/moderation/rules/load.js';
+import type { RuleSet } from '../../src/moderation/rules/model.js';
 import type { InstagramEvent } from '../../src/webhook/events.js';
 
 export function event(text: string | null, over: Partial<InstagramEvent> = {}): InstagramEvent {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadRuleSet } from '../../src/moderation/load.js';
-import { ruleFileJsonSchema } from '../../src/moderation/schema.js';
+import { loadRuleSet } from '../../src/moderation/rules/load.js';
+import { ruleFileJsonSchema } from '../../src/moderation/rules/schema.js';
 import { errorsOf, rules } from './helpers.js';
 
 const GOOD = `# yaml-language-server: $schema=./schema.json

@@ -15,7 +15,7 @@ import {
   rawForm,
   squeezeRepeats,
   stripInvisible,
-} from '../../src/moderation/normalise.js';
+} from '../../src/moderation/text/normalise.js';
 
 describe('normalisation steps', () => {
   it('nfkc folds mathematical, full-width and circled letters', () => {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RuleError } from '../../src/moderation/errors.js';
+import type { RuleError } from '../../src/moderation/rules/errors.js';
 import { readRuleFiles } from '../../src/rules-source/files.js';
 import { RuleLoadError, watchRules } from '../../src/rules-source/watch.js';
 

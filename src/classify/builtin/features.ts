@@ -2,7 +2,7 @@
  * Feature extraction for the builtin spam/scam model. Pure and runtime-neutral (Node and
  * Workers): no node: imports, no I/O.
  *
- * The input is the text AFTER modbot's evasion-resistant normalisation (src/moderation/normalise.ts),
+ * The input is the text AFTER modbot's evasion-resistant normalisation (src/moderation/text/normalise.ts),
  * the same string the rules match on, so look-alike letters, zero-width characters, fancy fonts,
  * spaced-out letters and leetspeak reach the model already folded. Training (scripts/train.ts)
  * calls the same normaliser, so the two sides can never drift apart.

@@ -9,7 +9,7 @@
  * The classifier reads `normalisedText` (the rules' normalised form), never the raw text.
  */
 import { englishDataset, englishRecommendedTransformers, RegExpMatcher } from 'obscenity';
-import type { Classifier, ClassifierResult, ClassifyRequest } from '../port.js';
+import type { Classifier, ClassifierResult, ClassifyRequest } from '../../moderation/index.js';
 import { type BuiltinModelData, LinearModel } from './model.js';
 import { BUILTIN_MODEL } from './weights.generated.js';
 

@@ -1,5 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { ClassifierError } from '../port.js';
+import { ClassifierError } from '../../moderation/index.js';
 
 /**
  * Map an openai SDK failure (after the SDK's own bounded retries) to the port's error codes, so a

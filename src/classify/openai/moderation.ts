@@ -5,8 +5,8 @@
  * takes many inputs per call), so a burst costs a few calls, not one per comment.
  */
 import OpenAI from 'openai';
+import type { Classifier, ClassifierResult, ClassifyRequest } from '../../moderation/index.js';
 import { MicroBatcher } from '../batcher.js';
-import type { Classifier, ClassifierResult, ClassifyRequest } from '../port.js';
 import { toClassifierError } from './errors.js';
 
 export interface OpenAIModerationOptions {

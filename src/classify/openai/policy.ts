@@ -7,7 +7,12 @@
  */
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { type Classifier, ClassifierError, type ClassifierResult, type ClassifyRequest } from '../port.js';
+import {
+  type Classifier,
+  ClassifierError,
+  type ClassifierResult,
+  type ClassifyRequest,
+} from '../../moderation/index.js';
 import type { ClassifierBudget } from './budget.js';
 import { toClassifierError } from './errors.js';
 

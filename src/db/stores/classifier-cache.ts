@@ -4,7 +4,7 @@
  */
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import type { ClassifierCache } from '../../classify/cache.js';
-import type { ClassifierResult } from '../../classify/port.js';
+import type { ClassifierResult } from '../../moderation/index.js';
 import type { Database } from '../client.js';
 import { classifierCache } from '../schema/classifier-cache.js';
 

@@ -5,7 +5,7 @@
  * share one query, and each stops at what its condition needs (`enough`).
  */
 import { sql } from 'drizzle-orm';
-import type { RepetitionCounter, RepetitionQuery } from '../../moderation/ports.js';
+import type { RepetitionCounter, RepetitionQuery } from '../../moderation/index.js';
 import { type Database, rowsOf } from '../client.js';
 
 interface Asked {

@@ -271,7 +271,6 @@ export const RuleFileObject = z.strictObject({
   lists: Lists.optional(),
   rules: z.array(Rule).optional(),
 });
-export type RuleFileObjectInput = z.infer<typeof RuleFileObject>;
 
 export const RuleFile = z
   .union([z.array(Rule), RuleFileObject])

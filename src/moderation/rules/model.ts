@@ -2,7 +2,8 @@
  * The compiled rule set: what the loader produces and the evaluator runs. Pure data plus the
  * term automata. Everything here is built once per rule-set version, never per comment.
  */
-import type { Automaton } from './aho.js';
+
+import type { Automaton } from '../text/aho.js';
 import type { Fallback, KindName, RuleAction } from './schema.js';
 
 /** How expensive a condition is; cheaper tiers are evaluated first, dearer ones only if needed. */

@@ -4,11 +4,11 @@
  * `no match` example must not fire the rule. Examples run through the WHOLE rule set, so an
  * overlap with another rule shows up. A shadow rule is tested as if it were enforced. Pure.
  */
-import type { Classifier, ClassifierResult } from '../classify/port.js';
-import type { EventKind, InstagramEvent } from '../webhook/events.js';
-import { type Decision, evaluate } from './evaluate.js';
+import type { EventKind, InstagramEvent } from '../../webhook/events.js';
+import { evaluate } from '../decide.js';
+import type { Decision } from '../decision.js';
+import type { Classifier, ClassifierResult, RepetitionCounter, RepetitionQuery } from '../ports.js';
 import type { CompiledRule, RuleExample, RuleSet } from './model.js';
-import type { RepetitionCounter, RepetitionQuery } from './ports.js';
 import { CLASSIFIER_NAMES } from './schema.js';
 
 export interface ExampleResult {

@@ -4,13 +4,6 @@
  * same scan as five words). Matching time is O(text length + matches), so it is bounded.
  */
 
-export interface Hit {
-  readonly pattern: number;
-  /** [start, end) in code units. */
-  readonly start: number;
-  readonly end: number;
-}
-
 /** The dense table's size limit in cells (4 bytes each): 16 MB; bigger automata use the Map form. */
 const DENSE_MAX_CELLS = 4_000_000;
 

@@ -5,7 +5,6 @@
 
 export const REPLY_MAX_LENGTH = 2200;
 export const PLACEHOLDERS = ['author', 'matched'] as const;
-export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /** Instagram usernames are at most 30 characters. */
 const AUTHOR_MAX = 30;

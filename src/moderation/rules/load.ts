@@ -1,0 +1,132 @@
+/**
+ * Rule files → a compiled RuleSet, or every error with file:line:column, rule id, message and
+ * suggestion. A rule set with any error is refused as a whole (the caller keeps the last good
+ * one). Pure: takes file contents, never reads the disk, so it runs on Node and Workers.
+ *
+ * The steps: parse each file (parse.ts), share the named lists, compile each rule
+ * (compile-rule.ts) into the shared term automata, check that every `decided by` names a rule.
+ */
+import { ruleSetHash } from '../text/hash.js';
+import { type CompileContext, PatternTable } from './compile-context.js';
+import { compileRule } from './compile-rule.js';
+import { didYouMean, type RuleError, ruleError } from './errors.js';
+import type { CompiledRule, RuleSet, SourceFile } from './model.js';
+import { parseFile } from './parse.js';
+import { Errors, type ParsedFile, position } from './parsed-file.js';
+
+export type LoadResult = { ok: true; ruleSet: RuleSet } | { ok: false; errors: RuleError[] };
+
+/**
+ * Validates and compiles rule files. Lists are shared by all files; rule ids are unique across
+ * the set. Any error refuses the whole set: the caller keeps the last good one.
+ */
+export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
+  const errors = new Errors();
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const parsed: ParsedFile[] = [];
+  for (const f of sorted) {
+    const p = parseFile(f, errors);
+    if (p) parsed.push(p);
+  }
+
+  // Named lists, shared by every file.
+  const lists = new Map<string, readonly string[]>();
+  const listOrigin = new Map<string, string>();
+  for (const file of parsed) {
+    for (const [name, items] of Object.entries(file.lists)) {
+      const other = listOrigin.get(name);
+      if (other !== undefined) {
+        errors.add(
+          file,
+          ['lists'],
+          null,
+          `list "${name}" is already defined in ${other}`,
+          'give one of them another name',
+          name,
+        );
+        continue;
+      }
+      lists.set(name, items);
+      listOrigin.set(name, file.path);
+    }
+  }
+
+  const normal = new PatternTable();
+  const raw = new PatternTable();
+  const rules: CompiledRule[] = [];
+  const seen = new Map<string, string>();
+  const ctxBase = { errors, lists, normal, raw, leafCount: 0 };
+  let leafCount = 0;
+  for (const file of parsed) {
+    const ctx: CompileContext = {
+      ...ctxBase,
+      file,
+      leafCount,
+      ruleId: '',
+      normaliseRule: true,
+      longestMatch: 0,
+    };
+    for (const { rule, index } of file.rules) {
+      const where = seen.get(rule.id);
+      if (where !== undefined) {
+        errors.add(
+          file,
+          [...file.rulesPath, index],
+          rule.id,
+          `duplicate rule id (also ${where})`,
+          'rule ids must be unique across all rule files',
+          'id',
+        );
+      } else {
+        seen.set(rule.id, `${file.path}:${position(file, [...file.rulesPath, index]).line}`);
+      }
+      rules.push(compileRule(rule, index, ctx, rules.length));
+    }
+    leafCount = ctx.leafCount;
+  }
+
+  // Examples may name the rule they expect to decide them.
+  for (const rule of rules) {
+    for (const ex of rule.examples.match) {
+      if (ex.decidedBy !== null && !seen.has(ex.decidedBy)) {
+        errors.list.push(
+          ruleError({
+            file: rule.file,
+            line: ex.line,
+            column: 1,
+            ruleId: rule.id,
+            message: `example expects unknown rule "${ex.decidedBy}"`,
+            suggestion: didYouMean(ex.decidedBy, [...seen.keys()]),
+          }),
+        );
+      }
+    }
+  }
+
+  if (errors.list.length > 0) {
+    const sortedErrors = [...errors.list].sort((a, b) =>
+      a.file !== b.file
+        ? a.file < b.file
+          ? -1
+          : 1
+        : a.line !== b.line
+          ? a.line - b.line
+          : a.column - b.column,
+    );
+    return { ok: false, errors: sortedErrors };
+  }
+  return {
+    ok: true,
+    ruleSet: {
+      hash: ruleSetHash(sorted),
+      files: sorted,
+      rules,
+      lists,
+      automaton: normal.automaton.build(),
+      rawAutomaton: raw.automaton.build(),
+      patternInfo: { normal: normal.info(), raw: raw.info() },
+      leafCount,
+      scoped: rules.some((r) => r.accounts !== null),
+    },
+  };
+}
