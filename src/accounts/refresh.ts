@@ -1,6 +1,6 @@
 /**
  * Instagram-Login long-lived tokens last 60 days and can be refreshed once they are at least 24 h
- * old and not yet expired (platform notes §8). An expired one cannot: so refresh well before.
+ * old and not yet expired (docs/meta-platform.md#tokens). An expired one cannot: so refresh well before.
  * Facebook-Login Page tokens do not expire on a schedule and are skipped.
  */
 import type { GraphClient } from '../graph/client.js';

@@ -4,7 +4,7 @@
  * The MAC is over the still-encoded payload segment. Either app secret may sign (Instagram
  * Login apps use the Instagram app secret): every secret is tried, and the comparison is
  * constant time (crypto.subtle.verify). Pure and runtime-neutral (WebCrypto), like verify.ts.
- * See ../shared/platform/meta-webhooks-and-graph-api.md §9.
+ * See docs/meta-platform.md#callbacks.
  */
 import type { SigningSecret } from '../webhook/verify.js';
 

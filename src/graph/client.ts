@@ -7,7 +7,7 @@
  * parsed usage headers and a token-free description of the request for logs and audit rows.
  *
  * Where the token goes: Meta documents `access_token` as a request parameter on every call, and
- * the OpenAPI description we were given (spec/instagram-graph-api.yaml) requires it in the query
+ * the OpenAPI description we were given (test/fixtures/instagram-graph-api.yaml) requires it in the query
  * for GET/DELETE and in the JSON body for POST .../replies. So by default the token is a query
  * parameter, or a body field for JSON-body POSTs. `tokenIn: 'header'` sends
  * `Authorization: Bearer` instead. Either way the token never enters `request`, error messages,
@@ -34,7 +34,7 @@ export interface GraphAccount {
 }
 
 export interface GraphClientOptions {
-  /** Graph API version, e.g. 'v25.0' (platform notes §5: doc examples use v25.0). */
+  /** Graph API version, e.g. 'v25.0' (docs/meta-platform.md#logins: Meta's examples use v25.0). */
   readonly version?: string;
   /**
    * GRAPH_API_BASE_URL: replaces the whole base INCLUDING the version, for both hosts, e.g.
@@ -379,7 +379,7 @@ export function createGraphClient(options: GraphClientOptions = {}): GraphClient
       else if (json) json.access_token = req.token;
       else url.searchParams.set('access_token', req.token);
       // appsecret_proof only proves Meta-app tokens (graph.facebook.com); IG Login tokens belong
-      // to the Instagram app, whose secret differs (platform notes §2, §5).
+      // to the Instagram app, whose secret differs (docs/meta-platform.md#graph-api-calls).
       const proof = req.loginType === 'facebook' ? proofFor(req.token) : null;
       if (proof) {
         const value = await proof;

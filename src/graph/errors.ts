@@ -1,7 +1,7 @@
 /**
  * Graph API error taxonomy. Pure: classifies by numeric code / subcode and HTTP status, never by
  * message text (the `type` and wording vary between graph.facebook.com and graph.instagram.com).
- * Table: platform notes §7 and https://developers.facebook.com/docs/graph-api/guides/error-handling
+ * Table: docs/meta-platform.md#errors and https://developers.facebook.com/docs/graph-api/guides/error-handling
  *
  *   transient   retry with backoff (1, 2, is_transient, 5xx without a usable body)
  *   throttled   wait retryAfterMs, then retry (4, 17, 32, 341, 613, 80001, 80002, 4/2207051, 368)
@@ -47,7 +47,10 @@ export interface GraphError {
 }
 
 export const THROTTLE_CODES: ReadonlySet<number> = new Set([4, 17, 32, 341, 613, 80001, 80002, 368]);
-/** 4 / 2207051: Instagram's "Action is blocked" spam throttle ([2nd], platform notes §6). */
+/**
+ * 4 / 2207051: Instagram's "Action is blocked" spam throttle (reported by other projects, not documented
+ * by Meta: docs/meta-platform.md#rate-limits).
+ */
 export const ACTION_BLOCKED_SUBCODE = 2207051;
 
 export const DEFAULT_THROTTLE_MS = 60_000;
@@ -166,7 +169,7 @@ export function classifyGraphError(input: ErrorInput): GraphError {
   if (code === 10 || (code >= 200 && code <= 299)) return make('permission', raw);
   if (code === 100 && subcode === 33) return make('gone', raw);
   // 20 / 1772107: Meta created the comment and still answered with an error (brightbean-studio
-  // PR #140, [2nd]); the write must be treated as possibly done.
+  // PR #140, a field report: docs/meta-platform.md#errors); the write must be treated as possibly done.
   if (code === 20 && subcode === 1772107) return make('unknown', raw);
   if (input.status >= 500) return make('transient', raw);
   return make('invalid', raw);

@@ -2,7 +2,8 @@
  * Rate-limit usage headers sent by the Graph API on (almost) every response, so callers can slow
  * down before Meta throttles them. Pure; no I/O.
  *
- * Shapes (platform notes §6, https://developers.facebook.com/docs/graph-api/overview/rate-limiting/):
+ * Shapes (docs/meta-platform.md#rate-limits and
+ * https://developers.facebook.com/docs/graph-api/overview/rate-limiting/):
  *   X-App-Usage:  {"call_count":N,"total_cputime":N,"total_time":N}          (percent, 0–100)
  *   X-Page-Usage: same shape as X-App-Usage (Page tokens)
  *   X-Business-Use-Case-Usage:

@@ -1,5 +1,5 @@
 /**
- * Meta's lifecycle callbacks (../shared/platform/meta-webhooks-and-graph-api.md §9):
+ * Meta's lifecycle callbacks (docs/meta-platform.md#callbacks):
  *   POST /meta/data-deletion             signed_request → erase that user → {url, confirmation_code}
  *   GET  /meta/data-deletion/status/:code  what became of that request
  *   POST /meta/deauthorize               signed_request → drop the account's token, stop acting

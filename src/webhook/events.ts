@@ -1,6 +1,6 @@
 /**
  * The typed events modbot moderates, normalised from every payload shape Meta documents
- * (see ../shared/platform/meta-webhooks-and-graph-api.md §4). Pure data: no I/O here.
+ * (see docs/meta-platform.md#payloads). Pure data: no I/O here.
  */
 
 /** What happened. A mention is an @mention of the account in someone else's comment or caption. */

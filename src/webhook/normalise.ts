@@ -1,6 +1,5 @@
 /**
- * Turns every documented webhook shape into typed events (see ../shared/platform/
- * meta-webhooks-and-graph-api.md §4):
+ * Turns every documented webhook shape into typed events (see docs/meta-platform.md#payloads):
  * - `entry[].changes[]` (Facebook Login, and Instagram Login in practice) and the flat
  *   `entry.field` / `entry.value` form (Instagram Login as documented);
  * - `value.id` or `value.comment_id` for the comment id;

@@ -6,7 +6,7 @@
  * Why raw bytes: Meta signs the body exactly as sent (non-ASCII escaped as \uXXXX, "\/" kept);
  * JSON.parse + stringify would change those bytes and break the signature on real comments.
  * Why timingSafeEqual: it compares in constant time, so timing reveals nothing about the
- * expected digest. See ../shared/platform/meta-webhooks-and-graph-api.md §2.
+ * expected digest. See docs/meta-platform.md#signatures.
  * Why node:crypto rather than crypto.subtle: a synchronous HMAC over a webhook body takes a few
  * microseconds, while each WebCrypto call is a promise and a key transfer to a worker thread;
  * at thousands of requests a second that was a seventh of the intake's CPU.

@@ -4,7 +4,7 @@
  * GRAPH_API_BASE_URL=http://127.0.0.1:PORT (a leading /vNN.N segment is accepted and ignored).
  *
  * In memory: accounts (with tokens), media, comments and replies. Endpoints (as Meta documents
- * them, platform notes §5): POST /{comment}?hide=, DELETE /{comment}, GET /{comment},
+ * them, docs/meta-platform.md#graph-api-calls): POST /{comment}?hide=, DELETE /{comment}, GET /{comment},
  * POST|GET /{comment}/replies, GET /{media}/comments, POST /{media}?comment_enabled=, GET /{media},
  * GET /{ig-user}/media, GET /{ig-user}?fields=mentioned_comment.comment_id(X){..} | mentioned_media.media_id(X){..},
  * POST /{ig-user}/mentions, GET /refresh_access_token.

@@ -1,9 +1,10 @@
 /**
  * The client against Prism (@stoplight/prism-cli 5.14.2) serving our copy of the OpenAPI
- * description we were given (test/fixtures/instagram-graph-api.yaml, copied from
- * shared/spec). Prism validates each request against the description and answers 422 (or the
- * spec's own 400) when it does not conform, so every call below passing means our requests
- * match the description, except where the description disagrees with Meta's documentation:
+ * description the project was started from (test/fixtures/instagram-graph-api.yaml; only the
+ * quoting differs from the original). Prism validates each request against the description and
+ * answers 422 (or the spec's own 400) when it does not conform, so every call below passing
+ * means our requests match the description, except where the description disagrees with Meta's
+ * documentation:
  *
  *  - hide / comment_enabled: Meta documents query parameters (`POST /{ig-comment-id}?hide=true`);
  *    the yaml declares a JSON body `{hide, access_token}`. The body is optional in the yaml, so a
