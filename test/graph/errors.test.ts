@@ -13,7 +13,7 @@ const err = (code: number, subcode?: number, extra: Record<string, unknown> = {}
   },
 });
 
-describe('classifyGraphError: platform notes §7 table, by code/subcode only', () => {
+describe('classifyGraphError: the errors table of docs/meta-platform.md, by code/subcode only', () => {
   const table: Array<[string, number, number | undefined, string, Record<string, unknown>?]> = [
     ['1 unknown', 1, undefined, 'transient'],
     ['2 service', 2, undefined, 'transient'],
