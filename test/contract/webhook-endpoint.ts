@@ -20,6 +20,7 @@ export interface WebhookEndpointAdapter {
   readonly metaSecret: string;
   readonly instagramSecret: string;
   readonly verifyToken: string;
+  /** WEBHOOK_MAX_BODY_BYTES; under 1,100,000 (a case sends that many bytes and expects 413). */
   readonly maxBodyBytes: number;
   /**
    * True when something processes inbox rows as soon as they are stored (the Workers queue
@@ -197,6 +198,7 @@ export function webhookEndpointContract(adapter: WebhookEndpointAdapter): void {
         415,
         'unsupported_media_type',
       ],
+      ['too large (streamed, no length)', () => post('x'.repeat(1_100_000)), 413, 'payload_too_large'],
       [
         'one byte too large (streamed, no length)',
         () => post('x'.repeat(adapter.maxBodyBytes + 1)),
