@@ -1,8 +1,10 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
-// The webhook contract tests again, inside workerd (the Workers runtime), against a real Postgres.
-// test/worker/global-setup.ts creates and migrates a database for the run and provides its URL.
+// The webhook contract shared with Node (test/contract/webhook-endpoint.ts) and the Worker-only
+// tests, inside workerd (the Workers runtime), against a real Postgres.
+// test/worker/global-setup.ts creates and migrates a database of its own for the run, provides its URL
+// (the HYPERDRIVE binding below) and drops it afterwards.
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({

@@ -3,9 +3,7 @@
  * Graph API on loopback). After a restart every event has exactly one decision, every action
  * finished, and no comment got two replies.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, sql } from 'drizzle-orm';
@@ -16,6 +14,8 @@ import { decisions } from '../src/db/schema/decisions.js';
 import { signBody } from '../src/webhook/verify.js';
 import { type FakeGraph, startFakeGraph } from './fakes/graph.js';
 import { openTestDatabase, type TestDatabase } from './support/db.js';
+import { freePort } from './support/free-port.js';
+import { startModbot } from './support/modbot-process.js';
 import { META_SECRET } from './support/runtime.js';
 
 const ACCOUNT = '17841400000000099';
@@ -44,73 +44,38 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-function startModbot(port: number) {
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    PORT: String(port),
-    META_APP_SECRET: META_SECRET,
-    META_VERIFY_TOKEN: 'crash',
-    MODBOT_DATA_DIR: dataDir,
-    RULES_DIR: rulesDir,
-    DRY_RUN: 'false',
-    IG_ACCOUNT_ID: ACCOUNT,
-    IG_ACCESS_TOKEN: TOKEN,
-    IG_USERNAME: 'brand',
-    GRAPH_API_BASE_URL: fake.baseUrl,
-    GRAPH_WRITES_PER_MINUTE: '600000',
-    GRAPH_WRITES_PER_HOUR: '1000000',
-    INBOX_WORKERS: '4',
-    ACTION_WORKERS: '4',
-    INBOX_LEASE_SECONDS: '2',
-    INBOX_POLL_MS: '100',
-    SWEEP_INTERVAL_MINUTES: '0',
-    LOG_LEVEL: 'info',
-  };
-  delete env.DATABASE_URL;
-  if (database?.testUrl) env.DATABASE_URL = database.testUrl;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** modbot acting against the fake Graph API, with the comments it decided and the actions it finished. */
+function start(port: number) {
   const decided = new Set<string>();
   const actionsDone = new Set<string>();
-  let output = '';
-  let buffered = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.includes('modbot listening on')) resolve();
-        if (line.startsWith('{')) {
-          const rec = JSON.parse(line);
-          if (rec.msg === 'decision') decided.add(rec.commentId);
-          if (rec.msg === 'action done') actionsDone.add(rec.actionId);
-        }
-      }
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`modbot exited early (${code}): ${output}`)));
+  const modbot = startModbot({
+    port,
+    databaseUrl: database?.testUrl,
+    env: {
+      META_APP_SECRET: META_SECRET,
+      META_VERIFY_TOKEN: 'crash',
+      MODBOT_DATA_DIR: dataDir,
+      RULES_DIR: rulesDir,
+      DRY_RUN: 'false',
+      IG_ACCOUNT_ID: ACCOUNT,
+      IG_ACCESS_TOKEN: TOKEN,
+      IG_USERNAME: 'brand',
+      GRAPH_API_BASE_URL: fake.baseUrl,
+      GRAPH_WRITES_PER_MINUTE: '600000',
+      GRAPH_WRITES_PER_HOUR: '1000000',
+      INBOX_WORKERS: '4',
+      ACTION_WORKERS: '4',
+      INBOX_LEASE_SECONDS: '2',
+      INBOX_POLL_MS: '100',
+      SWEEP_INTERVAL_MINUTES: '0',
+    },
+    onLog: (record) => {
+      if (record.msg === 'decision') decided.add(record.commentId as string);
+      if (record.msg === 'action done') actionsDone.add(record.actionId as string);
+    },
   });
-  return { child, ready, decided, actionsDone };
+  return { ...modbot, decided, actionsDone };
 }
-
-const stopped = (child: ChildProcess, signal: NodeJS.Signals) =>
-  new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
 
 // 500 events through two processes is a job for a real Postgres: PGlite is one connection in one
 // process, so on PGlite this file is skipped (test/crash.test.ts covers the intake crash there).
@@ -118,7 +83,7 @@ it.skipIf(!process.env.DATABASE_URL)(
   'every event decided once and no comment replied twice after SIGKILL mid-flight',
   async () => {
     const port = await freePort();
-    const first = startModbot(port);
+    const first = start(port);
     await first.ready;
     const ids = Array.from({ length: EVENTS }, () => fake.state.nextId());
     for (let i = 0; i < ids.length; i += 25) {
@@ -152,10 +117,10 @@ it.skipIf(!process.env.DATABASE_URL)(
     // Let it get going, then kill it in the middle of deciding and acting.
     const until = Date.now() + 30_000;
     while (first.actionsDone.size < 40 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    await stopped(first.child, 'SIGKILL');
+    await first.stop('SIGKILL');
     expect(first.decided.size).toBeLessThan(EVENTS);
 
-    const second = startModbot(port);
+    const second = start(port);
     await second.ready;
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
@@ -165,7 +130,7 @@ it.skipIf(!process.env.DATABASE_URL)(
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 500));
-    await stopped(second.child, 'SIGTERM');
+    await second.stop('SIGTERM');
 
     // On Instagram (the fake): one reply per comment, every comment hidden.
     const replyCounts = ids.map((id) => fake.state.repliesBy(ACCOUNT, id).length);

@@ -2,9 +2,7 @@
  * The server killed with SIGKILL between intake and processing loses nothing: every delivery
  * answered 200 is processed exactly once after a restart. Runs real modbot processes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,6 +11,8 @@ import { openPglite } from '../src/db/pglite.js';
 import { createInboxRepo } from '../src/queue/inbox-repo.js';
 import { signBody } from '../src/webhook/verify.js';
 import { openTestDatabase, type TestDatabase } from './support/db.js';
+import { freePort } from './support/free-port.js';
+import { startModbot } from './support/modbot-process.js';
 import { commentPayload, deliveryOf, META_SECRET } from './support/runtime.js';
 
 let dataDir: string;
@@ -27,59 +27,29 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-function startModbot(port: number, workers: number, dir = dataDir) {
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    META_APP_SECRET: META_SECRET,
-    META_VERIFY_TOKEN: 'crash-test',
-    MODBOT_DATA_DIR: dir,
-    INBOX_WORKERS: String(workers),
-    INBOX_POLL_MS: '50',
-    LOG_LEVEL: 'info',
-  };
-  delete env.DATABASE_URL;
-  if (database?.testUrl) env.DATABASE_URL = database.testUrl;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** modbot on the test's data directory (or its Postgres), with the comment ids it decided, in order. */
+function start(port: number, workers: number, dir = dataDir) {
   const processed: string[] = [];
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const line of chunk.toString().split('\n')) {
-        if (line.includes('modbot listening on')) resolve();
-        if (line.includes('"msg":"decision"')) processed.push(JSON.parse(line).commentId);
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`modbot exited early (${code}):\n${output}`)));
+  const modbot = startModbot({
+    port,
+    databaseUrl: database?.testUrl,
+    env: {
+      META_APP_SECRET: META_SECRET,
+      META_VERIFY_TOKEN: 'crash-test',
+      MODBOT_DATA_DIR: dir,
+      INBOX_WORKERS: String(workers),
+      INBOX_POLL_MS: '50',
+    },
+    onLog: (record) => {
+      if (record.msg === 'decision') processed.push(record.commentId as string);
+    },
   });
-  return { child, ready, processed, output: () => output };
+  return { ...modbot, processed };
 }
-
-const killed = (child: ChildProcess, signal: NodeJS.Signals) =>
-  new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
 
 it('loses nothing when killed between intake and processing', async () => {
   const port = await freePort();
-  const first = startModbot(port, 0);
+  const first = start(port, 0);
   await first.ready;
 
   const ids = Array.from({ length: 60 }, (_, i) => `crash-${i}`);
@@ -98,16 +68,16 @@ it('loses nothing when killed between intake and processing', async () => {
     }),
   );
   expect(responses.map((r) => r.status)).toEqual(ids.map(() => 200));
-  await killed(first.child, 'SIGKILL');
+  await first.stop('SIGKILL');
   expect(first.processed).toEqual([]);
 
-  const second = startModbot(port, 2);
+  const second = start(port, 2);
   await second.ready;
   const deadline = Date.now() + 20_000;
   while (second.processed.length < ids.length && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 300)); // anything processed twice would show up now
-  await killed(second.child, 'SIGTERM');
+  await second.stop('SIGTERM');
   expect([...second.processed].sort()).toEqual([...ids].sort());
 }, 60_000);
 
@@ -127,12 +97,12 @@ it.skipIf(process.env.DATABASE_URL)(
       expect(stored?.claimed).toHaveLength(3);
       await embedded.close();
 
-      const restarted = startModbot(await freePort(), 2, dir);
+      const restarted = start(await freePort(), 2, dir);
       await restarted.ready;
       const deadline = Date.now() + 20_000;
       while (restarted.processed.length < ids.length && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
-      await killed(restarted.child, 'SIGTERM');
+      await restarted.stop('SIGTERM');
       expect([...restarted.processed].sort()).toEqual(ids);
       expect(restarted.output()).toContain('released what a stopped modbot was holding');
     } finally {

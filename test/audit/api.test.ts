@@ -7,13 +7,14 @@
 
 import { Command } from 'commander';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAudit } from '../../src/cli/audit.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { secretsOf } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 import { loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
+import { type CliOutput, captureCli } from '../support/cli.js';
 import { startTestRuntime } from '../support/runtime.js';
 
 const rulesYaml = `# audit api test rules
@@ -362,26 +363,14 @@ describe('security', () => {
 });
 
 describe('modbot audit through the running server (embedded database)', () => {
-  async function cli(token: string, ...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-    const error = vi
-      .spyOn(console, 'error')
-      .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    process.exitCode = 0;
-    try {
+  function cli(token: string, ...args: string[]): Promise<CliOutput> {
+    return captureCli(async () => {
       const program = new Command().exitOverride().enablePositionalOptions();
       const fetcher = ((url: string, init?: RequestInit) =>
         rt.app.request(url, init)) as unknown as typeof fetch;
       registerAudit(program, { api: { baseUrl: 'http://modbot.test', token, fetch: fetcher } });
       await program.parseAsync(['node', 'modbot', 'audit', ...args]);
-      return { out: out.join('\n'), err: err.join('\n'), exitCode: Number(process.exitCode ?? 0) };
-    } finally {
-      process.exitCode = 0;
-      log.mockRestore();
-      error.mockRestore();
-    }
+    });
   }
 
   it('lists, explains, counts and acts with the same commands', async () => {

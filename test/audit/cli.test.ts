@@ -1,31 +1,20 @@
 /** `modbot audit …` in-process against a test database: what a moderator types and reads. */
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAudit } from '../../src/cli/audit.js';
+import { type CliOutput, captureCli } from '../support/cli.js';
 import { openTestDatabase, type TestDatabase } from '../support/db.js';
 import { seedAction, seedDecision, seedRuleSet } from './seed.js';
 
 let database: TestDatabase;
 let hiddenId = '';
 
-async function run(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  process.exitCode = 0;
-  try {
+function run(...args: string[]): Promise<CliOutput> {
+  return captureCli(async () => {
     const program = new Command().exitOverride().enablePositionalOptions();
     registerAudit(program, { open: async () => ({ ...database, close: async () => {} }) });
     await program.parseAsync(['node', 'modbot', 'audit', ...args]);
-    return { out: out.join('\n'), err: err.join('\n'), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    process.exitCode = 0;
-    log.mockRestore();
-    error.mockRestore();
-  }
+  });
 }
 
 beforeAll(async () => {

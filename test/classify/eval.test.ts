@@ -1,15 +1,20 @@
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLabelledCsv } from '../../src/classify/labelled-csv.js';
 import { type Decider, evaluateRows, registerEval } from '../../src/cli/eval.js';
+import { captureCli } from '../support/cli.js';
 
 const FIXTURE = new URL('../fixtures/labelled-comments.csv', import.meta.url).pathname;
 
-describe('modbot eval', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
+/** Runs `modbot eval <fixture> ...` in-process and captures what it prints. */
+const evalCli = (...args: string[]) =>
+  captureCli(async () => {
+    const program = new Command().exitOverride();
+    registerEval(program);
+    await program.parseAsync(['eval', FIXTURE, ...args], { from: 'user' });
   });
 
+describe('modbot eval', () => {
   it('counts hide and delete as positive decisions and review separately', async () => {
     const rows = readLabelledCsv(FIXTURE, { text: 'text', label: 'label_spam', positive: '1' });
     // Hide anything with a $ or "dm", review anything with "@", delete links, allow the rest.
@@ -44,28 +49,15 @@ describe('modbot eval', () => {
   });
 
   it('runs from the command line on the builtin model and prints one JSON object on the last line', async () => {
-    const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args.join(' '));
-    });
-    const program = new Command().exitOverride();
-    registerEval(program);
-    await program.parseAsync(
-      [
-        'eval',
-        FIXTURE,
-        '--text',
-        'text',
-        '--label',
-        'label_spam',
-        '--positive',
-        '1',
-        '--json',
-        '--classifier-only',
-      ],
-      {
-        from: 'user',
-      },
+    const { lines } = await evalCli(
+      '--text',
+      'text',
+      '--label',
+      'label_spam',
+      '--positive',
+      '1',
+      '--json',
+      '--classifier-only',
     );
     const last = JSON.parse(lines.at(-1)!);
     expect(last).toMatchObject({ n: 12, decider: 'builtin classifier only' });
@@ -78,28 +70,17 @@ describe('modbot eval', () => {
   });
 
   it('runs every row through the rule engine with the classifiers (the full decision path)', async () => {
-    const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args.join(' '));
-    });
-    const program = new Command().exitOverride();
-    registerEval(program);
     const rules = new URL('../fixtures/rules-eval', import.meta.url).pathname;
-    await program.parseAsync(
-      [
-        'eval',
-        FIXTURE,
-        '--text',
-        'text',
-        '--label',
-        'label_spam',
-        '--positive',
-        '1',
-        '--rules',
-        rules,
-        '--json',
-      ],
-      { from: 'user' },
+    const { lines } = await evalCli(
+      '--text',
+      'text',
+      '--label',
+      'label_spam',
+      '--positive',
+      '1',
+      '--rules',
+      rules,
+      '--json',
     );
     const last = JSON.parse(lines.at(-1)!);
     expect(last.decider).toMatch(/^rules in .*rules-eval \+ classifiers \(builtin\)$/);

@@ -20,7 +20,6 @@
  *    Prism answers GET /{comment-id} with the container example.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -31,6 +30,7 @@ import {
   type GraphResult,
 } from '../../src/graph/client.js';
 import { undiciFetch } from '../../src/graph/node-http.js';
+import { freePort } from '../support/free-port.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const spec = fileURLToPath(new URL('../fixtures/instagram-graph-api.yaml', import.meta.url));
@@ -47,18 +47,6 @@ let prism: ChildProcess | undefined;
 let baseUrl = '';
 let clients: Record<'global fetch' | 'undici (Node production)', GraphClient>;
 let client: GraphClient;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();

@@ -3,28 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { registerRules } from '../../src/cli/rules.js';
+import { type CliOutput, captureCli } from '../support/cli.js';
 
 /** Runs `modbot rules ...` in-process and captures what it prints. */
-async function run(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  process.exitCode = 0;
-  try {
+function run(...args: string[]): Promise<CliOutput> {
+  return captureCli(async () => {
     const program = new Command().exitOverride();
     registerRules(program);
     await program.parseAsync(['node', 'modbot', 'rules', ...args]);
-    return { out: out.join('\n'), err: err.join('\n'), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    process.exitCode = 0;
-    log.mockRestore();
-    error.mockRestore();
-  }
+  });
 }
 
 let dir: string | null = null;

@@ -13,6 +13,8 @@ import { parseEnvelope } from '../../src/webhook/payload.js';
 import { signBody } from '../../src/webhook/verify.js';
 import { openTestDatabase } from './db.js';
 
+export { commentPayload, commentWebhook } from './payloads.js';
+
 export const META_SECRET = 'test_app_secret';
 export const IG_SECRET = 'ig_secret';
 export const VERIFY_TOKEN = 'verify-me-please';
@@ -75,39 +77,6 @@ export async function startTestRuntime(
       await database.close();
     },
   };
-}
-
-/** A comment webhook body the way Meta sends it (one entry, one change per comment id). */
-export function commentPayload(
-  commentIds: string[],
-  options: { account?: string; text?: string; time?: number; field?: string } = {},
-): string {
-  return JSON.stringify({
-    object: 'instagram',
-    entry: [
-      {
-        id: options.account ?? '17841400000000001',
-        time: options.time ?? 1767225600,
-        changes: commentIds.map((id) => ({
-          field: options.field ?? 'comments',
-          value: {
-            id,
-            text: options.text ?? 'great post',
-            from: { id: '6000000000000003', username: 'some_user' },
-            media: { id: '18000000000000004', media_product_type: 'FEED' },
-          },
-        })),
-      },
-    ],
-  });
-}
-
-/** A `comments` webhook body for one comment, as Meta sends it (`value` is the change's value). */
-export function commentWebhook(account: string, value: Record<string, unknown>, time = 1767225600): string {
-  return JSON.stringify({
-    object: 'instagram',
-    entry: [{ id: account, time, changes: [{ field: 'comments', value }] }],
-  });
 }
 
 /** A webhook body as the intake hands it to the store (parsed and normalised; signed with the Meta secret). */
