@@ -5,7 +5,7 @@
 import { serve } from '@hono/node-server';
 import { applyMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
-import { PgClassifierCache } from '../db/stores/classifier-cache.js';
+import { PgClassifierCache } from '../db/repos/classifier-cache.js';
 import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
 import { devSecretsPath, loadOrCreateDevSecrets } from '../dev-secrets.js';
 import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';

@@ -5,7 +5,6 @@
  */
 import { refreshTokens } from '../accounts/refresh.js';
 import type { AccountStore } from '../accounts/store.js';
-import type { PgClassifierCache } from '../db/stores/classifier-cache.js';
 import type { GraphClient } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import type { DeliveryStore } from './ingest.js';
@@ -15,7 +14,8 @@ export interface ScheduleDeps {
   readonly accounts: AccountStore;
   readonly graph: GraphClient;
   readonly store: DeliveryStore;
-  readonly cache: PgClassifierCache;
+  /** The shared classifier cache's purge (src/db/repos/classifier-cache.ts). */
+  readonly cache: { purgeExpired(): Promise<number> };
   readonly logger: Logger;
   /** Called when a sweep queued comments (Node wakes its workers). */
   readonly onQueued?: () => void;
