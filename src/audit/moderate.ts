@@ -16,8 +16,9 @@
  */
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { type ActionType, actions } from '../db/schema/actions.js';
+import { actions } from '../db/schema/actions.js';
 import { decisions } from '../db/schema/decisions.js';
+import type { ActionType } from '../pipeline/plan.js';
 import { AuditInputError } from './filters.js';
 import { uuidPattern } from './query.js';
 

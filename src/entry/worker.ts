@@ -22,7 +22,8 @@ import { loadRuleSet, type RuleSet } from '../moderation/index.js';
 import { createIngestor } from '../pipeline/ingest.js';
 import { dailyMaintenance, sweepAllAccounts } from '../pipeline/schedule.js';
 import { createActionsRepo } from '../queue/actions-repo.js';
-import { createInboxRepo, type InboxItem } from '../queue/inbox-repo.js';
+import { createInboxRepo } from '../queue/inbox-repo.js';
+import type { InboxItem } from '../queue/ports.js';
 import { processClaimedBatch } from '../queue/process.js';
 import { signingSecrets } from '../webhook/verify.js';
 

@@ -9,7 +9,7 @@
  * without a claim round trip. If the process dies first, the lease expires and any worker
  * claims the row again, as with any claim.
  */
-import type { InboxItem } from '../queue/inbox-repo.js';
+import type { InboxItem } from '../queue/ports.js';
 import type { NormalisedChange } from '../webhook/normalise.js';
 import { GroupCommitter } from './group-commit.js';
 

@@ -14,16 +14,15 @@
  * count waits for an earlier batch holding the same text to be stored (TextsInFlight).
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
-import type { DecisionRecorder, DecisionToRecord } from '../audit/record.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
 import type { Logger } from '../log.js';
 import { type EvaluatePorts, evaluate, type RuleSet, repetitionKey } from '../moderation/index.js';
 import type { RepetitionQuery } from '../moderation/ports.js';
-import type { ActionItem } from '../queue/actions-repo.js';
-import type { InboxItem } from '../queue/inbox-repo.js';
+import type { InboxItem } from '../queue/ports.js';
 import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { type DryRunReason, planActions } from './plan.js';
+import type { ActionItem, DecisionRecorder, DecisionToRecord } from './ports.js';
 import { TextsInFlight } from './texts-in-flight.js';
 
 /** Reads the text of a mention (the webhook carries ids only): its comment, or the media caption. */

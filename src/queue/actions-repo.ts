@@ -8,50 +8,10 @@
  */
 import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.js';
-import { type ActionStatus, type ActionType, actions } from '../db/schema/actions.js';
+import { actions } from '../db/schema/actions.js';
+import type { ActionType } from '../pipeline/plan.js';
+import type { ActionItem, AttemptRecord, Finish } from '../pipeline/ports.js';
 import { reclaimSchedule } from './reclaim.js';
-
-export interface ActionItem {
-  readonly id: string;
-  readonly decisionId: string | null;
-  readonly accountId: string;
-  readonly commentId: string | null;
-  readonly mediaId: string | null;
-  readonly type: ActionType;
-  readonly message: string | null;
-  readonly actor: string;
-  /** 1 on the first try. */
-  readonly attempts: number;
-  readonly claimToken: string;
-}
-
-export interface AttemptRecord {
-  readonly startedAt: Date;
-  readonly durationMs: number;
-  readonly request: string;
-  readonly httpStatus: number | null;
-  readonly outcome: string;
-  readonly errorCode: number | null;
-  readonly errorSubcode: number | null;
-  readonly error: string | null;
-  readonly response: unknown;
-}
-
-export type Finish =
-  | {
-      readonly status: Extract<ActionStatus, 'done' | 'failed' | 'gone'>;
-      readonly result?: unknown;
-      readonly error?: string;
-    }
-  /** Not called: recorded as what would have been done, and why. */
-  | { readonly status: 'dry_run'; readonly reason: string }
-  /** Try again after `retryInMs`; `countAttempt: false` for waits that are not the action's fault. */
-  | {
-      readonly status: 'retry';
-      readonly retryInMs: number;
-      readonly error: string;
-      readonly countAttempt: boolean;
-    };
 
 export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
   /**
