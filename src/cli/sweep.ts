@@ -6,11 +6,11 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { createInboxRepo } from '../db/repos/inbox.js';
 import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
 import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
 import { parseSince, type SweepProgress, sweepAccount } from '../pipeline/sweep.js';
-import { createInboxRepo } from '../queue/inbox-repo.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { envOrExit } from './env.js';
 import { withDatabase } from './runtime.js';

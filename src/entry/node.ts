@@ -6,13 +6,13 @@ import { serve } from '@hono/node-server';
 import { applyMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { PgClassifierCache } from '../db/repos/classifier-cache.js';
+import { releaseLeasesOfStoppedProcess } from '../db/repos/leases.js';
 import { buildNodeRuntime, graphClientFromEnv } from '../deps.js';
 import { devSecretsPath, loadOrCreateDevSecrets } from '../dev-secrets.js';
 import { ConfigError, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
 import { dailyMaintenance, every, type ScheduleDeps, sweepAllAccounts } from '../pipeline/schedule.js';
-import { releaseLeasesOfStoppedProcess } from '../queue/release.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
 

@@ -7,16 +7,16 @@
  * and record each call (action_attempts, append-only) and the outcome.
  */
 import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
-import { type Database, rowsOf } from '../db/client.js';
-import { actions } from '../db/schema/actions.js';
-import type { ActionType } from '../pipeline/plan.js';
-import type { ActionItem, AttemptRecord, Finish } from '../pipeline/ports.js';
-import { reclaimSchedule } from './reclaim.js';
+import type { ActionType } from '../../pipeline/plan.js';
+import type { ActionItem, AttemptRecord, Finish } from '../../pipeline/ports.js';
+import { reclaimSchedule } from '../../queue/reclaim.js';
+import { type Database, rowsOf } from '../client.js';
+import { actions } from '../schema/actions.js';
 
 export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
   /**
    * Leased actions go back to planned: those whose lease expired, or all of them (only when no
-   * live process can hold one, see src/queue/release.ts). A reply that may have been posted is
+   * live process can hold one, see src/db/repos/leases.ts). A reply that may have been posted is
    * looked for before it is posted again, as after any unknown outcome.
    */
   const releaseLeases = async (which: 'expired' | 'all'): Promise<number> => {

@@ -4,12 +4,12 @@
  * Uses database time (now()) for leases so several instances agree without synchronised clocks.
  */
 import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
-import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
-import { inbox } from '../db/schema/inbox.js';
-import type { DeliveryStore, DeliveryToStore, StoredDelivery, StoreOptions } from '../pipeline/ingest.js';
-import type { InstagramEvent } from '../webhook/events.js';
-import type { InboxItem, InboxQueue } from './ports.js';
-import { reclaimSchedule } from './reclaim.js';
+import type { DeliveryStore, DeliveryToStore, StoredDelivery, StoreOptions } from '../../pipeline/ingest.js';
+import type { InboxItem, InboxQueue } from '../../queue/ports.js';
+import { reclaimSchedule } from '../../queue/reclaim.js';
+import type { InstagramEvent } from '../../webhook/events.js';
+import { type Database, rowsOf, withoutFlushWait } from '../client.js';
+import { inbox } from '../schema/inbox.js';
 
 /** The inbox as the workers see it (claims, completion, retries) and as intake writes it. */
 export interface InboxRepo extends InboxQueue, DeliveryStore {}
@@ -296,7 +296,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
 /**
  * Marks claimed inbox rows done where their claim still holds, returning their ids: the one
  * definition of completing a claim, run alone (`completeMany`) or inside the statement that
- * records the decisions (src/audit/record.ts). `extra` adds a condition.
+ * records the decisions (src/db/repos/decisions.ts). `extra` adds a condition.
  */
 export function completeClaims(
   claims: readonly { readonly id: number; readonly claimToken: string }[],

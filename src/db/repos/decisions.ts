@@ -9,13 +9,18 @@
  * returned, so a reclaimed or retried event never gets two decisions.
  */
 import { inArray, sql } from 'drizzle-orm';
-import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
-import { decisions } from '../db/schema/decisions.js';
-import { ruleSets } from '../db/schema/rule-sets.js';
-import { type RuleSet, textHash } from '../moderation/index.js';
-import type { ActionType } from '../pipeline/plan.js';
-import type { ActionItem, DecisionRecorder, DecisionToRecord, RecordedDecision } from '../pipeline/ports.js';
-import { completeClaims } from '../queue/inbox-repo.js';
+import { type RuleSet, textHash } from '../../moderation/index.js';
+import type { ActionType } from '../../pipeline/plan.js';
+import type {
+  ActionItem,
+  DecisionRecorder,
+  DecisionToRecord,
+  RecordedDecision,
+} from '../../pipeline/ports.js';
+import { type Database, rowsOf, withoutFlushWait } from '../client.js';
+import { decisions } from '../schema/decisions.js';
+import { ruleSets } from '../schema/rule-sets.js';
+import { completeClaims } from './inbox.js';
 
 export interface RecorderOptions {
   /**
