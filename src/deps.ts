@@ -9,6 +9,7 @@ import { scheduleRetention } from './audit/erase.js';
 import type { ClassifierCache } from './classify/cache.js';
 import { type ClassifierConfig, createClassifiers } from './classify/registry.js';
 import type { DatabaseHandle } from './db/client.js';
+import { createAccountsRepo } from './db/repos/accounts.js';
 import { createActionsRepo } from './db/repos/actions.js';
 import { PgClassifierCache } from './db/repos/classifier-cache.js';
 import { createDecisionRecorder } from './db/repos/decisions.js';
@@ -167,7 +168,7 @@ export function buildNodeRuntime(options: RuntimeOptions): NodeRuntime {
 }
 
 export function accountStoreFromEnv(env: Env, database: DatabaseHandle): AccountStore {
-  return createAccountStore(database.db, {
+  return createAccountStore(createAccountsRepo(database.db), {
     lookupCacheMs: 1000,
     encryptionKey: env.MODBOT_ENCRYPTION_KEY,
     envAccount: envAccountFrom(env),
