@@ -5,7 +5,7 @@
  * Order: the engine puts a reply before a hide (Meta refuses replies under hidden comments);
  * `seq` keeps that order and the actuator never starts an action before the earlier ones of the
  * same decision have finished. Priority: hides and deletes before replies in a backlog.
- * The action types and statuses are defined here; the schema (src/db/schema/actions.ts) stores them.
+ * The action types and statuses are defined here; the `actions` table stores them as text.
  */
 import type { Decision, PlannedStep } from '../moderation/index.js';
 import type { InstagramEvent } from '../webhook/events.js';
