@@ -4,7 +4,8 @@
  *    (a reply goes before its hide: Meta refuses replies under hidden comments);
  *  - accounts: none for a paused (throttled) or broken (token) account, so it never stalls others;
  *  - priority: hides and deletes before replies in a backlog.
- * and record each call (action_attempts, append-only) and the outcome.
+ * and record each call (action_attempts, append-only) and the outcome. The actuator sees it as
+ * its ActionOutbox (src/pipeline/ports.ts).
  */
 import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
 import type { ActionType } from '../../pipeline/plan.js';

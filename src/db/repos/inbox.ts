@@ -2,6 +2,8 @@
  * All SQL for the inbox: storing deliveries, claiming with FOR UPDATE SKIP LOCKED and a lease,
  * completing, retrying with backoff, dead-lettering and reclaiming expired leases.
  * Uses database time (now()) for leases so several instances agree without synchronised clocks.
+ * The workers see it as an InboxQueue (src/queue/ports.ts), intake as a DeliveryStore
+ * (src/pipeline/ingest.ts).
  */
 import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { DeliveryStore, DeliveryToStore, StoredDelivery, StoreOptions } from '../../pipeline/ingest.js';
