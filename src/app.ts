@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import type { Readiness } from './db/readiness.js';
+import type { Readiness } from './db/repos/readiness.js';
 import { type ApiDeps, apiRoutes } from './http/api.js';
 import type { AppEnv } from './http/context.js';
 import { type MetaCallbackDeps, metaCallbackRoutes } from './http/meta-callbacks.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyMigrations } from '../src/db/migrate.js';
 import { openPglite } from '../src/db/pglite.js';
-import { createInboxRepo } from '../src/queue/inbox-repo.js';
+import { createInboxRepo } from '../src/db/repos/inbox.js';
 import { signBody } from '../src/webhook/verify.js';
 import { openTestDatabase, type TestDatabase } from './support/db.js';
 import { freePort } from './support/free-port.js';

@@ -2,13 +2,13 @@
  * The accounts modbot acts for, and their credentials. Tokens are encrypted at rest and only
  * decrypted to make a call. A single account may also come from the environment
  * (IG_ACCOUNT_ID + IG_ACCESS_TOKEN): its token stays in memory and is never stored.
+ * The rows are read and written by the accounts repo (src/accounts/ports.ts, SQL in
+ * src/db/repos/accounts.ts); this store adds the caching, the encryption and the env account.
  */
-import { eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
-import { type AccountStatus, accounts } from '../db/schema/accounts.js';
+import type { AccountRecord, AccountStatus, AccountsRepo, LoginType } from './ports.js';
 import { decryptToken, encryptToken, parseEncryptionKey } from './token-crypto.js';
 
-export type LoginType = 'facebook' | 'instagram';
+export type { AccountStatus, LoginType } from './ports.js';
 
 /** What a Graph API call needs. */
 export interface AccountCredentials {
@@ -60,7 +60,7 @@ export interface AccountStore {
 }
 
 export function createAccountStore(
-  db: Database,
+  repo: AccountsRepo,
   options: {
     encryptionKey?: string | undefined;
     envAccount?: EnvAccount | null;
@@ -76,7 +76,7 @@ export function createAccountStore(
   const cacheMs = options.lookupCacheMs ?? 0;
   const key = () => parseEncryptionKey(options.encryptionKey);
 
-  const summary = (row: typeof accounts.$inferSelect): AccountSummary => ({
+  const summary = (row: AccountRecord): AccountSummary => ({
     id: row.id,
     username: row.username,
     loginType: row.loginType,
@@ -91,10 +91,7 @@ export function createAccountStore(
   /** The environment's account gets a row too (status, pauses), without its token. */
   const ensureEnvRow = async () => {
     if (!env) return;
-    await db
-      .insert(accounts)
-      .values({ id: env.id, username: env.username, loginType: env.loginType })
-      .onConflictDoNothing({ target: accounts.id });
+    await repo.addIfMissing({ id: env.id, username: env.username, loginType: env.loginType });
   };
   let envRowReady: Promise<void> | null = null;
   const ready = () => {
@@ -102,10 +99,7 @@ export function createAccountStore(
     return envRowReady;
   };
 
-  const credentialsOf = async (
-    id: string,
-    row: typeof accounts.$inferSelect | undefined,
-  ): Promise<AccountCredentials | null> => {
+  const credentialsOf = async (id: string, row: AccountRecord | null): Promise<AccountCredentials | null> => {
     if (row && row.status === 'disconnected') return null;
     if (env?.id === id)
       return {
@@ -125,7 +119,7 @@ export function createAccountStore(
 
   const read = async (id: string) => {
     await ready();
-    const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+    const row = await repo.find(id);
     return { summary: row ? summary(row) : null, credentials: await credentialsOf(id, row) };
   };
   type Lookup = Awaited<ReturnType<typeof read>>;
@@ -152,11 +146,11 @@ export function createAccountStore(
   return {
     async list() {
       await ready();
-      return (await db.select().from(accounts).orderBy(accounts.id)).map(summary);
+      return (await repo.list()).map(summary);
     },
     async get(id) {
       await ready();
-      const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+      const row = await repo.find(id);
       return row ? summary(row) : null;
     },
     async credentials(id) {
@@ -165,63 +159,32 @@ export function createAccountStore(
     lookup,
     async add(input) {
       const encrypted = await encryptToken(input.accessToken, key());
-      await db
-        .insert(accounts)
-        .values({
-          id: input.id,
-          username: input.username,
-          loginType: input.loginType,
-          accessTokenEncrypted: encrypted,
-          tokenExpiresAt: input.expiresAt,
-          tokenRefreshedAt: sql`now()`,
-          status: 'active',
-        })
-        .onConflictDoUpdate({
-          target: accounts.id,
-          set: {
-            username: input.username,
-            loginType: input.loginType,
-            accessTokenEncrypted: encrypted,
-            tokenExpiresAt: input.expiresAt,
-            tokenRefreshedAt: sql`now()`,
-            status: 'active',
-            statusReason: null,
-            pausedUntil: null,
-            updatedAt: sql`now()`,
-          },
-        });
+      await repo.upsert({
+        id: input.id,
+        username: input.username,
+        loginType: input.loginType,
+        accessTokenEncrypted: encrypted,
+        tokenExpiresAt: input.expiresAt,
+      });
       forget(input.id);
     },
     async remove(id) {
-      const rows = await db.delete(accounts).where(eq(accounts.id, id)).returning({ id: accounts.id });
+      const removed = await repo.remove(id);
       forget(id);
-      return rows.length > 0;
+      return removed;
     },
     async setToken(id, accessToken, expiresAt) {
-      await db
-        .update(accounts)
-        .set({
-          accessTokenEncrypted: await encryptToken(accessToken, key()),
-          tokenExpiresAt: expiresAt,
-          tokenRefreshedAt: sql`now()`,
-          status: 'active',
-          statusReason: null,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(accounts.id, id));
+      await repo.setToken(id, await encryptToken(accessToken, key()), expiresAt);
       forget(id);
     },
     async setStatus(id, status, reason) {
       await ready();
-      await db
-        .update(accounts)
-        .set({ status, statusReason: reason, updatedAt: sql`now()` })
-        .where(eq(accounts.id, id));
+      await repo.setStatus(id, status, reason);
       forget(id);
     },
     async pause(id, until) {
       await ready();
-      await db.update(accounts).set({ pausedUntil: until, updatedAt: sql`now()` }).where(eq(accounts.id, id));
+      await repo.pause(id, until);
       forget(id);
     },
   };

@@ -1,5 +1,5 @@
 /**
- * The only code that rewrites old audit rows: erasure of one person (Meta's data-deletion
+ * The only use case that rewrites old audit rows: erasure of one person (Meta's data-deletion
  * callback, or an operator) and retention (text older than RETENTION_DAYS). Both replace text
  * and identifiers with a tombstone, keep everything else (times, accounts, rule ids, actions,
  * classifier scores, counts), set decisions.redacted_at, and record what they did in `erasures`.
@@ -9,68 +9,23 @@
  * messages) and their attempts' requests, inbox events, raw webhook deliveries (only that
  * person's parts: a delivery can carry other people's comments too), and a connected account
  * whose owner asked (token dropped). The erasure record keeps only a SHA-256 of the id.
+ *
+ * The statements are in src/db/repos/erasure.ts (and, for accounts, src/db/repos/accounts.ts);
+ * what is erased, in which order, in which transaction, and what is recorded is decided here.
  */
-import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { rowsOf } from '../db/client.js';
-import { accounts } from '../db/schema/accounts.js';
-import { actionAttempts, actions } from '../db/schema/actions.js';
-import { decisions } from '../db/schema/decisions.js';
-import { deliveries } from '../db/schema/deliveries.js';
-import { type ErasureCounts, type ErasureKind, type ErasureStatus, erasures } from '../db/schema/erasures.js';
-import { inbox } from '../db/schema/inbox.js';
+import {
+  createErasureRepo,
+  type ErasureCounts,
+  type ErasureKind,
+  type ErasureStatus,
+} from '../db/repos/erasure.js';
 import { sha256Hex } from '../moderation/index.js';
 import { AuditInputError } from './filters.js';
 import { rollUpClosedDays } from './rollup.js';
 
 export const ERASED = '[erased]';
 export const REDACTED = '[redacted]';
-
-const d = decisions;
-
-function arrayOr(expr: ReturnType<typeof sql>) {
-  return sql`case when jsonb_typeof(${expr}) = 'array' then ${expr} else '[]'::jsonb end`;
-}
-
-/** Planned steps with reply text (which may quote the author's name) replaced. */
-function stepsTombstone(steps: ReturnType<typeof sql>, mark: string) {
-  return sql`coalesce((select jsonb_agg(case when jsonb_typeof(s) = 'object' and s ? 'text' then s || jsonb_build_object('text', ${mark}::text) else s end)
-      from jsonb_array_elements(${arrayOr(steps)}) s), '[]'::jsonb)`;
-}
-
-/**
- * The decision row's tombstone: text gone, the engine's record kept minus anything quoting the
- * comment (condition details, matched terms, policy reasons, reply text).
- */
-function decisionTombstone(mark: string, eraseAuthorId: boolean) {
-  const fired = sql`${d.detail}->'fired'`;
-  const calls = sql`${d.detail}->'classifierCalls'`;
-  return {
-    text: null,
-    normalisedText: null,
-    textHash: null,
-    authorUsername: null,
-    ...(eraseAuthorId ? { authorId: null } : {}),
-    detail: sql`(${d.detail} - 'normalisedText' - 'rules') || jsonb_build_object(
-      'redacted', ${mark}::text,
-      'normalisedText', null,
-      'fired', coalesce((select jsonb_agg((f - 'conditions' - 'matchedTerms') || jsonb_build_object(
-          'matchedTerms', '[]'::jsonb,
-          'conditions', coalesce((select jsonb_agg(c || jsonb_build_object('detail', ${mark}::text))
-                                  from jsonb_array_elements(${arrayOr(sql`f->'conditions'`)}) c), '[]'::jsonb)))
-        from jsonb_array_elements(${arrayOr(fired)}) f), '[]'::jsonb),
-      'classifierCalls', coalesce((select jsonb_agg(c #- '{result,reason}') from jsonb_array_elements(${arrayOr(calls)}) c), '[]'::jsonb),
-      'steps', ${stepsTombstone(sql`${d.detail}->'steps'`, mark)},
-      'shadow', case when jsonb_typeof(${d.detail}->'shadow') = 'object' then (${d.detail}->'shadow') - 'steps' else 'null'::jsonb end)`,
-    steps: stepsTombstone(sql`${d.steps}`, mark),
-    redactedAt: sql`now()`,
-  };
-}
-
-/** The inbox event's tombstone (the normalised InstagramEvent as JSON). */
-function eventTombstone(mark: string) {
-  return sql`${inbox.event} || jsonb_build_object('text', null, 'author', null, 'redacted', ${mark}::text)`;
-}
 
 function confirmationCode(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -133,9 +88,10 @@ export async function eraseSubject(
 ): Promise<ErasureResult> {
   const userId = String(request.userId).trim();
   if (!/^[0-9A-Za-z_-]{1,64}$/.test(userId)) throw new AuditInputError('user id is an Instagram id (digits)');
+  const repo = createErasureRepo(db);
   const id = crypto.randomUUID();
   const code = confirmationCode();
-  await db.insert(erasures).values({
+  await repo.start({
     id,
     kind: request.kind,
     confirmationCode: code,
@@ -143,22 +99,10 @@ export async function eraseSubject(
     requestedBy: request.requestedBy,
   });
   try {
-    const counts = await db.transaction(async (tx) => {
+    const counts = await repo.transaction(async ({ subject, accounts }) => {
       const counts: ErasureCounts = {};
       // What they wrote and were called, to find them inside raw deliveries.
-      const known = await tx
-        .select({ text: d.text, username: d.authorUsername, inboxId: d.inboxId })
-        .from(d)
-        .where(eq(d.authorId, userId));
-      const inboxRows = rowsOf<{
-        id: number;
-        delivery_id: string;
-        username: string | null;
-        text: string | null;
-      }>(
-        await tx.execute(sql`select id, delivery_id, event->'author'->>'username' as username, event->>'text' as text
-          from ${inbox} where event->'author'->>'id' = ${userId}`),
-      );
+      const { decisions: known, inbox: inboxRows } = await subject.traces(userId);
       const usernames = new Set(
         [...known.map((k) => k.username), ...inboxRows.map((r) => r.username)]
           .filter((u): u is string => !!u)
@@ -170,106 +114,40 @@ export async function eraseSubject(
         ),
       );
 
-      const erased = await tx
-        .update(d)
-        .set(decisionTombstone(ERASED, true))
-        .where(eq(d.authorId, userId))
-        .returning({ id: d.id });
-      counts.decisions = erased.length;
-      const decisionIds = erased.map((r) => r.id);
+      const decisionIds = await subject.eraseDecisions(userId, ERASED);
+      counts.decisions = decisionIds.length;
 
       if (decisionIds.length > 0) {
-        const acts = await tx
-          .update(actions)
-          .set({ message: ERASED, updatedAt: new Date() })
-          .where(and(inArray(actions.decisionId, decisionIds), isNotNull(actions.message)))
-          .returning({ id: actions.id });
-        counts.actions = acts.length;
-        const attempts = await tx
-          .update(actionAttempts)
-          .set({
-            request: sql`regexp_replace(${actionAttempts.request}, 'message=[^& ]*', ${`message=${ERASED}`}, 'g')`,
-            response: null,
-          })
-          .where(
-            inArray(
-              actionAttempts.actionId,
-              tx
-                .select({ id: actions.id })
-                .from(actions)
-                .where(
-                  and(
-                    inArray(actions.decisionId, decisionIds),
-                    inArray(actions.type, ['reply', 'mention_reply']),
-                  ),
-                ),
-            ),
-          )
-          .returning({ id: actionAttempts.id });
-        counts.actionAttempts = attempts.length;
+        counts.actions = await subject.eraseActionMessages(decisionIds, ERASED);
+        counts.actionAttempts = await subject.eraseReplyAttempts(decisionIds, ERASED);
       }
 
       const inboxIds = inboxRows.map((r) => r.id);
       counts.inbox = 0;
-      if (inboxIds.length > 0) {
-        const rows = await tx
-          .update(inbox)
-          .set({ event: eventTombstone(ERASED) })
-          .where(inArray(inbox.id, inboxIds))
-          .returning({ id: inbox.id });
-        counts.inbox = rows.length;
-      }
+      if (inboxIds.length > 0) counts.inbox = await subject.eraseInboxEvents(inboxIds, ERASED);
 
       // Raw bodies: those of their events, and any other that contains their id (unhandled shapes too).
-      const deliveryIds = new Set(inboxRows.map((r) => r.delivery_id));
-      const containing = await tx
-        .select({ id: deliveries.id })
-        .from(deliveries)
-        .where(sql`position(${userId} in ${deliveries.body}) > 0`);
-      for (const r of containing) deliveryIds.add(r.id);
+      const deliveryIds = new Set(inboxRows.map((r) => r.deliveryId));
+      for (const deliveryId of await subject.deliveriesContaining(userId)) deliveryIds.add(deliveryId);
       counts.deliveries = 0;
       for (const deliveryId of deliveryIds) {
-        const [row] = await tx
-          .select({ body: deliveries.body })
-          .from(deliveries)
-          .where(eq(deliveries.id, deliveryId));
-        if (!row) continue;
-        const body = eraseFromBody(row.body, userId, usernames, texts);
-        if (body !== row.body) {
-          await tx.update(deliveries).set({ body }).where(eq(deliveries.id, deliveryId));
+        const original = await subject.deliveryBody(deliveryId);
+        if (original === null) continue;
+        const body = eraseFromBody(original, userId, usernames, texts);
+        if (body !== original) {
+          await subject.setDeliveryBody(deliveryId, body);
           counts.deliveries++;
         }
       }
 
       // A connected account's owner: drop the token and the name, stop acting for it.
-      const acct = await tx
-        .update(accounts)
-        .set({
-          accessTokenEncrypted: null,
-          username: null,
-          status: 'disconnected',
-          statusReason: 'data deletion requested',
-          updatedAt: new Date(),
-        })
-        .where(eq(accounts.id, userId))
-        .returning({ id: accounts.id });
-      counts.accounts = acct.length;
+      counts.accounts = (await accounts.disconnect(userId, 'data deletion requested', 'username')) ? 1 : 0;
       return counts;
     });
-    await db
-      .update(erasures)
-      .set({ status: 'done', counts, completedAt: new Date() })
-      .where(eq(erasures.id, id));
+    await repo.finish(id, { status: 'done', counts });
     return { id, confirmationCode: code, status: 'done', counts };
   } catch (error) {
-    await db
-      .update(erasures)
-      .set({
-        status: 'failed',
-        error: error instanceof Error ? error.message.slice(0, 500) : 'failed',
-        completedAt: new Date(),
-      })
-      .where(eq(erasures.id, id));
+    await repo.fail(id, error instanceof Error ? error.message.slice(0, 500) : 'failed');
     throw error;
   }
 }
@@ -284,7 +162,7 @@ export interface ErasureStatusView {
 
 export async function erasureStatus(db: Database, code: string): Promise<ErasureStatusView | null> {
   if (!/^[A-Za-z0-9]{8,64}$/.test(code)) return null;
-  const [row] = await db.select().from(erasures).where(eq(erasures.confirmationCode, code));
+  const row = await createErasureRepo(db).byConfirmationCode(code);
   if (!row || row.kind === 'retention') return null;
   return {
     confirmationCode: code,
@@ -313,11 +191,12 @@ export async function runRetention(
   db: Database,
   options: { days: number; now?: Date; batchSize?: number },
 ): Promise<RetentionResult> {
+  const repo = createErasureRepo(db);
   const now = options.now ?? new Date();
   const cutoff = new Date(now.getTime() - options.days * 86_400_000);
   const batch = options.batchSize ?? 2000;
   const id = crypto.randomUUID();
-  await db.insert(erasures).values({ id, kind: 'retention', requestedBy: 'retention', cutoff });
+  await repo.start({ id, kind: 'retention', requestedBy: 'retention', cutoff });
   const counts: Required<Pick<ErasureCounts, 'decisions' | 'actions' | 'inbox' | 'deliveries'>> = {
     decisions: 0,
     actions: 0,
@@ -326,90 +205,30 @@ export async function runRetention(
   };
   try {
     for (;;) {
-      const ids = db
-        .select({ id: d.id })
-        .from(d)
-        .where(and(lt(d.createdAt, cutoff), isNull(d.redactedAt)))
-        .limit(batch);
-      const rows = await db
-        .update(d)
-        .set(decisionTombstone(REDACTED, false))
-        .where(inArray(d.id, ids))
-        .returning({ id: d.id });
-      counts.decisions += rows.length;
-      if (rows.length < batch) break;
+      const n = await repo.redactDecisions(cutoff, REDACTED, batch);
+      counts.decisions += n;
+      if (n < batch) break;
     }
     for (;;) {
-      const ids = db
-        .select({ id: actions.id })
-        .from(actions)
-        .where(
-          and(
-            lt(actions.createdAt, cutoff),
-            isNotNull(actions.message),
-            sql`${actions.message} not in (${REDACTED}, ${ERASED})`,
-          ),
-        )
-        .limit(batch);
-      const rows = await db
-        .update(actions)
-        .set({ message: REDACTED })
-        .where(inArray(actions.id, ids))
-        .returning({ id: actions.id });
-      counts.actions += rows.length;
-      if (rows.length < batch) break;
+      const n = await repo.redactActionMessages(cutoff, [REDACTED, ERASED], batch);
+      counts.actions += n;
+      if (n < batch) break;
     }
     for (;;) {
-      const ids = db
-        .select({ id: inbox.id })
-        .from(inbox)
-        .where(
-          and(
-            lt(inbox.createdAt, cutoff),
-            sql`${inbox.status} not in ('pending', 'processing')`,
-            sql`not (${inbox.event} ? 'redacted')`,
-          ),
-        )
-        .limit(batch);
-      const rows = await db
-        .update(inbox)
-        .set({ event: eventTombstone(REDACTED) })
-        .where(inArray(inbox.id, ids))
-        .returning({ id: inbox.id });
-      counts.inbox += rows.length;
-      if (rows.length < batch) break;
+      const n = await repo.redactInboxEvents(cutoff, REDACTED, batch);
+      counts.inbox += n;
+      if (n < batch) break;
     }
+    const body = JSON.stringify({ redacted: REDACTED, reason: `retention: older than ${options.days} days` });
     for (;;) {
-      const ids = db
-        .select({ id: deliveries.id })
-        .from(deliveries)
-        .where(and(lt(deliveries.receivedAt, cutoff), sql`left(${deliveries.body}, 13) <> '{"redacted":"'`))
-        .limit(batch);
-      const rows = await db
-        .update(deliveries)
-        .set({
-          body: JSON.stringify({ redacted: REDACTED, reason: `retention: older than ${options.days} days` }),
-        })
-        .where(inArray(deliveries.id, ids))
-        .returning({ id: deliveries.id });
-      counts.deliveries += rows.length;
-      if (rows.length < batch) break;
+      const n = await repo.redactDeliveries(cutoff, body, batch);
+      counts.deliveries += n;
+      if (n < batch) break;
     }
-    await db
-      .update(erasures)
-      .set({ status: 'done', counts, completedAt: new Date() })
-      .where(eq(erasures.id, id));
+    await repo.finish(id, { status: 'done', counts });
     return { id, cutoff: cutoff.toISOString(), counts };
   } catch (error) {
-    await db
-      .update(erasures)
-      .set({
-        status: 'failed',
-        counts,
-        error: error instanceof Error ? error.message.slice(0, 500) : 'failed',
-        completedAt: new Date(),
-      })
-      .where(eq(erasures.id, id));
+    await repo.fail(id, error instanceof Error ? error.message.slice(0, 500) : 'failed', counts);
     throw error;
   }
 }
@@ -471,23 +290,9 @@ export async function disconnectAccount(
 ): Promise<{ found: boolean; dismissedActions: number }> {
   if (!/^[0-9A-Za-z_-]{1,64}$/.test(accountId))
     throw new AuditInputError('account id is an Instagram id (digits)');
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .update(accounts)
-      .set({
-        accessTokenEncrypted: null,
-        tokenExpiresAt: null,
-        status: 'disconnected',
-        statusReason: reason,
-        updatedAt: new Date(),
-      })
-      .where(eq(accounts.id, accountId))
-      .returning({ id: accounts.id });
-    const dismissed = await tx
-      .update(actions)
-      .set({ status: 'dismissed', reason, completedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(actions.accountId, accountId), inArray(actions.status, ['planned', 'waiting'])))
-      .returning({ id: actions.id });
-    return { found: rows.length > 0, dismissedActions: dismissed.length };
+  return createErasureRepo(db).transaction(async ({ accounts, dismissOpenActions }) => {
+    const found = await accounts.disconnect(accountId, reason, 'tokenExpiry');
+    const dismissedActions = await dismissOpenActions(accountId, reason);
+    return { found, dismissedActions };
   });
 }

@@ -2,7 +2,7 @@
  * Audit filters: one zod schema shared by the CLI and the HTTP API, so both entry points
  * accept the same words and refuse the same mistakes with the same message. Values are
  * checked for shape here (ids are digits, rule ids lower-case-with-dashes…) and then only ever
- * reach SQL as bound parameters (src/audit/query.ts): validation gives clean 400s, parameters
+ * reach SQL as bound parameters (src/db/repos/audit-queries.ts): validation gives clean 400s, parameters
  * give safety.
  */
 import { z } from 'zod';

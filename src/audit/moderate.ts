@@ -13,11 +13,12 @@
  *   (status "dismissed") instead of being run and undone.
  * - A deleted comment cannot be restored: Instagram has no undelete. Undo of a delete is refused
  *   with that message.
+ *
+ * The statements are in src/db/repos/moderator-actions.ts; the choices above are made here.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { type ActionType, actions } from '../db/schema/actions.js';
-import { decisions } from '../db/schema/decisions.js';
+import { createModeratorActionsRepo, type ModeratorActionsRepo } from '../db/repos/moderator-actions.js';
+import type { ActionType } from '../pipeline/plan.js';
 import { AuditInputError } from './filters.js';
 import { uuidPattern } from './query.js';
 
@@ -84,22 +85,12 @@ interface Target {
   decisionId: string | null;
 }
 
-async function resolveTarget(db: Database, target: string): Promise<Target> {
+async function resolveTarget(repo: ModeratorActionsRepo, target: string): Promise<Target> {
   const key = target.trim();
   const isUuid = uuidPattern.test(key);
   if (!isUuid && !/^[0-9A-Za-z_-]{1,64}$/.test(key))
     throw new AuditInputError('target is a decision id (uuid) or a comment id (digits)');
-  const [row] = await db
-    .select({
-      id: decisions.id,
-      accountId: decisions.accountId,
-      commentId: decisions.commentId,
-      mediaId: decisions.mediaId,
-    })
-    .from(decisions)
-    .where(isUuid ? eq(decisions.id, key) : eq(decisions.commentId, key))
-    .orderBy(desc(decisions.createdAt))
-    .limit(1);
+  const row = await repo.findTarget(key, isUuid ? 'id' : 'comment');
   if (!row) throw new TargetNotFound(`no decision with id or comment id ${key}`);
   if (!row.commentId)
     throw new ModerationConflict(
@@ -120,15 +111,11 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
       throw new AuditInputError(`a reply is at most ${maxReplyLength} characters`);
   }
   const note = request.note?.trim().slice(0, 500) || null;
-  const target = await resolveTarget(db, request.target);
+  const repo = createModeratorActionsRepo(db);
+  const target = await resolveTarget(repo, request.target);
 
-  return db.transaction(async (tx) => {
-    const onComment = and(eq(actions.accountId, target.accountId), eq(actions.commentId, target.commentId));
-    const existing = await tx
-      .select({ id: actions.id, type: actions.type, status: actions.status, createdAt: actions.createdAt })
-      .from(actions)
-      .where(onComment)
-      .orderBy(actions.createdAt);
+  return repo.onComment(target.accountId, target.commentId, async (comment) => {
+    const existing = await comment.list();
     const deleted = existing.find((a) => a.type === 'delete' && (a.status === 'done' || a.status === 'gone'));
     const deleting = existing.find(
       (a) => a.type === 'delete' && (a.status === 'planned' || a.status === 'in_progress'),
@@ -147,11 +134,8 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
       extra: { message?: string; reason?: string | null } = {},
     ) => {
       const id = crypto.randomUUID();
-      await tx.insert(actions).values({
+      await comment.add({
         id,
-        decisionId: null,
-        accountId: target.accountId,
-        commentId: target.commentId,
         mediaId: target.mediaId,
         type,
         message: extra.message ?? null,
@@ -159,19 +143,12 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
         actor,
         status,
         reason: extra.reason ?? note,
-        ...(status === 'dismissed' ? { completedAt: new Date() } : {}),
       });
       planned.push({ id, type, status });
     };
     /** Cancels rows not yet started (the actuator only claims "planned" rows, so this cannot race it). */
     const cancel = async (types: readonly ActionType[], statuses: readonly string[], why: string) => {
-      const rows = await tx
-        .update(actions)
-        .set({ status: 'dismissed', reason: why, completedAt: new Date(), updatedAt: new Date() })
-        .where(
-          and(onComment, inArray(actions.type, [...types]), inArray(actions.status, statuses as never[])),
-        )
-        .returning({ id: actions.id, type: actions.type });
+      const rows = await comment.dismiss(types, statuses, why);
       const before = new Map(existing.map((a) => [a.id, a.status]));
       for (const r of rows)
         dismissed.push({ id: r.id, type: r.type, previousStatus: before.get(r.id) ?? 'planned' });
@@ -271,32 +248,11 @@ export async function reviewQueue(
     throw new AuditInputError('account is an Instagram id (digits)');
   if (options.after !== undefined && !uuidPattern.test(options.after))
     throw new AuditInputError('cursor is not one this API gave out; start again without it');
-  const conditions = [eq(actions.status, 'held')];
-  if (options.account) conditions.push(eq(actions.accountId, options.account));
-  if (options.after) {
-    conditions.push(
-      sql`(${actions.createdAt}, ${actions.id}) > (select a2.created_at, a2.id from ${actions} a2 where a2.id = ${options.after}::uuid)`,
-    );
-  }
-  const rows = await db
-    .select({
-      actionId: actions.id,
-      heldAt: actions.createdAt,
-      accountId: actions.accountId,
-      commentId: actions.commentId,
-      mediaId: actions.mediaId,
-      decisionId: actions.decisionId,
-      ruleId: actions.ruleId,
-      authorUsername: decisions.authorUsername,
-      authorId: decisions.authorId,
-      text: decisions.text,
-      decidingRule: decisions.decidingRule,
-    })
-    .from(actions)
-    .leftJoin(decisions, eq(decisions.id, actions.decisionId))
-    .where(and(...conditions))
-    .orderBy(actions.createdAt, actions.id)
-    .limit(options.limit + 1);
+  const rows = await createModeratorActionsRepo(db).held({
+    account: options.account,
+    limit: options.limit + 1,
+    after: options.after,
+  });
   const more = rows.length > options.limit;
   const items = (more ? rows.slice(0, options.limit) : rows).map((r) => ({
     ...r,

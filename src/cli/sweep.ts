@@ -6,10 +6,10 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { createInboxRepo } from '../db/repos/inbox.js';
 import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
 import { parseSince, type SweepProgress, sweepAccount } from '../pipeline/sweep-account.js';
-import { createInboxRepo } from '../queue/inbox-repo.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { graphClientFromEnv } from '../runtime/create-runtime.js';
 import { startNodeRuntime } from '../runtime/node-runtime.js';

@@ -1,6 +1,7 @@
 /**
- * The database handle shared by every module: drizzle over postgres.js (a real server) or over
- * PGlite (embedded, for a newcomer or a small single instance). Same schema, same migrations.
+ * The database handle: drizzle over postgres.js (a real server) or over PGlite (embedded, for a
+ * newcomer or a small single instance). Same schema, same migrations. Only src/db/ runs SQL on
+ * it (the queries are in src/db/repos/); other modules pass the handle along to the repos.
  */
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';

@@ -19,10 +19,10 @@ import type { GraphClient, GraphResult } from '../graph/client.js';
 import { DEFAULT_THROTTLE_MS, type GraphError, mayHaveApplied } from '../graph/errors.js';
 import type { Pacer } from '../graph/pacing.js';
 import type { Logger } from '../log.js';
-import type { ActionItem, ActionsRepo, AttemptRecord, Finish } from '../queue/actions-repo.js';
 import { backoffMs } from '../queue/backoff.js';
 import { GroupCommitter } from './batch/group-commit.js';
 import { dryRunReason } from './plan.js';
+import type { ActionItem, ActionOutbox, AttemptRecord, Finish } from './ports.js';
 
 /** What the actuator needs from the Graph API client. */
 export type ActuatorGraph = Pick<
@@ -36,7 +36,7 @@ export type ActuatorGraph = Pick<
 >;
 
 export interface ActuatorDeps {
-  readonly repo: ActionsRepo;
+  readonly repo: ActionOutbox;
   readonly accounts: AccountStore;
   readonly graph: ActuatorGraph;
   /** Per-account write pacing (token bucket) and hourly budget, keyed `${account}` and `${account}:hour`. */

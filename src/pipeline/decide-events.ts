@@ -14,14 +14,13 @@
  * batch and across the batches this process decides at the same time (repetition-batch.ts).
  */
 import type { AccountStore } from '../accounts/store.js';
-import type { DecisionRecorder, DecisionToRecord } from '../audit/record.js';
 import type { Logger } from '../log.js';
 import { type EvaluatePorts, evaluate, type RuleSet } from '../moderation/index.js';
-import type { ActionItem } from '../queue/actions-repo.js';
 import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
 import { repetitionBatch, type StoredRepetitionCounter } from './batch/repetition-batch.js';
 import { TextsInFlight } from './batch/texts-in-flight.js';
 import { type DryRunReason, planActions } from './plan.js';
+import type { ActionItem, DecisionRecorder, DecisionToRecord } from './ports.js';
 import { type MentionReader, type ReadEvent, readEvent } from './read-event.js';
 
 export interface DecideEventsDeps {

@@ -5,10 +5,41 @@
  * Order: the engine puts a reply before a hide (Meta refuses replies under hidden comments);
  * `seq` keeps that order and the actuator never starts an action before the earlier ones of the
  * same decision have finished. Priority: hides and deletes before replies in a backlog.
+ * The action types and statuses are defined here; the `actions` table stores them as text.
  */
-import type { ActionStatus, ActionType } from '../db/schema/actions.js';
 import type { Decision, PlannedStep } from '../moderation/index.js';
 import type { InstagramEvent } from '../webhook/events.js';
+
+export const actionTypes = [
+  'hide',
+  'unhide',
+  'delete',
+  'reply',
+  'mention_reply',
+  'review',
+  'comments_off',
+  'comments_on',
+] as const;
+export type ActionType = (typeof actionTypes)[number];
+
+/**
+ * planned → in_progress → done | failed | gone (object no longer exists) ;
+ * dry_run (recorded, never called) ; held (review: waits for a person) ;
+ * waiting (the account needs re-authorisation; resumes when it is fixed) ;
+ * dismissed (cancelled by a moderator, or its account was disconnected).
+ */
+export const actionStatuses = [
+  'planned',
+  'in_progress',
+  'done',
+  'failed',
+  'gone',
+  'dry_run',
+  'held',
+  'waiting',
+  'dismissed',
+] as const;
+export type ActionStatus = (typeof actionStatuses)[number];
 
 export interface PlannedAction {
   readonly type: ActionType;

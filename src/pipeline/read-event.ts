@@ -6,7 +6,7 @@
  */
 import type { AccountCredentials, AccountSummary } from '../accounts/store.js';
 import type { GraphClient, GraphResult } from '../graph/client.js';
-import type { InboxItem } from '../queue/inbox-repo.js';
+import type { InboxItem } from '../queue/ports.js';
 import type { HandlerResult } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { type DryRunReason, dryRunReason } from './plan.js';

@@ -15,7 +15,7 @@
  * If the process dies first, the lease expires and any worker claims the row again.
  */
 import type { Logger } from '../log.js';
-import type { InboxItem } from '../queue/inbox-repo.js';
+import type { InboxItem } from '../queue/ports.js';
 import { type NormalisedChange, normaliseEnvelopes } from '../webhook/normalise.js';
 import { parseEnvelope } from '../webhook/payload.js';
 import { type SigningSecret, verifySignature } from '../webhook/verify.js';

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import { type ClaimLoop, startClaimLoop } from './claim-loop.js';
-import type { InboxItem, InboxRepo } from './inbox-repo.js';
+import type { InboxItem, InboxQueue } from './ports.js';
 import { type InboxBatchHandler, processClaimedBatch } from './process.js';
 
 export interface WorkerPoolOptions {
@@ -22,7 +22,7 @@ export interface WorkerPoolOptions {
 export type WorkerPool = ClaimLoop<InboxItem>;
 
 export function startWorkerPool(
-  repo: InboxRepo,
+  repo: InboxQueue,
   handler: InboxBatchHandler,
   options: WorkerPoolOptions,
 ): WorkerPool {

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log.js';
 import { backoffMs } from './backoff.js';
-import type { InboxItem, InboxRepo } from './inbox-repo.js';
+import type { InboxItem, InboxQueue } from './ports.js';
 
 /** What a handler says about an event. Throwing is the same as `retry` with the error. */
 export type HandlerResult =
@@ -53,7 +53,7 @@ export type ProcessOutcome =
 
 /** One claimed row through a one-event handler. */
 export async function processClaimed(
-  repo: InboxRepo,
+  repo: InboxQueue,
   handler: InboxHandler,
   item: InboxItem,
   options: ProcessOptions,
@@ -63,7 +63,7 @@ export async function processClaimed(
 }
 
 export async function processClaimedBatch(
-  repo: InboxRepo,
+  repo: InboxQueue,
   handler: InboxBatchHandler,
   items: readonly InboxItem[],
   options: ProcessOptions,
@@ -101,7 +101,7 @@ export async function processClaimedBatch(
 }
 
 async function settleUnfinished(
-  repo: InboxRepo,
+  repo: InboxQueue,
   item: InboxItem,
   result: Exclude<HandlerResult, { outcome: 'done' }>,
   options: ProcessOptions,

@@ -10,13 +10,16 @@
  */
 import { type AccountStore, createAccountStore, envAccountFrom } from '../accounts/store.js';
 import { createApp } from '../app.js';
-import { createDecisionRecorder } from '../audit/record.js';
 import type { ClassifierCache } from '../classify/cache.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { checkReadiness } from '../db/readiness.js';
-import { PgClassifierCache } from '../db/stores/classifier-cache.js';
-import { PgRepetitionCounter } from '../db/stores/repetition.js';
+import { createAccountsRepo } from '../db/repos/accounts.js';
+import { createActionsRepo } from '../db/repos/actions.js';
+import { PgClassifierCache } from '../db/repos/classifier-cache.js';
+import { createDecisionRecorder } from '../db/repos/decisions.js';
+import { createInboxRepo } from '../db/repos/inbox.js';
+import { checkReadiness } from '../db/repos/readiness.js';
+import { PgRepetitionCounter } from '../db/repos/repetition.js';
 import type { Env } from '../env.js';
 import { createGraphClient, type GraphClient, type GraphFetch } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
@@ -25,8 +28,6 @@ import type { RuleSet } from '../moderation/index.js';
 import { createActuator } from '../pipeline/carry-out-action.js';
 import { createDecideEvents, type PlannedForExecution } from '../pipeline/decide-events.js';
 import { createReceiveDelivery, type StoredDelivery, type WaitUntil } from '../pipeline/receive-delivery.js';
-import { createActionsRepo } from '../queue/actions-repo.js';
-import { createInboxRepo } from '../queue/inbox-repo.js';
 import { type InboxBatchHandler, type InboxHandler, inTurn } from '../queue/process.js';
 import { type SigningSecret, signingSecrets } from '../webhook/verify.js';
 import { type JobDeps, periodicJobs } from './jobs.js';
@@ -160,7 +161,7 @@ function required(rules: (() => RuleSet) | undefined): () => RuleSet {
 }
 
 export function accountStoreFromEnv(env: Env, database: DatabaseHandle): AccountStore {
-  return createAccountStore(database.db, {
+  return createAccountStore(createAccountsRepo(database.db), {
     lookupCacheMs: 1000,
     encryptionKey: env.MODBOT_ENCRYPTION_KEY,
     envAccount: envAccountFrom(env),

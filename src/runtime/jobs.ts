@@ -10,7 +10,7 @@ import type { AccountStore } from '../accounts/store.js';
 import { runRetention } from '../audit/erase.js';
 import { rollUpClosedDays } from '../audit/rollup.js';
 import type { Database } from '../db/client.js';
-import type { PgClassifierCache } from '../db/stores/classifier-cache.js';
+
 import type { Env } from '../env.js';
 import type { GraphClient } from '../graph/client.js';
 import type { Logger } from '../log.js';
@@ -32,7 +32,8 @@ export interface JobDeps {
   readonly accounts: AccountStore;
   readonly graph: GraphClient;
   readonly store: DeliveryStore;
-  readonly cache: PgClassifierCache;
+  /** The shared classifier cache's purge. */
+  readonly cache: { purgeExpired(): Promise<number> };
   readonly logger: Logger;
   /** Called when a sweep queued comments (Node wakes its workers). */
   readonly onQueued?: () => void;

@@ -5,7 +5,7 @@
  * processes' expired leases) is claimed from the database by the loops.
  */
 import type { Actuator } from '../pipeline/carry-out-action.js';
-import type { ActionItem } from '../queue/actions-repo.js';
+import type { ActionItem } from '../pipeline/ports.js';
 import { type ClaimLoop, startClaimLoop } from '../queue/claim-loop.js';
 import { startWorkerPool, type WorkerPool } from '../queue/node-worker.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';

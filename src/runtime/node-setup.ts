@@ -5,10 +5,10 @@
  */
 import { applyMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
+import { releaseLeasesOfStoppedProcess } from '../db/repos/leases.js';
 import { devSecretsPath, loadOrCreateDevSecrets } from '../dev-secrets.js';
 import { ConfigError, type Env, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
-import { releaseLeasesOfStoppedProcess } from '../queue/release.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
 

@@ -3,10 +3,12 @@
  * batch whose actions are all safe to repeat (hide, delete...) commits without waiting for it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecisionRecorder, type DecisionToRecord } from '../../src/audit/record.js';
+import { createDecisionRecorder } from '../../src/db/repos/decisions.js';
+import { createInboxRepo } from '../../src/db/repos/inbox.js';
 import { evaluate, loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
 import { planActions } from '../../src/pipeline/plan.js';
-import { createInboxRepo, type InboxItem } from '../../src/queue/inbox-repo.js';
+import type { DecisionToRecord } from '../../src/pipeline/ports.js';
+import type { InboxItem } from '../../src/queue/ports.js';
 import { openTestDatabase, type TestDatabase } from '../support/db.js';
 import { commentPayload, deliveryOf } from '../support/runtime.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgRepetitionCounter } from '../../src/db/repos/repetition.js';
 import { decisions } from '../../src/db/schema/decisions.js';
-import { PgRepetitionCounter } from '../../src/db/stores/repetition.js';
 import { openTestDatabase, type TestDatabase } from '../support/db.js';
 
 const ACCOUNT = '17841400000000001';

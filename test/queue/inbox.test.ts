@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inbox } from '../../src/db/schema/inbox.js';
 import { silentLogger } from '../../src/log.js';
 import { backoffMs } from '../../src/queue/backoff.js';
-import type { InboxItem } from '../../src/queue/inbox-repo.js';
 import { startWorkerPool } from '../../src/queue/node-worker.js';
+import type { InboxItem } from '../../src/queue/ports.js';
 import { inTurn, processClaimed } from '../../src/queue/process.js';
 import { commentPayload, deliveryOf, startTestRuntime } from '../support/runtime.js';
 

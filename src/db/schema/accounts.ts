@@ -1,7 +1,6 @@
 import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-export const accountStatuses = ['active', 'reauth_needed', 'disconnected'] as const;
-export type AccountStatus = (typeof accountStatuses)[number];
+// The statuses and login types belong to the account store (src/accounts/); stored here as text.
+import type { AccountStatus, LoginType } from '../../accounts/ports.js';
 
 /**
  * Instagram professional accounts modbot acts for. The access token is encrypted at rest
@@ -12,7 +11,7 @@ export const accounts = pgTable('accounts', {
   id: text('id').primaryKey(),
   username: text('username'),
   /** facebook → graph.facebook.com (Page/User token); instagram → graph.instagram.com. */
-  loginType: text('login_type').$type<'facebook' | 'instagram'>().notNull(),
+  loginType: text('login_type').$type<LoginType>().notNull(),
   /** base64(iv ‖ ciphertext ‖ tag); null when the token was dropped (deauthorised). */
   accessTokenEncrypted: text('access_token_encrypted'),
   tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),

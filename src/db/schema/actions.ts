@@ -11,36 +11,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-
-export const actionTypes = [
-  'hide',
-  'unhide',
-  'delete',
-  'reply',
-  'mention_reply',
-  'review',
-  'comments_off',
-  'comments_on',
-] as const;
-export type ActionType = (typeof actionTypes)[number];
-
-/**
- * planned → in_progress → done | failed | gone (object no longer exists) ;
- * dry_run (recorded, never called) ; held (review: waits for a person) ;
- * waiting (the account needs re-authorisation; resumes when it is fixed).
- */
-export const actionStatuses = [
-  'planned',
-  'in_progress',
-  'done',
-  'failed',
-  'gone',
-  'dry_run',
-  'held',
-  'waiting',
-  'dismissed',
-] as const;
-export type ActionStatus = (typeof actionStatuses)[number];
+// The outbox's vocabulary belongs to the pipeline (what modbot plans); stored here as text.
+import type { ActionStatus, ActionType } from '../../pipeline/plan.js';
 
 /**
  * What modbot (or a moderator) does on Instagram: an outbox. Rows are written in the same

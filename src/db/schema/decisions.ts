@@ -64,7 +64,7 @@ export const decisions = pgTable(
     // Repetition conditions: same normalised text on the account (or by the author) within a window.
     index('decisions_repetition_idx').on(t.accountId, t.textHash, t.createdAt),
     index('decisions_comment_idx').on(t.commentId),
-    // Audit queries (src/audit/query.ts; measured by bench/audit.ts): time ranges, rules, authors, text.
+    // Audit queries (src/db/repos/audit-*.ts; measured by bench/audit.ts): time ranges, rules, authors, text.
     // (time, account, action): stats by day/account/action read only the index.
     index('decisions_created_account_action_idx').on(t.createdAt, t.accountId, t.action),
     index('decisions_fired_rules_idx').using('gin', t.firedRules),

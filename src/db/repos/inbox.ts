@@ -2,57 +2,24 @@
  * All SQL for the inbox: storing deliveries, claiming with FOR UPDATE SKIP LOCKED and a lease,
  * completing, retrying with backoff, dead-lettering and reclaiming expired leases.
  * Uses database time (now()) for leases so several instances agree without synchronised clocks.
+ * The workers see it as an InboxQueue (src/queue/ports.ts), intake as a DeliveryStore
+ * (src/pipeline/ingest.ts).
  */
 import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
-import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
-import { inbox } from '../db/schema/inbox.js';
 import type {
   DeliveryStore,
   DeliveryToStore,
   StoredDelivery,
   StoreOptions,
-} from '../pipeline/receive-delivery.js';
-import type { InstagramEvent } from '../webhook/events.js';
-import { reclaimSchedule } from './reclaim.js';
+} from '../../pipeline/receive-delivery.js';
+import type { InboxItem, InboxQueue } from '../../queue/ports.js';
+import { reclaimSchedule } from '../../queue/reclaim.js';
+import type { InstagramEvent } from '../../webhook/events.js';
+import { type Database, rowsOf, withoutFlushWait } from '../client.js';
+import { inbox } from '../schema/inbox.js';
 
-export interface InboxItem {
-  readonly id: number;
-  readonly dedupeKey: string;
-  readonly accountId: string;
-  readonly field: string;
-  readonly kind: string;
-  readonly event: InstagramEvent;
-  /** 1 on the first try. */
-  readonly attempts: number;
-  readonly claimToken: string;
-}
-
-export interface InboxRepo extends DeliveryStore {
-  /** Claims up to `limit` due rows (pending and due, or processing with an expired lease). */
-  claim(limit: number, leaseSeconds: number): Promise<InboxItem[]>;
-  /** Claims one row by id if it is due (Workers queue consumer). */
-  claimById(id: number, leaseSeconds: number): Promise<InboxItem | null>;
-  /** Marks a claimed row done; false if the claim was lost (lease expired and row reclaimed). */
-  complete(item: InboxItem): Promise<boolean>;
-  /** `complete` for several rows in one statement; results in input order. */
-  completeMany(items: readonly InboxItem[]): Promise<boolean[]>;
-  /** Records a failed attempt: back to pending after `retryInMs`, or dead when out of attempts. */
-  fail(
-    item: InboxItem,
-    error: string,
-    retryInMs: number,
-    maxAttempts: number,
-  ): Promise<'retry' | 'dead' | 'lost'>;
-  /** Puts a claimed row back to wait `retryInMs` without counting the attempt. */
-  defer(item: InboxItem, reason: string, retryInMs: number): Promise<boolean>;
-  /**
-   * Puts leased rows back to pending: those whose lease expired, or all of them (only when no
-   * live process can hold one, see src/queue/release.ts). Returns how many.
-   */
-  releaseLeases(which: 'expired' | 'all'): Promise<number>;
-  /** Ids of rows that should be (re)dispatched: pending and overdue, or leased past expiry. */
-  overdue(graceSeconds: number, limit: number): Promise<number[]>;
-}
+/** The inbox as the workers see it (claims, completion, retries) and as intake writes it. */
+export interface InboxRepo extends InboxQueue, DeliveryStore {}
 
 export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number } = {}): InboxRepo {
   const releaseLeases = async (which: 'expired' | 'all'): Promise<number> => {
@@ -336,7 +303,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
 /**
  * Marks claimed inbox rows done where their claim still holds, returning their ids: the one
  * definition of completing a claim, run alone (`completeMany`) or inside the statement that
- * records the decisions (src/audit/record.ts). `extra` adds a condition.
+ * records the decisions (src/db/repos/decisions.ts). `extra` adds a condition.
  */
 export function completeClaims(
   claims: readonly { readonly id: number; readonly claimToken: string }[],

@@ -3,8 +3,8 @@
  * Runtime-neutral (the journal is bundled as JSON), so /readyz means the same on Node and Workers.
  */
 import { sql } from 'drizzle-orm';
-import journal from '../../migrations/meta/_journal.json' with { type: 'json' };
-import { type Database, rowsOf } from './client.js';
+import journal from '../../../migrations/meta/_journal.json' with { type: 'json' };
+import { type Database, rowsOf } from '../client.js';
 
 export type Readiness = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 

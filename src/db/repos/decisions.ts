@@ -9,46 +9,18 @@
  * returned, so a reclaimed or retried event never gets two decisions.
  */
 import { inArray, sql } from 'drizzle-orm';
-import { type Database, rowsOf, withoutFlushWait } from '../db/client.js';
-import type { ActionType } from '../db/schema/actions.js';
-import { decisions } from '../db/schema/decisions.js';
-import { ruleSets } from '../db/schema/rule-sets.js';
-import { type Decision, type RuleSet, textHash } from '../moderation/index.js';
-import type { PlannedAction } from '../pipeline/plan.js';
-import type { ActionItem } from '../queue/actions-repo.js';
-import { completeClaims } from '../queue/inbox-repo.js';
-import type { InstagramEvent } from '../webhook/events.js';
-
-export interface DecisionToRecord {
-  readonly inboxId: number;
-  readonly event: InstagramEvent;
-  readonly text: string | null;
-  readonly ruleSet: RuleSet;
-  readonly decision: Decision;
-  readonly actions: readonly PlannedAction[];
-  readonly dryRun: boolean;
-  readonly durationMs: number;
-  /**
-   * The inbox claim this decision settles: the row is marked done in the same transaction, so
-   * an event is done exactly when its decision is stored.
-   */
-  readonly inboxClaim?: string;
-}
-
-export interface RecordedDecision {
-  readonly id: string;
-  /** false when the inbox row already had a decision (this one was not written). */
-  readonly created: boolean;
-  /** Ids of the actions waiting to be executed (status planned), claimed ones included. */
-  readonly plannedActionIds: readonly string[];
-  /** The action written already claimed for the caller to execute now (see `claimFirst`). */
-  readonly claimed: readonly ActionItem[];
-  /** With `inboxClaim`: whether the inbox row was marked done (false: the claim was lost). */
-  readonly inboxDone: boolean | null;
-}
-
-/** Records decisions (results in input order); one statement whatever the batch size. */
-export type DecisionRecorder = (inputs: readonly DecisionToRecord[]) => Promise<RecordedDecision[]>;
+import { type RuleSet, textHash } from '../../moderation/index.js';
+import type { ActionType } from '../../pipeline/plan.js';
+import type {
+  ActionItem,
+  DecisionRecorder,
+  DecisionToRecord,
+  RecordedDecision,
+} from '../../pipeline/ports.js';
+import { type Database, rowsOf, withoutFlushWait } from '../client.js';
+import { decisions } from '../schema/decisions.js';
+import { ruleSets } from '../schema/rule-sets.js';
+import { completeClaims } from './inbox.js';
 
 export interface RecorderOptions {
   /**

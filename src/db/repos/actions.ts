@@ -4,59 +4,20 @@
  *    (a reply goes before its hide: Meta refuses replies under hidden comments);
  *  - accounts: none for a paused (throttled) or broken (token) account, so it never stalls others;
  *  - priority: hides and deletes before replies in a backlog.
- * and record each call (action_attempts, append-only) and the outcome.
+ * and record each call (action_attempts, append-only) and the outcome. The actuator sees it as
+ * its ActionOutbox (src/pipeline/ports.ts).
  */
 import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
-import { type Database, rowsOf } from '../db/client.js';
-import { type ActionStatus, type ActionType, actions } from '../db/schema/actions.js';
-import { reclaimSchedule } from './reclaim.js';
-
-export interface ActionItem {
-  readonly id: string;
-  readonly decisionId: string | null;
-  readonly accountId: string;
-  readonly commentId: string | null;
-  readonly mediaId: string | null;
-  readonly type: ActionType;
-  readonly message: string | null;
-  readonly actor: string;
-  /** 1 on the first try. */
-  readonly attempts: number;
-  readonly claimToken: string;
-}
-
-export interface AttemptRecord {
-  readonly startedAt: Date;
-  readonly durationMs: number;
-  readonly request: string;
-  readonly httpStatus: number | null;
-  readonly outcome: string;
-  readonly errorCode: number | null;
-  readonly errorSubcode: number | null;
-  readonly error: string | null;
-  readonly response: unknown;
-}
-
-export type Finish =
-  | {
-      readonly status: Extract<ActionStatus, 'done' | 'failed' | 'gone'>;
-      readonly result?: unknown;
-      readonly error?: string;
-    }
-  /** Not called: recorded as what would have been done, and why. */
-  | { readonly status: 'dry_run'; readonly reason: string }
-  /** Try again after `retryInMs`; `countAttempt: false` for waits that are not the action's fault. */
-  | {
-      readonly status: 'retry';
-      readonly retryInMs: number;
-      readonly error: string;
-      readonly countAttempt: boolean;
-    };
+import type { ActionType } from '../../pipeline/plan.js';
+import type { ActionItem, AttemptRecord, Finish } from '../../pipeline/ports.js';
+import { reclaimSchedule } from '../../queue/reclaim.js';
+import { type Database, rowsOf } from '../client.js';
+import { actions } from '../schema/actions.js';
 
 export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
   /**
    * Leased actions go back to planned: those whose lease expired, or all of them (only when no
-   * live process can hold one, see src/queue/release.ts). A reply that may have been posted is
+   * live process can hold one, see src/db/repos/leases.ts). A reply that may have been posted is
    * looked for before it is posted again, as after any unknown outcome.
    */
   const releaseLeases = async (which: 'expired' | 'all'): Promise<number> => {

@@ -5,9 +5,9 @@
  * as their leases expiring, sooner. On Postgres several processes may share the database, and a
  * lease is only ever taken back when it expires.
  */
-import type { DatabaseHandle } from '../db/client.js';
-import { createActionsRepo } from './actions-repo.js';
-import { createInboxRepo } from './inbox-repo.js';
+import type { DatabaseHandle } from '../client.js';
+import { createActionsRepo } from './actions.js';
+import { createInboxRepo } from './inbox.js';
 
 export async function releaseLeasesOfStoppedProcess(
   database: DatabaseHandle,
