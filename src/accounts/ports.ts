@@ -2,7 +2,7 @@
  * What the account store needs from storage: the stored account row and the writes made to it.
  * Implemented with SQL in src/db/repos/accounts.ts; tokens reach it already encrypted (the store
  * encrypts and decrypts, src/accounts/store.ts). Erasure and deauthorization
- * (src/audit/erase.ts) disconnect accounts through it too.
+ * (src/audit/erase-subject.ts) disconnect accounts through it too.
  */
 
 export const accountStatuses = ['active', 'reauth_needed', 'disconnected'] as const;

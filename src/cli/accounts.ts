@@ -8,9 +8,9 @@ import { refreshTokens } from '../accounts/refresh.js';
 import { EncryptionKeyError } from '../accounts/token-crypto.js';
 import { table } from '../audit/format.js';
 import { undiciFetch } from '../graph/node-http.js';
+import { withDatabase } from '../runtime/commands.js';
 import { accountStoreFromEnv, graphClientFromEnv } from '../runtime/create-runtime.js';
 import { envOrExit } from './env.js';
-import { withDatabase } from './runtime.js';
 
 /** Table columns headed by their keys. */
 const columns = (...keys: string[]) => keys.map((key) => ({ key, title: key }));

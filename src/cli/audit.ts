@@ -12,7 +12,6 @@
  */
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
-import { eraseSubject, runRetention } from '../audit/erase.js';
 import {
   AuditInputError,
   outcomeFilters,
@@ -40,21 +39,12 @@ import {
   type ModeratorActionKind,
   type ModeratorRequest,
   type ModeratorResult,
-  moderate,
   moderatorActor,
-  reviewQueue,
+  type reviewQueue,
   TargetNotFound,
-} from '../audit/moderate.js';
-import {
-  auditStats,
-  type DecisionDetail,
-  type DecisionPage,
-  getDecision,
-  listDecisions,
-  type Stats,
-} from '../audit/query.js';
-import type { DatabaseHandle } from '../db/client.js';
-import { openDatabase } from '../db/open.js';
+} from '../audit/moderator-action.js';
+import type { DecisionDetail, DecisionPage, Stats } from '../audit/query.js';
+import { type AuditConnection, openAuditLog } from '../runtime/commands.js';
 import { envOrExit } from './env.js';
 
 interface FilterOptions {
@@ -150,18 +140,17 @@ interface AuditBackend {
   close(): Promise<void>;
 }
 
-function dbBackend(database: DatabaseHandle): AuditBackend {
-  const db = database.adHoc;
+function dbBackend({ audit, close }: AuditConnection): AuditBackend {
   return {
-    list: (raw, limit, cursor) => listDecisions(db, parseAuditFilter(raw), { limit, cursor }),
-    show: (id) => getDecision(db, id),
-    stats: (by, raw) => auditStats(db, by, parseAuditFilter(raw)),
-    queue: (o) => reviewQueue(db, { account: o.account, limit: o.limit, after: o.cursor }),
-    moderate: (r) => moderate(db, r),
+    list: (raw, limit, cursor) => audit.listDecisions(parseAuditFilter(raw), { limit, cursor }),
+    show: (id) => audit.getDecision(id),
+    stats: (by, raw) => audit.stats(by, parseAuditFilter(raw)),
+    queue: (o) => audit.reviewQueue({ account: o.account, limit: o.limit, after: o.cursor }),
+    moderate: (r) => audit.moderate(r),
     erase: (userId, moderator) =>
-      eraseSubject(db, { userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
-    retention: (days) => runRetention(db, { days }),
-    close: () => database.close(),
+      audit.eraseSubject({ userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
+    retention: (days) => audit.runRetention(days),
+    close,
   };
 }
 
@@ -242,7 +231,7 @@ let openBackend: (writes: boolean) => Promise<AuditBackend> = async (writes) => 
       }
     }
   }
-  return dbBackend(await openDatabase(env));
+  return dbBackend(await openAuditLog(env));
 };
 
 /** Opens the audit log, runs `fn`, closes; input mistakes exit 2 with the message, conflicts exit 1. */
@@ -294,7 +283,8 @@ function defaultModerator(): string {
 export function registerAudit(
   program: Command,
   options: {
-    open?: () => Promise<DatabaseHandle>;
+    /** Tests: the audit log on their own database. */
+    open?: () => Promise<AuditConnection>;
     api?: { baseUrl: string; token: string; fetch: typeof fetch };
   } = {},
 ): void {

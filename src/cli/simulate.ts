@@ -3,7 +3,7 @@
  * sees an event arrive without a Meta app.
  */
 import type { Command } from 'commander';
-import { readDevSecrets } from '../dev-secrets.js';
+import { readDevSecrets } from '../runtime/dev-secrets.js';
 import { signBody } from '../webhook/verify.js';
 import { envOrExit } from './env.js';
 

@@ -6,15 +6,14 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { createInboxRepo } from '../db/repos/inbox.js';
 import { undiciFetch } from '../graph/node-http.js';
 import { createLogger } from '../log.js';
 import { parseSince, type SweepProgress, sweepAccount } from '../pipeline/sweep-account.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
+import { withDatabase } from '../runtime/commands.js';
 import { graphClientFromEnv } from '../runtime/create-runtime.js';
 import { startNodeRuntime } from '../runtime/node-runtime.js';
 import { envOrExit } from './env.js';
-import { withDatabase } from './runtime.js';
 
 export function registerSweep(program: Command): void {
   program
@@ -86,7 +85,7 @@ export function registerSweep(program: Command): void {
           };
           const result = await sweepAccount({
             graph: graphClientFromEnv(env, undiciFetch),
-            store: createInboxRepo(database.db),
+            store: runtime.inbox,
             account,
             since,
             onProgress: progress,

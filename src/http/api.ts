@@ -8,7 +8,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { eraseSubject, runRetention } from '../audit/erase.js';
+import { eraseSubject } from '../audit/erase-subject.js';
 import {
   AuditInputError,
   decisionActions,
@@ -25,16 +25,15 @@ import {
   moderatorActor,
   reviewQueue,
   TargetNotFound,
-} from '../audit/moderate.js';
-import { auditStats, getDecision, listDecisions } from '../audit/query.js';
-import type { Database } from '../db/client.js';
+} from '../audit/moderator-action.js';
+import { runRetention } from '../audit/retention.js';
+import type { AuditService } from '../audit/service.js';
 import type { AppEnv } from './context.js';
 
 export interface ApiDeps {
-  readonly db: Database;
+  readonly audit: AuditService;
   /** ADMIN_TOKEN; undefined → every /api route answers 503. */
   readonly adminToken: string | undefined;
-  readonly retentionDays: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,7 +455,7 @@ export function apiRoutes(deps: ApiDeps) {
   api.openapi(listRoute, async (c) => {
     queryKeysCheck(c, [...filterKeys, 'limit', 'cursor']);
     const { limit, cursor, ...filters } = c.req.valid('query');
-    const page = await listDecisions(deps.db, parseAuditFilter(filters), {
+    const page = await deps.audit.listDecisions(parseAuditFilter(filters), {
       limit: parseLimit(limit),
       cursor,
     });
@@ -470,7 +469,7 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   api.openapi(showRoute, async (c) => {
-    const detail = await getDecision(deps.db, c.req.valid('param').id);
+    const detail = await deps.audit.getDecision(c.req.valid('param').id);
     if (!detail)
       return c.json({ error: 'not_found', message: 'no decision with this id or comment id' }, 404);
     return c.json(
@@ -490,14 +489,14 @@ export function apiRoutes(deps: ApiDeps) {
     const { by, ...filters } = c.req.valid('query');
     const dimension = statsDimensions.find((d) => d === (by ?? 'rule'));
     if (!dimension) throw new AuditInputError(`by is one of ${statsDimensions.join(', ')}`);
-    const stats = await auditStats(deps.db, dimension, parseAuditFilter(filters));
+    const stats = await deps.audit.stats(dimension, parseAuditFilter(filters));
     return c.json({ ...stats, rows: [...stats.rows] }, 200);
   });
 
   api.openapi(queueRoute, async (c) => {
     queryKeysCheck(c, ['account', 'limit', 'cursor']);
     const q = c.req.valid('query');
-    const page = await reviewQueue(deps.db, {
+    const page = await deps.audit.reviewQueue({
       account: q.account,
       limit: parseLimit(q.limit),
       after: q.cursor,
@@ -507,7 +506,7 @@ export function apiRoutes(deps: ApiDeps) {
 
   api.openapi(actionRoute, async (c) => {
     const body = c.req.valid('json');
-    const result = await moderate(deps.db, {
+    const result = await deps.audit.moderate({
       kind: body.action,
       target: body.target,
       moderator: body.moderator,
@@ -524,7 +523,7 @@ export function apiRoutes(deps: ApiDeps) {
 
   api.openapi(eraseRoute, async (c) => {
     const body = c.req.valid('json');
-    const result = await eraseSubject(deps.db, {
+    const result = await deps.audit.eraseSubject({
       userId: body.author,
       kind: 'operator',
       requestedBy: moderatorActor(body.moderator),
@@ -541,7 +540,7 @@ export function apiRoutes(deps: ApiDeps) {
   });
 
   api.openapi(retentionRoute, async (c) => {
-    const result = await runRetention(deps.db, { days: deps.retentionDays });
+    const result = await deps.audit.runRetention();
     return c.json({ cutoff: result.cutoff, counts: { ...result.counts } as Record<string, number> }, 200);
   });
 

@@ -4,18 +4,17 @@
  *   GET  /meta/data-deletion/status/:code  what became of that request
  *   POST /meta/deauthorize               signed_request → drop the account's token, stop acting
  * Both POSTs carry a form field `signed_request`, verified with META_APP_SECRET or
- * INSTAGRAM_APP_SECRET (either; constant time). Transport only: the work is in src/audit/erase.ts.
+ * INSTAGRAM_APP_SECRET (either; constant time). Transport only: the work is in src/audit/erase-subject.ts, bound to the database as `audit`.
  */
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { disconnectAccount, eraseSubject, erasureStatus } from '../audit/erase.js';
+import type { AuditService } from '../audit/service.js';
 import { verifySignedRequest } from '../audit/signed-request.js';
-import type { Database } from '../db/client.js';
 import type { SigningSecret } from '../webhook/verify.js';
 import type { AppEnv } from './context.js';
 
 export interface MetaCallbackDeps {
-  readonly db: Database;
+  readonly audit: Pick<AuditService, 'eraseSubject' | 'erasureStatus' | 'disconnectAccount'>;
   readonly secrets: readonly SigningSecret[];
   /** The https:// origin Meta and people reach modbot at (PUBLIC_URL); default: the request's origin. */
   readonly publicUrl?: string | undefined;
@@ -62,7 +61,7 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
   app.post('/data-deletion', limit, async (c) => {
     const s = await signed(c);
     if ('response' in s) return s.response;
-    const result = await eraseSubject(deps.db, {
+    const result = await deps.audit.eraseSubject({
       userId: s.userId,
       kind: 'data_deletion',
       requestedBy: `meta:${s.matched}`,
@@ -79,7 +78,7 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
   });
 
   app.get('/data-deletion/status/:code', async (c) => {
-    const status = await erasureStatus(deps.db, c.req.param('code'));
+    const status = await deps.audit.erasureStatus(c.req.param('code'));
     if (!status)
       return c.json(
         { error: 'not_found', message: 'no data-deletion request with this confirmation code' },
@@ -108,8 +107,7 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
   app.post('/deauthorize', limit, async (c) => {
     const s = await signed(c);
     if ('response' in s) return s.response;
-    const result = await disconnectAccount(
-      deps.db,
+    const result = await deps.audit.disconnectAccount(
       s.userId,
       'deauthorized: the user removed the app (Meta callback)',
     );

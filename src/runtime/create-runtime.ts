@@ -9,7 +9,7 @@
  * fakes on loopback.
  */
 import { type AccountStore, createAccountStore, envAccountFrom } from '../accounts/store.js';
-import { createApp } from '../app.js';
+import { createAuditService } from '../audit/service.js';
 import type { ClassifierCache } from '../classify/cache.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -23,6 +23,7 @@ import { PgRepetitionCounter } from '../db/repos/repetition.js';
 import type { Env } from '../env.js';
 import { createGraphClient, type GraphClient, type GraphFetch } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
+import { createApp } from '../http/app.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
 import { createActuator } from '../pipeline/carry-out-action.js';
@@ -113,11 +114,13 @@ export function createRuntime(options: RuntimeOptions) {
     handOver: (stored, waitUntil) => dispatch.eventsStored?.(stored, waitUntil),
   });
 
+  const retentionDays = env.RETENTION_DAYS;
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
-    api: { db: database.adHoc, adminToken: env.ADMIN_TOKEN, retentionDays: env.RETENTION_DAYS },
-    meta: { db: database.db, secrets, publicUrl: env.PUBLIC_URL },
+    // The admin API's queries are planned for their actual parameters (database.adHoc).
+    api: { audit: createAuditService(database.adHoc, { retentionDays }), adminToken: env.ADMIN_TOKEN },
+    meta: { audit: createAuditService(database.db, { retentionDays }), secrets, publicUrl: env.PUBLIC_URL },
     webhooks: {
       verifyToken: options.verifyToken ?? env.META_VERIFY_TOKEN,
       maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,

@@ -7,7 +7,7 @@
  */
 import { refreshTokens } from '../accounts/refresh.js';
 import type { AccountStore } from '../accounts/store.js';
-import { runRetention } from '../audit/erase.js';
+import { runRetention } from '../audit/retention.js';
 import { rollUpClosedDays } from '../audit/rollup.js';
 import type { Database } from '../db/client.js';
 

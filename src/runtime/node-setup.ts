@@ -6,11 +6,11 @@
 import { applyMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { releaseLeasesOfStoppedProcess } from '../db/repos/leases.js';
-import { devSecretsPath, loadOrCreateDevSecrets } from '../dev-secrets.js';
 import { ConfigError, type Env, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
+import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.js';
 
 /** Prints `message` and exits: a start-up mistake the operator must fix. */
 function refuseToStart(message: string): never {

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAudit } from '../../src/cli/audit.js';
+import { auditConnection } from '../../src/runtime/commands.js';
 import { type CliOutput, captureCli } from '../support/cli.js';
 import { openTestDatabase, type TestDatabase } from '../support/db.js';
 import { seedAction, seedDecision, seedRuleSet } from './seed.js';
@@ -12,7 +13,9 @@ let hiddenId = '';
 function run(...args: string[]): Promise<CliOutput> {
   return captureCli(async () => {
     const program = new Command().exitOverride().enablePositionalOptions();
-    registerAudit(program, { open: async () => ({ ...database, close: async () => {} }) });
+    // The test's database stays open across commands: the connection's close does nothing.
+    const connection = auditConnection({ ...database, close: async () => {} }, { RETENTION_DAYS: 90 });
+    registerAudit(program, { open: async () => connection });
     await program.parseAsync(['node', 'modbot', 'audit', ...args]);
   });
 }

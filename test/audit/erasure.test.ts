@@ -6,9 +6,9 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRetention } from '../../src/audit/erase.js';
 import { parseAuditFilter } from '../../src/audit/filters.js';
 import { auditStats, getDecision } from '../../src/audit/query.js';
+import { runRetention } from '../../src/audit/retention.js';
 import { base64UrlEncode, signRequest, verifySignedRequest } from '../../src/audit/signed-request.js';
 import { rowsOf } from '../../src/db/client.js';
 import { accounts } from '../../src/db/schema/accounts.js';

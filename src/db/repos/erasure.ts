@@ -1,5 +1,5 @@
 /**
- * SQL for erasure and retention (src/audit/erase.ts decides what and when): the tombstones that
+ * SQL for erasure and retention (src/audit/erase-subject.ts decides what and when): the tombstones that
  * replace text and identifiers in decisions, actions, their attempts, inbox events and raw
  * deliveries; the statements that erase one person inside one transaction (with the accounts
  * repo bound to it, for a connected account whose owner asked); retention's batched redaction;

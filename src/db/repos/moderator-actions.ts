@@ -1,5 +1,5 @@
 /**
- * SQL for what moderators do (src/audit/moderate.ts decides what): the decision a request names,
+ * SQL for what moderators do (src/audit/moderator-action.ts decides what): the decision a request names,
  * the actions already on its comment, new moderator rows in the outbox, cancelling rows not yet
  * started, all in one transaction per request; and the review queue (actions held for a person).
  */

@@ -51,7 +51,7 @@ export const decisions = pgTable(
     steps: jsonb('steps').notNull(),
     dryRun: boolean('dry_run').notNull(),
     durationMs: integer('duration_ms').notNull(),
-    /** Set when retention or an erasure replaced text and identifiers with a tombstone (src/audit/erase.ts). */
+    /** Set when retention or an erasure replaced text and identifiers with a tombstone (src/audit/erase-subject.ts). */
     redactedAt: timestamp('redacted_at', { withTimezone: true }),
     /** Words of the text as written and normalised, for audit text search (kept by Postgres; empty once redacted). */
     search: tsvector('search').generatedAlwaysAs(

@@ -1,17 +1,21 @@
 /**
- * The only use case that rewrites old audit rows: erasure of one person (Meta's data-deletion
- * callback, or an operator) and retention (text older than RETENTION_DAYS). Both replace text
- * and identifiers with a tombstone, keep everything else (times, accounts, rule ids, actions,
- * classifier scores, counts), set decisions.redacted_at, and record what they did in `erasures`.
+ * Erase a subject: the story of one person's data-deletion request (Meta's callback, or an
+ * operator), and of an account's deauthorisation.
  *
- * Erasure covers every place a person's words or names are stored: decisions (text, normalised
- * text, hash, username, id, condition traces and matched terms, reply text), actions (reply
- * messages) and their attempts' requests, inbox events, raw webhook deliveries (only that
- * person's parts: a delivery can carry other people's comments too), and a connected account
- * whose owner asked (token dropped). The erasure record keeps only a SHA-256 of the id.
+ *   1. check the request and record it in `erasures` (a SHA-256 of the id, never the id);
+ *   2. in one transaction, replace that person's text and identifiers with a tombstone wherever
+ *      they are stored: decisions (text, normalised text, hash, username, id, condition traces,
+ *      matched terms, reply text), actions (reply messages) and their attempts' requests, inbox
+ *      events, and raw webhook deliveries (only that person's parts: a delivery can carry other
+ *      people's comments too); a connected account whose owner asked is disconnected (token
+ *      dropped);
+ *   3. record what was erased (counts) and give a confirmation code whose status anyone can read.
  *
- * The statements are in src/db/repos/erasure.ts (and, for accounts, src/db/repos/accounts.ts);
- * what is erased, in which order, in which transaction, and what is recorded is decided here.
+ * Everything else is kept (times, accounts, rule ids, actions, classifier scores), so counts
+ * still add up; decisions.redacted_at says a row was rewritten. Retention, the other rewrite of
+ * old rows, is in retention.ts. The statements are in src/db/repos/erasure.ts (and, for
+ * accounts, src/db/repos/accounts.ts); what is erased, in which order and transaction, and what
+ * is recorded is decided here.
  */
 import type { Database } from '../db/client.js';
 import {
@@ -22,7 +26,6 @@ import {
 } from '../db/repos/erasure.js';
 import { sha256Hex } from '../moderation/index.js';
 import { AuditInputError } from './filters.js';
-import { rollUpClosedDays } from './rollup.js';
 
 export const ERASED = '[erased]';
 export const REDACTED = '[redacted]';
@@ -175,105 +178,6 @@ export async function erasureStatus(db: Database, code: string): Promise<Erasure
 
 // ---------------------------------------------------------------------------------------------
 // Retention
-
-export interface RetentionResult {
-  readonly id: string;
-  readonly cutoff: string;
-  readonly counts: ErasureCounts;
-}
-
-/**
- * Redacts comment text and author names older than `days`, in batches (so a first run over a
- * large backlog never holds long locks). Keeps ids, times, rules, actions and scores, so counts
- * and stats still add up. Records each run in `erasures` (kind "retention").
- */
-export async function runRetention(
-  db: Database,
-  options: { days: number; now?: Date; batchSize?: number },
-): Promise<RetentionResult> {
-  const repo = createErasureRepo(db);
-  const now = options.now ?? new Date();
-  const cutoff = new Date(now.getTime() - options.days * 86_400_000);
-  const batch = options.batchSize ?? 2000;
-  const id = crypto.randomUUID();
-  await repo.start({ id, kind: 'retention', requestedBy: 'retention', cutoff });
-  const counts: Required<Pick<ErasureCounts, 'decisions' | 'actions' | 'inbox' | 'deliveries'>> = {
-    decisions: 0,
-    actions: 0,
-    inbox: 0,
-    deliveries: 0,
-  };
-  try {
-    for (;;) {
-      const n = await repo.redactDecisions(cutoff, REDACTED, batch);
-      counts.decisions += n;
-      if (n < batch) break;
-    }
-    for (;;) {
-      const n = await repo.redactActionMessages(cutoff, [REDACTED, ERASED], batch);
-      counts.actions += n;
-      if (n < batch) break;
-    }
-    for (;;) {
-      const n = await repo.redactInboxEvents(cutoff, REDACTED, batch);
-      counts.inbox += n;
-      if (n < batch) break;
-    }
-    const body = JSON.stringify({ redacted: REDACTED, reason: `retention: older than ${options.days} days` });
-    for (;;) {
-      const n = await repo.redactDeliveries(cutoff, body, batch);
-      counts.deliveries += n;
-      if (n < batch) break;
-    }
-    await repo.finish(id, { status: 'done', counts });
-    return { id, cutoff: cutoff.toISOString(), counts };
-  } catch (error) {
-    await repo.fail(id, error instanceof Error ? error.message.slice(0, 500) : 'failed', counts);
-    throw error;
-  }
-}
-
-/**
- * Node: audit upkeep in this process. Retention a minute after start and then every `everyMs`
- * (default hourly); the daily stats rollup (src/audit/rollup.ts) every 10 minutes. Returns a
- * stop function.
- */
-export function scheduleRetention(
-  db: Database,
-  options: {
-    days: number;
-    everyMs?: number;
-    onResult?: (r: RetentionResult) => void;
-    onError?: (e: unknown) => void;
-  },
-): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const result = await runRetention(db, { days: options.days });
-      options.onResult?.(result);
-    } catch (error) {
-      options.onError?.(error);
-    } finally {
-      running = false;
-    }
-  };
-  const first = setTimeout(() => void tick(), 60_000);
-  const timer = setInterval(() => void tick(), options.everyMs ?? 3_600_000);
-  const rollup = setInterval(() => {
-    rollUpClosedDays(db).catch((error) => options.onError?.(error));
-  }, 600_000);
-  first.unref?.();
-  timer.unref?.();
-  rollup.unref?.();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-    clearInterval(rollup);
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Deauthorize: the user removed the app.

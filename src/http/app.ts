@@ -1,15 +1,17 @@
 /**
  * createApp(deps): the Hono application shared by Node and Workers. Routes are transport only;
- * everything they need arrives in `deps` (wired in deps.ts or the Workers entry).
+ * everything they need arrives in `deps`, wired by the composition root (src/runtime/).
  */
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import type { Readiness } from './db/repos/readiness.js';
-import { type ApiDeps, apiRoutes } from './http/api.js';
-import type { AppEnv } from './http/context.js';
-import { type MetaCallbackDeps, metaCallbackRoutes } from './http/meta-callbacks.js';
-import { type WebhookDeps, webhookRoutes } from './http/webhooks.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
+import { type ApiDeps, apiRoutes } from './api.js';
+import type { AppEnv } from './context.js';
+import { type MetaCallbackDeps, metaCallbackRoutes } from './meta-callbacks.js';
+import { type WebhookDeps, webhookRoutes } from './webhooks.js';
+
+/** Whether modbot can serve: the database answers and is migrated (503 with the reason if not). */
+export type Readiness = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export interface AppDeps {
   readonly logger: Logger;

@@ -1,0 +1,30 @@
+/**
+ * The audit log as the transports see it (the admin API, Meta's callbacks, the CLI): its queries
+ * and the flows that act on the record, bound to one database by the composition root, so that
+ * http/ and cli/ never hold SQL or a database handle.
+ */
+import type { Database } from '../db/client.js';
+import { disconnectAccount, eraseSubject, erasureStatus } from './erase-subject.js';
+import { moderate, reviewQueue } from './moderator-action.js';
+import { auditStats, getDecision, listDecisions } from './query.js';
+import { runRetention } from './retention.js';
+
+/** Everything but the first argument (the database), for the bound functions below. */
+type Rest<F> = F extends (db: Database, ...rest: infer R) => unknown ? R : never;
+
+export function createAuditService(db: Database, options: { readonly retentionDays: number }) {
+  return {
+    listDecisions: (...a: Rest<typeof listDecisions>) => listDecisions(db, ...a),
+    getDecision: (...a: Rest<typeof getDecision>) => getDecision(db, ...a),
+    stats: (...a: Rest<typeof auditStats>) => auditStats(db, ...a),
+    reviewQueue: (...a: Rest<typeof reviewQueue>) => reviewQueue(db, ...a),
+    moderate: (...a: Rest<typeof moderate>) => moderate(db, ...a),
+    eraseSubject: (...a: Rest<typeof eraseSubject>) => eraseSubject(db, ...a),
+    erasureStatus: (...a: Rest<typeof erasureStatus>) => erasureStatus(db, ...a),
+    disconnectAccount: (...a: Rest<typeof disconnectAccount>) => disconnectAccount(db, ...a),
+    /** Retention now; `days` defaults to RETENTION_DAYS. */
+    runRetention: (days = options.retentionDays) => runRetention(db, { days }),
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

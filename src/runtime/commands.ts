@@ -1,0 +1,49 @@
+/**
+ * What the `modbot` commands need from the composition root: the database opened (and
+ * migrated), and the audit log bound to it, so src/cli/ never opens or queries a database itself.
+ */
+import { type AuditService, createAuditService } from '../audit/service.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { applyMigrations } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import type { Env } from '../env.js';
+
+/** Opens the database, applies migrations, runs `run`, closes. */
+export async function withDatabase<T>(env: Env, run: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  const database = await openDatabase(env);
+  try {
+    await applyMigrations(database);
+    return await run(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** `modbot migrate`: applies the committed migrations; says where. */
+export async function migrateDatabase(env: Env): Promise<{ kind: string; location: string }> {
+  const database = await openDatabase(env);
+  try {
+    await applyMigrations(database);
+    return { kind: database.kind, location: database.location };
+  } finally {
+    await database.close();
+  }
+}
+
+/** The audit log on this machine's database, for `modbot audit`. */
+export interface AuditConnection {
+  readonly audit: AuditService;
+  close(): Promise<void>;
+}
+
+export function auditConnection(database: DatabaseHandle, env: Pick<Env, 'RETENTION_DAYS'>): AuditConnection {
+  // Ad hoc queries are planned for their actual parameters (database.adHoc).
+  return {
+    audit: createAuditService(database.adHoc, { retentionDays: env.RETENTION_DAYS }),
+    close: () => database.close(),
+  };
+}
+
+export async function openAuditLog(env: Env): Promise<AuditConnection> {
+  return auditConnection(await openDatabase(env), env);
+}
