@@ -8,7 +8,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { eraseSubject } from '../audit/erase-subject.js';
 import {
   AuditInputError,
   decisionActions,
@@ -20,13 +19,10 @@ import {
 } from '../audit/filters.js';
 import {
   ModerationConflict,
-  moderate,
   moderatorActionKinds,
   moderatorActor,
-  reviewQueue,
   TargetNotFound,
 } from '../audit/moderator-action.js';
-import { runRetention } from '../audit/retention.js';
 import type { AuditService } from '../audit/service.js';
 import type { AppEnv } from './context.js';
 
