@@ -208,7 +208,7 @@ interface EvalOptions {
   classifierOnly?: boolean;
 }
 
-/** Same settings as the running bot (src/deps.ts), with an in-memory cache: eval writes nothing. */
+/** Same settings as the running bot (src/runtime/create-runtime.ts), with an in-memory cache: eval writes nothing. */
 export function classifierConfigOf(env: Env): ClassifierConfig {
   return classifierConfigFromEnv(env, new MemoryClassifierCache());
 }

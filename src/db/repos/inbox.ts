@@ -3,7 +3,7 @@
  * completing, retrying with backoff, dead-lettering and reclaiming expired leases.
  * Uses database time (now()) for leases so several instances agree without synchronised clocks.
  * The workers see it as an InboxQueue (src/queue/ports.ts), intake as a DeliveryStore
- * (src/pipeline/ingest.ts).
+ * (src/pipeline/receive-delivery.ts).
  */
 import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type {
