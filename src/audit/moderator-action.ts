@@ -17,7 +17,11 @@
  * The statements are in src/db/repos/moderator-actions.ts; the choices above are made here.
  */
 import type { Database } from '../db/client.js';
-import { createModeratorActionsRepo, type ModeratorActionsRepo } from '../db/repos/moderator-actions.js';
+import {
+  createModeratorActionsRepo,
+  type HeldAction,
+  type ModeratorActionsRepo,
+} from '../db/repos/moderator-actions.js';
 import type { ActionType } from '../pipeline/plan.js';
 import { AuditInputError } from './filters.js';
 import { uuidPattern } from './query.js';
@@ -226,19 +230,8 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
 // ---------------------------------------------------------------------------------------------
 // The review queue: actions held for a person.
 
-export interface QueueItem {
-  readonly actionId: string;
-  readonly heldAt: string;
-  readonly accountId: string;
-  readonly commentId: string | null;
-  readonly mediaId: string | null;
-  readonly decisionId: string | null;
-  readonly ruleId: string | null;
-  readonly authorUsername: string | null;
-  readonly authorId: string | null;
-  readonly text: string | null;
-  readonly decidingRule: string | null;
-}
+/** A held comment in the review queue, as the CLI and the API show it. */
+export type QueueItem = Omit<HeldAction, 'heldAt'> & { readonly heldAt: string };
 
 export async function reviewQueue(
   db: Database,

@@ -8,6 +8,7 @@
  */
 import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { normalise } from '../../moderation/index.js';
+import type { AttemptRecord } from '../../pipeline/ports.js';
 import type { Database } from '../client.js';
 import { actionAttempts, actions } from '../schema/actions.js';
 import { decisions } from '../schema/decisions.js';
@@ -189,18 +190,11 @@ export async function listDecisionRows(
 // ---------------------------------------------------------------------------------------------
 // One decision
 
-export interface AttemptView {
+/** One Graph API call of an action, as `audit show` prints it (times as ISO strings). */
+export type AttemptView = Omit<AttemptRecord, 'startedAt'> & {
   readonly attempt: number;
   readonly startedAt: string;
-  readonly durationMs: number;
-  readonly request: string;
-  readonly httpStatus: number | null;
-  readonly outcome: string;
-  readonly errorCode: number | null;
-  readonly errorSubcode: number | null;
-  readonly error: string | null;
-  readonly response: unknown;
-}
+};
 
 export interface ActionView {
   readonly id: string;

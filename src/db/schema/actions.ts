@@ -13,6 +13,7 @@ import {
 } from 'drizzle-orm/pg-core';
 // The outbox's vocabulary belongs to the pipeline (what modbot plans); stored here as text.
 import type { ActionStatus, ActionType } from '../../pipeline/plan.js';
+import { leaseColumns, rowTimes } from './columns.js';
 
 /**
  * What modbot (or a moderator) does on Instagram: an outbox. Rows are written in the same
@@ -41,15 +42,10 @@ export const actions = pgTable(
     status: text('status').$type<ActionStatus>().notNull().default('planned'),
     /** Why it was not executed (dry run, shadow rule, no token). */
     reason: text('reason'),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
-    leaseUntil: timestamp('lease_until', { withTimezone: true }),
-    claimToken: uuid('claim_token'),
-    lastError: text('last_error'),
+    ...leaseColumns(),
     /** The Graph API's answer when done (e.g. the new reply's id). */
     result: jsonb('result'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...rowTimes(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
   },
   (t) => [

@@ -1,16 +1,6 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { leaseColumns, rowTimes } from './columns.js';
 
 /** Inbox states: pending → processing (leased) → done | pending (retry later) | dead; tests are skipped. */
 export const inboxStatuses = ['pending', 'processing', 'done', 'dead', 'skipped'] as const;
@@ -37,14 +27,8 @@ export const inbox = pgTable(
     status: text('status').$type<InboxStatus>().notNull().default('pending'),
     /** Lower runs first (e.g. hides before replies in a backlog). */
     priority: smallint('priority').notNull().default(0),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
-    leaseUntil: timestamp('lease_until', { withTimezone: true }),
-    /** Identifies the current claim, so a worker whose lease expired cannot complete a reclaimed row. */
-    claimToken: uuid('claim_token'),
-    lastError: text('last_error'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...leaseColumns(),
+    ...rowTimes(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
   (t) => [
