@@ -13,21 +13,9 @@ DATA=${1:?usage: measure-heldout.sh <datasets dir> [out-dir]}
 OUT=${2:-.modbot/heldout}
 IG=$DATA/instagram-scam/instagram-scam-comments.dev.csv
 YT=("$DATA"/youtube-spam/Youtube0*.csv)
-TRAIN_FLAGS=(--text text,CONTENT --label label_spam,CLASS --positive 1 --group account,@file --epochs 20 --l2 1e-4 --min-df 3 --hide 0.7 --review 0.5)
-mkdir -p "$OUT/rules-with-model"
-cp rules/*.yaml "$OUT/rules-with-model/"
-# The rule that lets the builtin model act on its own (see docs/classifiers.md).
-cat > "$OUT/rules-with-model/zz-builtin-model.yaml" <<'YAML'
-- id: builtin-spam-model
-  reason: The builtin model is confident this is spam or a scam
-  when:
-    classifier:
-      use: builtin
-      score: spam
-      at least: 0.7
-      fallback: allow
-  action: hide
-YAML
+TRAIN_FLAGS=(--text text,CONTENT --label label_spam,CLASS --positive 1 --group account,@file --epochs 20 --l2 1e-4 --min-df 3 --hide 0.97 --review 0.7
+  --negatives "$DATA/customer-messages/ibm-twitter-customer-care.csv:text" --negatives "$DATA/toxicity/davidson-labeled-data.csv:tweet")
+mkdir -p "$OUT"
 
 evals() { # <name> <test.csv> <text col> <label col> <model.json>
   local name=$1 csv=$2 text=$3 label=$4 model=$5
@@ -37,12 +25,11 @@ evals() { # <name> <test.csv> <text col> <label col> <model.json>
       file=$OUT/$name.$variant.csv
       npx tsx scripts/evade.ts "$csv" --text "$text" --label "$label" --positive 1 --kind "$variant" --out "$file" >/dev/null
     fi
-    for path in classifier-only rules rules-with-model; do
+    for path in classifier-only rules; do
       local flags=(--builtin-model "$model")
       case $path in
         classifier-only) flags+=(--classifier-only) ;;
         rules) flags+=(--rules rules) ;;
-        rules-with-model) flags+=(--rules "$OUT/rules-with-model") ;;
       esac
       local json
       json=$(npx tsx src/cli/main.ts eval "$file" --text "$text" --label "$label" --positive 1 --json "${flags[@]}" | tail -1)

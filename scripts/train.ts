@@ -14,14 +14,19 @@
  *   --augment <n>      evasion-rewritten copies of each training row (default 1)
  *   --hide <p>         suggested hide threshold on the calibrated score (default 0.9)
  *   --review <p>       suggested review threshold (default 0.5)
- *   --epochs, --l2, --lr, --min-df, --seed   optimiser settings (see scripts/lib/logreg.ts)
+ *   --epochs, --l2, --lr, --min-df, --seed, --pos-weight   optimiser settings (see scripts/lib/logreg.ts)
  *   --out <file>       default src/classify/builtin/weights.generated.ts; a .json file for
  *                      `modbot eval --builtin-model`; "-" = do not write
  *   --dedupe           learn each distinct (normalised) text once
  *   --max-features <n> keep the n largest weights (default 60000: a module well under 2 MB)
- *   --negatives <csv>:<text col>   extra genuine (negative) comments added to every training fold
- *                      and never scored, e.g. rude tweets (rude is not spam); URLs and "RT" dropped
- *   --negatives-limit <n>          at most n of them, evenly spaced through the file (default 3000)
+ *   --negatives <csv>:<text col>   extra genuine (negative) rows, e.g. customer messages and
+ *                      ordinary tweets (rude is not spam); repeatable. Each row is its own group
+ *                      in the cross-validation, so the report scores them out of fold too.
+ *                      A leading "RT @x:" and t.co links are dropped.
+ *   --negatives-limit <n>          at most n rows per file, evenly spaced (default 3000)
+ *   --eval <csv>:<text col>        evaluation-only genuine rows (repeatable): scored by the final
+ *                      model for the report and --sweep, never trained on
+ *   --sweep            print precision/recall (out of fold) and hide/review rates per threshold
  *   --json             print the report as one JSON object on the last line
  *
  * Deterministic: the same files and flags produce the same bytes.
@@ -159,6 +164,75 @@ function count(scores: readonly number[], labels: readonly boolean[], hide: numb
   return c;
 }
 
+/** Genuine rows from a `<csv>:<text col>` spec, at most `limit`, evenly spaced through the file. */
+function loadNegatives(spec: string, limit: number): Row[] {
+  const [file, col] = spec.split(/:(?=[^:]+$)/) as [string, string | undefined];
+  const all = parseCsvRecords(readFileSync(file, 'utf8'));
+  const n = Math.min(all.length, limit);
+  const step = all.length / Math.max(1, n);
+  const out: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const raw = cleanCommentText(all[Math.floor(i * step)]?.[col ?? 'text'] ?? '');
+    // Twitter's t.co wrappers go, as in the customer-messages preparation (on Instagram there
+    // are none); real links stay: genuine people link to news, products and their complaints.
+    const text = raw
+      .replace(/https?:\/\/t\.co\/\S*/gu, ' ')
+      .replace(/^[\s!.]*rt\b:?(?:\s*@\S+:?)?/iu, '')
+      .trim();
+    if (!text) continue;
+    out.push({
+      file: basename(file),
+      group: `${basename(file)}:${i}`,
+      text,
+      positive: false,
+      features: extractFeatures(normalise(text)),
+    });
+  }
+  return out;
+}
+
+/**
+ * Per threshold: precision and recall out of fold on each labelled file (and recall under the
+ * mixed evasion rewrite), and the share of genuine rows hidden in every all-genuine file.
+ */
+function printSweep(
+  rows: readonly Row[],
+  oof: readonly number[],
+  evaded: readonly number[],
+  evalScores: readonly { name: string; scores: readonly number[] }[],
+  log: (s: string) => void,
+): void {
+  const files = [...new Set(rows.map((r) => r.file))];
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  log(`threshold | ${[...files, ...evalScores.map((e) => e.name)].join(' | ')}`);
+  for (const t of [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99]) {
+    const cells = files.map((file) => {
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      let ev = 0;
+      let neg = 0;
+      rows.forEach((r, i) => {
+        if (r.file !== file) return;
+        const hit = oof[i]! >= t;
+        if (r.positive) {
+          if (hit) tp++;
+          else fn++;
+          if ((evaded[i] ?? 0) >= t) ev++;
+        } else {
+          neg++;
+          if (hit) fp++;
+        }
+      });
+      if (tp + fn === 0) return `hide ${pct(fp / Math.max(1, neg))}`;
+      return `P ${(tp / Math.max(1, tp + fp)).toFixed(3)} R ${(tp / (tp + fn)).toFixed(3)} ev ${(ev / (tp + fn)).toFixed(3)} fp ${fp}`;
+    });
+    for (const e of evalScores)
+      cells.push(`hide ${pct(e.scores.filter((s) => s >= t).length / Math.max(1, e.scores.length))}`);
+    log(`${t.toFixed(2)} | ${cells.join(' | ')}`);
+  }
+}
+
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -177,9 +251,12 @@ function main(): void {
       'min-df': { type: 'string' },
       seed: { type: 'string' },
       nb: { type: 'string' },
+      'pos-weight': { type: 'string' },
       dedupe: { type: 'boolean', default: false },
       'max-features': { type: 'string', default: '60000' },
-      negatives: { type: 'string' },
+      negatives: { type: 'string', multiple: true },
+      eval: { type: 'string', multiple: true },
+      sweep: { type: 'boolean', default: false },
       'negatives-limit': { type: 'string', default: '3000' },
       out: { type: 'string', default: 'src/classify/builtin/weights.generated.ts' },
       json: { type: 'boolean', default: false },
@@ -200,6 +277,7 @@ function main(): void {
     ...(values['min-df'] ? { minDf: Number(values['min-df']) } : {}),
     ...(values.seed ? { seed: Number(values.seed) } : {}),
     ...(values.nb ? { nbAlpha: Number(values.nb) } : {}),
+    ...(values['pos-weight'] ? { positiveWeight: Number(values['pos-weight']) } : {}),
   };
   const copies = Number(values.augment);
   const maxFeatures = Number(values['max-features']);
@@ -208,29 +286,19 @@ function main(): void {
   const started = performance.now();
   const rows = loadRows(positionals, values.text, values.label, values.positive, values.group);
   const log = (s: string) => console.error(s);
-  const extra: Row[] = [];
-  if (values.negatives) {
-    const [file, col] = values.negatives.split(/:(?=[^:]+$)/) as [string, string | undefined];
-    const all = parseCsvRecords(readFileSync(file, 'utf8'));
-    const limit = Math.min(all.length, Number(values['negatives-limit']));
-    const step = all.length / Math.max(1, limit);
-    for (let i = 0; i < limit; i++) {
-      const raw = cleanCommentText(all[Math.floor(i * step)]?.[col ?? 'text'] ?? '');
-      const text = raw
-        .replace(/https?:\/\/\S+/gu, ' ')
-        .replace(/^\s*rt\b:?/iu, '')
-        .trim();
-      if (text)
-        extra.push({
-          file: basename(file),
-          group: '@negatives',
-          text,
-          positive: false,
-          features: extractFeatures(normalise(text)),
-        });
-    }
-    log(`${extra.length} extra negatives from ${file}`);
+  // Extra genuine rows (customer messages, ordinary tweets): every row its own group, so they
+  // take part in the grouped cross-validation (each is scored by a model that did not see it).
+  for (const spec of values.negatives ?? []) {
+    const extra = loadNegatives(spec, Number(values['negatives-limit']));
+    rows.push(...extra);
+    log(`${extra.length} extra negatives from ${spec}`);
   }
+  // Evaluation-only files (licences that forbid training on them): scored by the final model,
+  // never learnt from; they calibrate the thresholds, they never move a weight.
+  const evalSets = (values.eval ?? []).map((spec) => ({
+    name: basename(spec.split(/:(?=[^:]+$)/)[0] ?? spec),
+    rows: loadNegatives(spec, Number.POSITIVE_INFINITY),
+  }));
   log(
     `${rows.length} rows (${rows.filter((r) => r.positive).length} positive) from ${positionals.length} file(s)`,
   );
@@ -238,12 +306,15 @@ function main(): void {
   const k = Number(values.folds);
   let calibration = { a: 1, b: 0 };
   const report: Record<string, unknown> = {};
+  // Calibrated out-of-fold scores (plain, and the mixed evasion rewrite of positives), for --sweep.
+  let oofScores: number[] | undefined;
+  let oofEvaded: number[] | undefined;
   if (k > 1) {
     const folds = assignFolds(rows, k);
     const oof = new Array<number>(rows.length).fill(0);
     const evaded = new Map<EvasionKind | 'mixed', number[]>();
     for (let f = 0; f < k; f++) {
-      const train = [...rows.filter((r) => folds.get(r.group) !== f), ...extra];
+      const train = rows.filter((r) => folds.get(r.group) !== f);
       const { docs, labels } = augmented(train, copies, values.dedupe);
       const model = pruneModel(trainLogReg(docs, labels, opts), maxFeatures);
       const index = indexOf(model);
@@ -297,10 +368,34 @@ function main(): void {
       report[file] = { heldOut: 'grouped k-fold', ...plain, evasionRecall: evasion };
       log(`${file}: ${JSON.stringify(report[file])}`);
     }
+    oofScores = oof.map(cal);
+    oofEvaded = (evaded.get('mixed') ?? []).map(cal);
   }
 
-  const { docs, labels } = augmented([...rows, ...extra], copies, values.dedupe);
+  const { docs, labels } = augmented(rows, copies, values.dedupe);
   const model = pruneModel(trainLogReg(docs, labels, opts), maxFeatures);
+  const finalIndex = indexOf(model);
+  const scoreOf = (r: Row) =>
+    sigmoid(calibration.a * marginOf(model, finalIndex, r.features) + calibration.b);
+  const evalScores = evalSets.map((set) => ({ name: set.name, scores: set.rows.map(scoreOf) }));
+  for (const set of evalScores) {
+    const c = count(
+      set.scores,
+      set.scores.map(() => false),
+      hide,
+      review,
+    );
+    report[set.name] = {
+      heldOut: 'evaluation only (never trained on)',
+      n: c.n,
+      hide: c.fp,
+      review: c.review,
+      hideRate: Math.round((c.fp / Math.max(1, c.n)) * 10000) / 10000,
+      reviewRate: Math.round((c.review / Math.max(1, c.n)) * 10000) / 10000,
+    };
+    log(`${set.name}: ${JSON.stringify(report[set.name])}`);
+  }
+  if (values.sweep && oofScores) printSweep(rows, oofScores, oofEvaded ?? [], evalScores, log);
   // Keep only features that carry weight: smaller module, same scores to float32 precision.
   const keep = model.features.map((_, i) => i).filter((i) => Math.abs(model.weights[i]!) >= 1e-4);
   const features = keep.map((i) => model.features[i]!);
@@ -316,7 +411,7 @@ function main(): void {
     format: 'modbot-linear-v1',
     featureVersion: FEATURE_VERSION,
     version,
-    trainedOn: `${positionals.map((p) => basename(p)).join(', ')}: ${rows.length} rows, ${rows.filter((r) => r.positive).length} positive; augment ${copies}; ${JSON.stringify(opts)}`,
+    trainedOn: `${[...positionals, ...(values.negatives ?? [])].map((p) => basename(p)).join(', ')}: ${rows.length} rows, ${rows.filter((r) => r.positive).length} positive; augment ${copies}; ${JSON.stringify(opts)}`,
     bias: model.bias,
     calibration,
     thresholds: { hide, review },

@@ -186,6 +186,7 @@ export function explainDecision(x: DecisionDetail): string {
         cached?: boolean;
         latencyMs?: number;
         reason?: string;
+        contributions?: { feature: string; weight: number }[];
       } | null;
       error: { code: string; message: string } | null;
     }[];
@@ -222,6 +223,11 @@ export function explainDecision(x: DecisionDetail): string {
         `  ${c.classifier}${c.question ? ` ("${safeText(c.question)}")` : ''}: ${c.error ? `error ${c.error.code}: ${safeText(c.error.message)}` : scores}${c.result?.model ? `  [${c.result.model}${c.result.cached ? ', cached' : ''}${c.result.latencyMs !== undefined ? `, ${c.result.latencyMs} ms` : ''}]` : ''}`,
       );
       if (c.result?.reason) out.push(`    reason: ${safeText(c.result.reason)}`);
+      // The features that moved the model score most, as recorded with the decision.
+      if (c.result?.contributions && c.result.contributions.length > 0)
+        out.push(
+          `    moved by: ${c.result.contributions.map((f) => `${safeText(f.feature)} ${f.weight >= 0 ? '+' : ''}${Number(f.weight).toFixed(2)}`).join(', ')}`,
+        );
     }
   }
   for (const fb of detail.fallbacks ?? [])

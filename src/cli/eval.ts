@@ -1,19 +1,30 @@
 /**
- * `modbot eval <file.csv> --text <col> --label <col> --positive <value> [--json]`
+ * `modbot eval <file.csv>... [--text cols] [--label cols] [--positive v] [--errors N] [--json]`
+ * `modbot eval --suite [datasets dir]` (npm run eval): the standard sets in one table.
  *
  * Runs every row through the decision path (the rules in rules/ plus the classifiers as
- * configured; no Graph API calls, nothing written to the audit log) and prints precision and
- * recall of automatic hide/delete decisions against the label, plus how many went to review.
- * With --json the last line is one JSON object.
+ * configured; no Graph API calls, nothing written to the audit log) and prints, per file, n,
+ * hide rate, review rate, and precision and recall of automatic hide/delete decisions where the
+ * file has labels (a file without a label column counts every row as harmless: customer
+ * messages). With --errors N, the N worst false hides and misses with the rule or the model
+ * features that decided them. With --json, one JSON object per file on its own line.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { type BuiltinModelData, builtinModel, createBuiltinClassifier } from '../classify/builtin/index.js';
 import { MemoryClassifierCache } from '../classify/cache.js';
-import { type LabelledRow, readLabelledCsv } from '../classify/labelled-csv.js';
+import { type LabelledRow, parseCsvRecords, readLabelledCsv } from '../classify/labelled-csv.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
 import type { Env } from '../env.js';
-import { type Classifier, evaluate, loadRuleSet, normalise } from '../moderation/index.js';
+import {
+  type Classifier,
+  evaluate,
+  type FeatureContribution,
+  formatContributions,
+  loadRuleSet,
+  normalise,
+} from '../moderation/index.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import { classifierConfigFromEnv } from '../runtime/create-runtime.js';
 import type { InstagramEvent } from '../webhook/events.js';
@@ -24,6 +35,20 @@ export interface EvalDecision {
   readonly action: 'allow' | 'review' | 'hide' | 'delete' | (string & {});
   /** Which rule (or classifier) decided, for the breakdown. */
   readonly decidedBy?: string;
+  /** The builtin spam score, when the decision path asked for it. */
+  readonly spam?: number;
+  readonly contributions?: readonly FeatureContribution[];
+}
+
+/** A row the decision path got wrong, for `--errors`. */
+export interface EvalError {
+  readonly kind: 'false hide' | 'miss';
+  readonly line: number;
+  readonly text: string;
+  readonly action: string;
+  readonly decidedBy: string | null;
+  readonly spam: number | null;
+  readonly contributions: readonly FeatureContribution[];
 }
 
 export type Decider = (text: string) => Promise<EvalDecision>;
@@ -49,6 +74,13 @@ export interface EvalReport {
   readonly decider: string;
   readonly byDecider: Readonly<Record<string, number>>;
   readonly msPerComment: number;
+  /** False: the file has no label column; every row is counted as harmless. */
+  readonly labelled?: boolean;
+  /** Share of rows hidden or deleted, and share sent to review. */
+  readonly hideRate?: number;
+  readonly reviewRate?: number;
+  /** The worst false hides (highest spam score first) and misses (lowest first), with --errors. */
+  readonly worst?: readonly EvalError[];
 }
 
 const POSITIVE_ACTIONS = new Set(['hide', 'delete']);
@@ -56,8 +88,9 @@ const POSITIVE_ACTIONS = new Set(['hide', 'delete']);
 export async function evaluateRows(
   rows: readonly LabelledRow[],
   decide: Decider,
-  options: { concurrency?: number; name?: string; file?: string } = {},
+  options: { concurrency?: number; name?: string; file?: string; errors?: number; labelled?: boolean } = {},
 ): Promise<EvalReport> {
+  const wrong: EvalError[] = [];
   const counts = { tp: 0, fp: 0, fn: 0, tn: 0, review: 0, reviewPositive: 0, reviewNegative: 0, errors: 0 };
   const byDecider: Record<string, number> = {};
   let firstError: string | undefined;
@@ -87,6 +120,17 @@ export async function evaluateRows(
       else if (hidden) counts.fp++;
       else if (row.positive) counts.fn++;
       else counts.tn++;
+      if ((options.errors ?? 0) > 0 && hidden !== row.positive) {
+        wrong.push({
+          kind: hidden ? 'false hide' : 'miss',
+          line: row.line,
+          text: row.text,
+          action: decision.action,
+          decidedBy: decision.decidedBy ?? null,
+          spam: decision.spam ?? null,
+          contributions: decision.contributions ?? [],
+        });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
@@ -105,7 +149,25 @@ export async function evaluateRows(
     byDecider,
     msPerComment: r4((performance.now() - started) / Math.max(1, rows.length)),
     ...(firstError === undefined ? {} : { firstError }),
+    labelled: options.labelled ?? true,
+    hideRate: r4((counts.tp + counts.fp) / Math.max(1, rows.length)),
+    reviewRate: r4(counts.review / Math.max(1, rows.length)),
+    ...((options.errors ?? 0) > 0 ? { worst: worstErrors(wrong, options.errors ?? 0) } : {}),
   };
+}
+
+/** The N most confident false hides and the N least suspected misses, in file order of ties. */
+function worstErrors(wrong: readonly EvalError[], n: number): EvalError[] {
+  const byLine = (a: EvalError, b: EvalError) => a.line - b.line;
+  const fps = wrong
+    .filter((w) => w.kind === 'false hide')
+    .sort((a, b) => (b.spam ?? 1) - (a.spam ?? 1) || byLine(a, b))
+    .slice(0, n);
+  const fns = wrong
+    .filter((w) => w.kind === 'miss')
+    .sort((a, b) => (a.spam ?? 0) - (b.spam ?? 0) || byLine(a, b))
+    .slice(0, n);
+  return [...fps, ...fns];
 }
 
 /**
@@ -119,11 +181,12 @@ export function classifierOnlyDecider(
   return async (text) => {
     const result = await classifier.classify({ text, normalisedText: normalise(text) });
     const spam = result.scores.spam ?? 0;
+    const why = { spam, ...(result.contributions ? { contributions: result.contributions } : {}) };
     if (spam >= thresholds.hide)
-      return { action: 'hide', decidedBy: `${classifier.name}.spam>=${thresholds.hide}` };
+      return { action: 'hide', decidedBy: `${classifier.name}.spam>=${thresholds.hide}`, ...why };
     if (spam >= thresholds.review)
-      return { action: 'review', decidedBy: `${classifier.name}.spam>=${thresholds.review}` };
-    return { action: 'allow' };
+      return { action: 'review', decidedBy: `${classifier.name}.spam>=${thresholds.review}`, ...why };
+    return { action: 'allow', ...why };
   };
 }
 
@@ -179,7 +242,13 @@ export function rulesDeciderFactory(dir: string): DeciderFactory {
     let row = 0;
     const decide: Decider = async (text) => {
       const d = await evaluate(loaded.ruleSet, { event: evalEvent(text, row++), text }, { classifiers });
-      return d.decidingRule === null ? { action: d.action } : { action: d.action, decidedBy: d.decidingRule };
+      const builtin = d.classifierCalls.find((c) => c.classifier === 'builtin')?.result;
+      return {
+        action: d.action,
+        ...(d.decidingRule === null ? {} : { decidedBy: d.decidingRule }),
+        ...(builtin?.scores.spam === undefined ? {} : { spam: builtin.scores.spam }),
+        ...(builtin?.contributions ? { contributions: builtin.contributions } : {}),
+      };
     };
     return { decide, name: `rules in ${dir} + classifiers (${[...classifiers.keys()].join(', ')})` };
   };
@@ -192,9 +261,90 @@ export function formatReport(r: EvalReport): string {
     `  tp ${r.tp}  fp ${r.fp}  fn ${r.fn}  tn ${r.tn}   (positive decision = automatic hide or delete)`,
     `  precision ${pct(r.precision)}  recall ${pct(r.recall)}  F1 ${pct(r.f1)}`,
     `  review ${r.review} (${r.reviewPositive} labelled positive, ${r.reviewNegative} negative)`,
+    `  hide rate ${((r.hideRate ?? 0) * 100).toFixed(2)}%  review rate ${((r.reviewRate ?? 0) * 100).toFixed(2)}%${r.labelled === false ? '  (no label column: every row counted as harmless)' : ''}`,
     ...(r.errors ? [`  ERRORS ${r.errors} (counted as allow), first: ${r.firstError ?? ''}`] : []),
     `  ${r.msPerComment} ms per comment`,
   ].join('\n');
+}
+
+/** One row of the eval table: `-` where the file has no labels (precision needs positives). */
+export function formatTable(reports: readonly EvalReport[]): string {
+  const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(2)}%`;
+  const rows = reports.map((r) => ({
+    set: basename(r.file),
+    n: String(r.n),
+    labels: r.labelled === false ? 'none (all harmless)' : `${r.tp + r.fn} spam`,
+    hide: pct(r.hideRate),
+    review: pct(r.reviewRate),
+    tpfp: `${r.tp}/${r.fp}/${r.fn}`,
+    precision: r.labelled === false || r.tp + r.fp === 0 ? '-' : r.precision.toFixed(3),
+    recall: r.labelled === false || r.tp + r.fn === 0 ? '-' : r.recall.toFixed(3),
+  }));
+  const head = {
+    set: 'set',
+    n: 'n',
+    labels: 'labels',
+    hide: 'hide',
+    review: 'review',
+    tpfp: 'tp/fp/fn',
+    precision: 'precision',
+    recall: 'recall',
+  };
+  const keys = Object.keys(head) as (keyof typeof head)[];
+  const all = [head, ...rows];
+  const width = (k: keyof typeof head) => Math.max(...all.map((r) => r[k].length));
+  const line = (r: typeof head) =>
+    keys.map((k, i) => (i === 0 ? r[k].padEnd(width(k)) : r[k].padStart(width(k)))).join('  ');
+  return [line(head), keys.map((k) => '-'.repeat(width(k))).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** `--errors`: each wrong row with the rule that decided it or the model features behind it. */
+export function formatErrors(r: EvalReport): string {
+  const out: string[] = [];
+  for (const w of r.worst ?? []) {
+    const score = w.spam === null ? '' : ` spam ${w.spam.toFixed(3)}`;
+    const by = w.decidedBy ? `rule ${w.decidedBy}` : 'no rule';
+    out.push(
+      `  ${w.kind.padEnd(10)} line ${w.line} ${w.action} (${by})${score}: ${JSON.stringify(w.text.slice(0, 140))}`,
+    );
+    const moved = formatContributions(w.contributions);
+    if (moved) out.push(`               moved by: ${moved}`);
+  }
+  return out.length > 0 ? [`${basename(r.file)}:`, ...out].join('\n') : '';
+}
+
+/**
+ * The standard suite under a datasets folder (its layout: see docs/classifiers.md). Sets the
+ * committed model was trained on are marked: their rows are in-sample, so their figures are
+ * optimistic; held-out figures come from `npm run train` (grouped CV) and measure-heldout.sh.
+ */
+export const SUITE: readonly { path: string; trainedOn: boolean }[] = [
+  { path: 'instagram-scam/instagram-scam-comments.dev.csv', trainedOn: true },
+  { path: 'youtube-spam/Youtube01-Psy.csv', trainedOn: true },
+  { path: 'youtube-spam/Youtube02-KatyPerry.csv', trainedOn: true },
+  { path: 'youtube-spam/Youtube03-LMFAO.csv', trainedOn: true },
+  { path: 'customer-messages/ibm-twitter-customer-care.csv', trainedOn: true },
+  { path: 'customer-messages/fb-brand-page-posts.csv', trainedOn: false },
+  { path: 'customer-messages/twcs-spotifycares.csv', trainedOn: false },
+];
+
+/** Read one file, taking the first present of each comma-separated column list. */
+export function readEvalFile(
+  file: string,
+  columns: { text: string; label: string; positive: string },
+): { rows: LabelledRow[]; labelled: boolean } {
+  const header = Object.keys(parseCsvRecords(readFileSync(file, 'utf8'))[0] ?? {});
+  const pick = (list: string) => list.split(',').find((c) => header.includes(c));
+  const text = pick(columns.text);
+  if (text === undefined) throw new Error(`no text column (${columns.text}) among ${header.join(', ')}`);
+  const label = pick(columns.label);
+  // No label column: a file of harmless messages (customer-messages/): every row negative.
+  const rows = readLabelledCsv(file, {
+    text,
+    label: label ?? text,
+    positive: label === undefined ? [] : columns.positive.split(','),
+  });
+  return { rows, labelled: label !== undefined };
 }
 
 interface EvalOptions {
@@ -206,6 +356,8 @@ interface EvalOptions {
   builtinModel?: string;
   rules: string;
   classifierOnly?: boolean;
+  errors: string;
+  suite?: string | boolean;
 }
 
 /** Same settings as the running bot (src/runtime/create-runtime.ts), with an in-memory cache: eval writes nothing. */
@@ -217,14 +369,24 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
   program
     .command('eval')
     .description(
-      'measure the decision path on a labelled CSV: precision/recall of automatic hide/delete, and review counts',
+      'measure the decision path on CSV files: per file n, hide and review rates, precision/recall of automatic hide/delete where labelled',
     )
-    .argument('<file>', 'a CSV file with a header row (BOM, quoted newlines and HTML entities are fine)')
-    .requiredOption('--text <column>', 'the column holding the comment text')
-    .requiredOption('--label <column>', 'the column holding the label')
+    .argument('[files...]', 'CSV files with a header row (BOM, quoted newlines and HTML entities are fine)')
+    .option(
+      '--text <columns>',
+      'the text column (comma-separated candidates: the first present wins)',
+      'text,CONTENT,tweet',
+    )
+    .option(
+      '--label <columns>',
+      'the label column (candidates); a file with none of them counts every row as harmless',
+      'label_spam,CLASS',
+    )
     // One value (comma-separated for several), so the file may come before or after the options.
-    .requiredOption('--positive <value>', 'label value meaning "should be hidden" (several: 1,spam)')
-    .option('--json', 'print one JSON object on the last line')
+    .option('--positive <value>', 'label value meaning "should be hidden" (several: 1,spam)', '1')
+    .option('--suite [dir]', 'the standard sets under a datasets folder (default ../shared/datasets)')
+    .option('--errors <n>', 'list the n worst false hides and misses per file, with what decided them', '0')
+    .option('--json', 'print one JSON object per file, each on its own line')
     .option('--concurrency <n>', 'comments in flight at once (lets OpenAI batching work)', '16')
     .option('--rules <dir>', 'the rule files to evaluate', 'rules')
     .option(
@@ -235,17 +397,34 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
       '--builtin-model <file.json>',
       'use these builtin weights (from npm run train -- ... --out x.json) instead of the committed ones',
     )
-    .action(async (file: string, options: EvalOptions) => {
-      let rows: LabelledRow[];
-      try {
-        rows = readLabelledCsv(file, {
-          text: options.text,
-          label: options.label,
-          positive: options.positive.split(','),
-        });
-      } catch (error) {
-        console.error(`Cannot read ${file}: ${(error as Error).message}`);
-        process.exit(1);
+    .action(async (fileArgs: string[], options: EvalOptions) => {
+      let files = fileArgs;
+      const inSample = new Set<string>();
+      if (options.suite !== undefined) {
+        const dir = typeof options.suite === 'string' ? options.suite : '../shared/datasets';
+        if (!existsSync(dir)) {
+          console.error(
+            `No datasets folder at ${dir}: the standard suite needs the labelled data (see docs/classifiers.md). Pass its path: npm run eval -- <dir>`,
+          );
+          process.exit(2);
+        }
+        const present = SUITE.filter((s) => existsSync(join(dir, s.path)));
+        for (const s of SUITE) if (!present.includes(s)) console.error(`(missing from the suite: ${s.path})`);
+        files = [...files, ...present.map((s) => join(dir, s.path))];
+        for (const s of present) if (s.trainedOn && !options.builtinModel) inSample.add(join(dir, s.path));
+      }
+      if (files.length === 0) {
+        console.error('modbot eval: give one or more CSV files, or --suite [datasets dir]');
+        process.exit(2);
+      }
+      const loaded: { file: string; rows: LabelledRow[]; labelled: boolean }[] = [];
+      for (const file of files) {
+        try {
+          loaded.push({ file, ...readEvalFile(file, options) });
+        } catch (error) {
+          console.error(`Cannot read ${file}: ${(error as Error).message}`);
+          process.exit(1);
+        }
       }
       // Classifiers as configured (OPENAI_API_KEY etc.); with no key, the builtin model only.
       // The cache is in memory: eval writes nothing to the database.
@@ -265,13 +444,46 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
         console.error(`Cannot load the decision path: ${(error as Error).message}`);
         process.exit(1);
       }
-      const { decide, name } = made;
-      const report = await evaluateRows(rows, decide, {
-        concurrency: Number(options.concurrency),
-        name,
-        file,
-      });
-      console.log(formatReport(report));
-      if (options.json) console.log(JSON.stringify(report));
+      const errors = Number(options.errors);
+      const builtin = classifiers.get('builtin');
+      // With --errors, a row the rules decided without asking the model still gets its score.
+      const decide: Decider =
+        errors > 0 && builtin
+          ? async (text) => {
+              const d = await made.decide(text);
+              if (d.spam !== undefined) return d;
+              const r = await builtin.classify({ text, normalisedText: normalise(text) });
+              return {
+                ...d,
+                ...(r.scores.spam === undefined ? {} : { spam: r.scores.spam }),
+                ...(r.contributions ? { contributions: r.contributions } : {}),
+              };
+            }
+          : made.decide;
+      const reports: EvalReport[] = [];
+      for (const { file, rows, labelled } of loaded) {
+        const report = await evaluateRows(rows, decide, {
+          concurrency: Number(options.concurrency),
+          name: made.name,
+          file,
+          errors,
+          labelled,
+        });
+        reports.push(report);
+      }
+      if (reports.length === 1 && !options.suite) console.log(formatReport(reports[0]!));
+      else {
+        console.log(`decided by ${made.name}; hide = automatic hide or delete`);
+        console.log(formatTable(reports));
+        if (inSample.size > 0)
+          console.log(
+            `in-sample (the committed model was trained on them): ${[...inSample].map((f) => basename(f)).join(', ')}; held-out figures: docs/classifiers.md`,
+          );
+      }
+      for (const r of reports) {
+        const text = formatErrors(r);
+        if (text) console.log(text);
+      }
+      if (options.json) for (const r of reports) console.log(JSON.stringify(r));
     });
 }

@@ -104,10 +104,14 @@ export function registerRules(program: Command): void {
     .command('test')
     .argument('[dir]', 'rules directory', DEFAULT_DIR)
     .option('--rule <id...>', 'only these rules')
-    .description("Run every rule's examples through the whole rule set")
+    .description(
+      "Run every rule's examples through the whole rule set, classifier conditions answered by the builtin model (an example's `scores:` overrides it)",
+    )
     .action(async (dir: string, opts: { rule?: string[] }) => {
       const rs = await loadOrExit(dir);
-      const results = await runRuleExamples(rs, opts.rule ? new Set(opts.rule) : undefined);
+      const results = await runRuleExamples(rs, opts.rule ? new Set(opts.rule) : undefined, {
+        classifiers: await builtinClassifiers(),
+      });
       const failed = results.filter((r) => !r.ok);
       for (const r of failed) {
         console.error(

@@ -19,6 +19,20 @@ function ruleLine(o: RuleOutcome): string[] {
   return lines;
 }
 
+/**
+ * `w:price -1.20, b:mesage me +1.80`: the features that moved a model score most. Feature names
+ * are prefixed by channel (w: word, b: word pair, c: characters, k: letters only, h: handle
+ * part, s: structure; see docs/classifiers.md).
+ */
+export function formatContributions(
+  contributions: readonly { feature: string; weight: number }[] | undefined,
+): string {
+  if (!contributions || contributions.length === 0) return '';
+  return contributions
+    .map((c) => `${c.feature} ${c.weight >= 0 ? '+' : ''}${c.weight.toFixed(2)}`)
+    .join(', ');
+}
+
 export function formatExplanation(input: {
   text: string;
   trace: ReadonlyArray<{ step: NormaliseStep; text: string }>;
@@ -56,6 +70,8 @@ export function formatExplanation(input: {
     out.push(
       `classifier:  ${c.classifier}${c.question ? ` "${c.question}"` : ''} → ${c.result ? JSON.stringify(c.result.scores) : `error ${c.error?.code}: ${c.error?.message}`}`,
     );
+    const contributions = formatContributions(c.result?.contributions);
+    if (contributions) out.push(`  moved by:  ${contributions}`);
   }
   for (const n of d.notes) out.push(`note:        ${n}`);
   return out.join('\n');

@@ -23,7 +23,7 @@ export type {
   PlannedStep,
   RuleOutcome,
 } from './decision.js';
-export { formatExplanation } from './explain.js';
+export { formatContributions, formatExplanation } from './explain.js';
 export {
   type Classifier,
   ClassifierError,
@@ -31,13 +31,14 @@ export {
   type ClassifierUsage,
   type ClassifyRequest,
   type EvaluatePorts,
+  type FeatureContribution,
   FixedRepetitionCounter,
   InMemoryRepetitionCounter,
   type RepetitionCounter,
   type RepetitionQuery,
 } from './ports.js';
 export type { RuleError } from './rules/errors.js';
-export { type ExampleResult, runRuleExamples } from './rules/examples.js';
+export { type ExampleResult, type RunExamplesOptions, runRuleExamples } from './rules/examples.js';
 export { type LoadResult, loadRuleSet } from './rules/load.js';
 export type { CNode, CompiledRule, RuleSet, SourceFile } from './rules/model.js';
 export { ruleFileJsonSchema } from './rules/schema.js';

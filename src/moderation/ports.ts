@@ -33,6 +33,17 @@ export interface ClassifierResult {
   readonly cached: boolean;
   /** A short human-readable reason, when the classifier gives one (policy questions). */
   readonly reason?: string;
+  /**
+   * The features that moved the score most, largest first, when the classifier can say
+   * (the builtin model: e.g. `{feature: "b:mesage me", weight: 1.8}`, in log-odds of its margin).
+   */
+  readonly contributions?: readonly FeatureContribution[];
+}
+
+/** One feature's push on a linear model's margin: positive towards the category, negative away. */
+export interface FeatureContribution {
+  readonly feature: string;
+  readonly weight: number;
 }
 
 export interface Classifier {

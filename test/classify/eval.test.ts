@@ -89,3 +89,20 @@ describe('modbot eval', () => {
     expect(last.tp).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('modbot eval over several files', () => {
+  it('prints one table: labelled sets with precision/recall, a file without labels as all harmless, and the worst errors', async () => {
+    const customers = new URL('../fixtures/customer-messages.csv', import.meta.url).pathname;
+    const { lines, out } = await evalCli(customers, '--errors', '2', '--json');
+    expect(out).toMatch(/set\s+n\s+labels\s+hide\s+review\s+tp\/fp\/fn\s+precision\s+recall/);
+    expect(out).toMatch(/customer-messages\.csv\s+5\s+none \(all harmless\)\s+0\.00%/);
+    const reports = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(reports.map((r) => r.n)).toEqual([12, 5]);
+    expect(reports[1]).toMatchObject({ labelled: false, tp: 0, fn: 0, fp: 0, hideRate: 0 });
+    // Every listed error names what decided it and the model's score.
+    for (const w of reports[0].worst) {
+      expect(['false hide', 'miss']).toContain(w.kind);
+      expect(typeof w.spam).toBe('number');
+    }
+  });
+});

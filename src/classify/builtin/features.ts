@@ -15,7 +15,7 @@
  */
 
 /** Bump when the feature set changes: a model trained on another version is rejected at load. */
-export const FEATURE_VERSION = 8;
+export const FEATURE_VERSION = 9;
 
 // A handle or tag has at least one letter: "step #5" is not a hashtag.
 const HANDLE = /[@#][\p{N}_.]*\p{L}[\p{L}\p{N}_.]*/gu;
@@ -67,9 +67,10 @@ const POINTER_WORDS =
   /\b(?:dm|inbox|mesage|contact|reach out|whatsap|telegram|signal|wickr|text me|cal me|email|e-mail|hmu|link in (?:my )?bio|my bio|check out|checkout|check me|folow me|subscribe|sub (?:me|to|4|for)|my chanel|visit|click|website|site)\b/u;
 const MONEY_WORDS =
   /\b(?:invest\w*|profit\w*|earn\w*|income|returns?|trad(?:e|ing|er)|crypto|bitcoin|btc|forex|payout|withdraw\w*|money|cash|funds?)\b/u;
-// Self-promotion: the writer's own channel, videos, music or pages, or asking for subscribers.
+// Self-promotion: the writer's own channel, videos, music or pages, or asking for subscribers
+// ("check my dm" is a customer's reply to support, not a pitch).
 const SELF_PROMO =
-  /\b(?:(?:my|our) (?:new |newest |own |latest )?(?:chanel|videos?|vids?|vlogs?|songs?|music|sound|rap|remix(?:es)?|beats?|tracks?|covers?|blog|page|playlist|mixtape|album|instagram|twiter|facebok|soundcloud|website|site|profile|art|content)|check (?:my|our)|(?:sub|subscribe) (?:to )?(?:me|us|back)|i sub back|(?:some|more|get|gain) (?:subs|subscribers)|i(?:'m| am|m) a (?:new )?(?:youtuber|raper|singer|producer|artist))\b/u;
+  /\b(?:(?:my|our) (?:new |newest |own |latest )?(?:chanel|videos?|vids?|vlogs?|songs?|music|sound|rap|remix(?:es)?|beats?|tracks?|covers?|blog|page|playlist|mixtape|album|instagram|twiter|facebok|soundcloud|website|site|profile|art|content)|check (?:my|our)(?! (?:dm|dms|inbox|mesages?|email|spam))|(?:sub|subscribe) (?:to )?(?:me|us|back)|i sub back|(?:some|more|get|gain) (?:subs|subscribers)|i(?:'m| am|m) a (?:new )?(?:youtuber|raper|singer|producer|artist))\b/u;
 // Engagement bait: asking for likes, thumbs up or shares.
 const LIKE_BAIT =
   /\b(?:like this coment|thumbs up if|like if|give it a like|like ?(?:&|and) ?share|share this)\b/u;
@@ -77,6 +78,11 @@ const LIKE_BAIT =
 const SPACED_DOMAIN =
   /\b[a-z0-9-]{2,} ?\. ?(?:com|net|org|io|co|me|ly|xyz|info|biz|tk|ru|pl|tv|gg|site|online|shop|app|link|club)\b/u;
 const SQUEEZE = /(\p{L})\1+/gu;
+// A customer talking about a purchase or a service: orders, sizes, stock, prices, delivery,
+// refunds, an app or a subscription that broke, support that does not answer. Scams point
+// somewhere too, but rarely about these things; customers ask to be contacted about them.
+const SERVICE_WORDS =
+  /\b(?:orders?|ordered|size|sizes|stock|restock|price|prices|priced|delivery|delivered|shiping|shiped|refund\w*|return|returned|store|stores|purchase\w*|bought|receipt|warranty|broke|broken|app|update|premium|subscription|customer (?:service|care|support)|support|help ?desk|email|emailed|reply|replied|respond\w*|answer\w*|isue|isues|problem|fix|working|works|product|colou?r|available|back in|sold out|cancel\w*|charged|bil|biling|package|parcel|tracking)\b/u;
 
 function lengthBucket(n: number): string {
   if (n < 10) return '0';
@@ -147,6 +153,8 @@ export function extractFeatures(normalisedText: string): string[] {
   out.add(pointer ? 's:pointer' : 's:no_pointer');
   if (money) out.add(pointer ? 's:money&pointer' : 's:money&no_pointer');
   if (!pointer) out.add(`s:no_pointer&len${lengthBucket(text.length)}`);
+  if (SERVICE_WORDS.test(squeezed)) out.add(pointer ? 's:service&pointer' : 's:service');
+  if (text.includes('?')) out.add(pointer ? 's:question&pointer' : 's:question');
 
   // Words: handles become a placeholder so a campaign's one account name is not memorised;
   // the name's characters still reach the character n-grams below.

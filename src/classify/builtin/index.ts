@@ -2,7 +2,8 @@
  * The `builtin` classifier: offline, in-process, on Node and Workers, well under a millisecond per
  * comment. Categories:
  *  - `spam`: calibrated probability (0..1) that the comment is spam or a scam a brand would hide,
- *    from the linear model trained by scripts/train.ts (weights in weights.generated.ts);
+ *    from the linear model trained by scripts/train.ts (weights in weights.generated.ts), with the
+ *    five features that moved it most (`contributions`, recorded with the decision);
  *  - `profanity`: 1 when the `obscenity` library's English dataset matches (slurs, sexual and
  *    profane terms, with its own leetspeak/confusable handling), else 0. A lexicon signal, not a
  *    probability: rules use it as a yes/no.
@@ -43,7 +44,7 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
     name: 'builtin',
     async classify(request: ClassifyRequest): Promise<ClassifierResult> {
       const started = performance.now();
-      const { score } = model.score(request.normalisedText);
+      const { score, contributions } = model.scoreExplained(request.normalisedText);
       const scores: Record<string, number> = { spam: score };
       if (profanity) scores.profanity = hasProfanity(request.normalisedText) ? 1 : 0;
       return {
@@ -54,6 +55,7 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
         latencyMs: performance.now() - started,
         usage: { costUsd: 0 },
         cached: false,
+        contributions,
       };
     },
   };

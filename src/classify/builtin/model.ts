@@ -122,6 +122,34 @@ export class LinearModel {
     return { margin, score: this.calibrate(margin) };
   }
 
+  /**
+   * The score and, in the same pass, the `top` features that moved the margin most (by absolute
+   * contribution, weight x value, rounded to 2 decimals): what a moderator reads to see why.
+   */
+  scoreExplained(normalisedText: string, top = 5): ModelScore & { contributions: FeatureContribution[] } {
+    const features = extractFeatures(normalisedText);
+    const values = featureValues(features);
+    let margin = this.data.bias;
+    // A small sorted buffer instead of sorting every feature: top is 5, features are hundreds.
+    const best: FeatureContribution[] = [];
+    for (let i = 0; i < features.length; i++) {
+      const w = this.index.get(features[i]!);
+      if (w === undefined) continue;
+      const c = w * values[i]!;
+      margin += c;
+      const size = Math.abs(c);
+      if (best.length === top && size <= Math.abs(best[top - 1]!.weight)) continue;
+      let j = best.length < top ? best.length : top - 1;
+      while (j > 0 && Math.abs(best[j - 1]!.weight) < size) {
+        if (j < top) best[j] = best[j - 1]!;
+        j--;
+      }
+      best[j] = { feature: features[i]!, weight: c };
+    }
+    const contributions = best.map((b) => ({ feature: b.feature, weight: Math.round(b.weight * 100) / 100 }));
+    return { margin, score: this.calibrate(margin), contributions };
+  }
+
   /** The features that pushed this comment's score most, for `modbot explain`. */
   explain(normalisedText: string, top = 8): FeatureContribution[] {
     const features = extractFeatures(normalisedText);

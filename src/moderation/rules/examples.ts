@@ -2,12 +2,24 @@
  * Proves rules by their inline examples (`modbot rules test`, and the test suite): every
  * `match` example must be decided by its rule (or by the rule named in `decided by`), every
  * `no match` example must not fire the rule. Examples run through the WHOLE rule set, so an
- * overlap with another rule shows up. A shadow rule is tested as if it were enforced. Pure.
+ * overlap with another rule shows up. A shadow rule is tested as if it were enforced.
+ *
+ * Classifier conditions are answered by the classifiers passed in (the CLI and the tests pass
+ * the real builtin model), so an example proves what the live bot would do. An example that
+ * states `scores` gets exactly those scores from every classifier instead; a classifier that is
+ * not passed in (OpenAI without a key) answers 0. Pure: the classifiers come in as a port.
  */
 import type { EventKind, InstagramEvent } from '../../webhook/events.js';
 import { evaluate } from '../decide.js';
 import type { Decision } from '../decision.js';
-import type { Classifier, ClassifierResult, RepetitionCounter, RepetitionQuery } from '../ports.js';
+import {
+  type Classifier,
+  type ClassifierResult,
+  type EvaluatePorts,
+  getClassifier,
+  type RepetitionCounter,
+  type RepetitionQuery,
+} from '../ports.js';
 import type { CompiledRule, RuleExample, RuleSet } from './model.js';
 import { CLASSIFIER_NAMES } from './schema.js';
 
@@ -54,10 +66,22 @@ export function exampleEvent(
   };
 }
 
-/** Classifiers that answer the scores an example pretends (0 for anything not given). */
-function fakeClassifiers(scores: Readonly<Record<string, number>> | null): Record<string, Classifier> {
+/**
+ * The classifiers an example runs with: the stated `scores` from every classifier when the
+ * example gives them, else the real ones passed in, and 0 from any classifier not passed in.
+ */
+function exampleClassifiers(
+  scores: Readonly<Record<string, number>> | null,
+  real: EvaluatePorts['classifiers'],
+): Record<string, Classifier> {
   const out: Record<string, Classifier> = {};
   for (const name of CLASSIFIER_NAMES) {
+    const live =
+      scores === null && real !== undefined ? getClassifier({ classifiers: real }, name) : undefined;
+    if (live) {
+      out[name] = live;
+      continue;
+    }
     out[name] = {
       name,
       classify: async (): Promise<ClassifierResult> => ({
@@ -81,9 +105,15 @@ function pretendRepeats(ex: RuleExample): RepetitionCounter {
   };
 }
 
+export interface RunExamplesOptions {
+  /** The classifiers examples without stated `scores` are judged by (e.g. the builtin model). */
+  readonly classifiers?: EvaluatePorts['classifiers'];
+}
+
 export async function runRuleExamples(
   ruleSet: RuleSet,
   only?: ReadonlySet<string>,
+  options: RunExamplesOptions = {},
 ): Promise<ExampleResult[]> {
   const results: ExampleResult[] = [];
   for (const rule of ruleSet.rules) {
@@ -99,7 +129,11 @@ export async function runRuleExamples(
       evaluate(
         promoted,
         { event: exampleEvent(rule, ex) },
-        { classifiers: fakeClassifiers(ex.scores), repetition: pretendRepeats(ex), now: () => new Date(0) },
+        {
+          classifiers: exampleClassifiers(ex.scores, options.classifiers),
+          repetition: pretendRepeats(ex),
+          now: () => new Date(0),
+        },
       );
 
     for (const ex of rule.examples.match) {
