@@ -191,6 +191,20 @@ describe('data deletion', () => {
       .from(actions)
       .where(eq(actions.commentId, '17900000000000101'));
     expect(planned?.message).toContain(ERASE_NAME);
+    // The builtin model's explanation quotes the comment's words (features): it goes too.
+    const explained = [
+      {
+        classifier: 'builtin',
+        question: null,
+        result: { scores: { spam: 0.9 }, contributions: [{ feature: 'w:xyzzy-plugh', weight: 1.2 }] },
+        error: null,
+      },
+    ];
+    await rt.database.db
+      .update(decisions)
+      .set({ detail: sql`jsonb_set(detail, '{classifierCalls}', ${JSON.stringify(explained)}::jsonb)` })
+      .where(eq(decisions.commentId, '17900000000000101'));
+    expect(await wholeDatabase()).toContain('w:xyzzy-plugh');
 
     const res = await rt.app.request(
       '/meta/data-deletion',
@@ -208,6 +222,7 @@ describe('data deletion', () => {
 
     const after = await wholeDatabase();
     for (const trace of ['xyzzy-plugh', ERASE_NAME, ERASE_ID, ERASE_TEXT]) expect(after).not.toContain(trace);
+    expect(after).toMatch(/spam"+: 0\.9/); // the score stays: counts and stats still add up
     expect(after).toContain('quux-frobnitz');
     expect(after).toContain(KEEP_ID);
 
