@@ -8,269 +8,28 @@
  *   modbot audit erase --author <id>                        erase a person's text and identifiers
  *   modbot audit retention                                  redact what is past RETENTION_DAYS now
  * Uses the same query module as the HTTP API (src/audit/query.ts), directly, or through the
- * running server's /api when that server holds the embedded database.
+ * running server's /api when that server holds the embedded database (./audit/backend.ts).
+ * This file defines the commands; the shared options are in ./audit/options.ts, the listing
+ * formats in ./audit/print.ts.
  */
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
+import { parseLimit, type StatsDimension, statsDimensions } from '../audit/filters.js';
 import {
-  AuditInputError,
-  outcomeFilters,
-  parseAuditFilter,
-  parseLimit,
-  type StatsDimension,
-  statsDimensions,
-} from '../audit/filters.js';
-import {
-  csv,
   decisionColumns,
   decisionRows,
   decisionTable,
   explainDecision,
-  ndjson,
   type OutputFormat,
-  outputFormats,
   safeText,
   statsTable,
-  type TableColumn,
-  table,
 } from '../audit/format.js';
-import {
-  ModerationConflict,
-  type ModeratorActionKind,
-  type ModeratorRequest,
-  type ModeratorResult,
-  moderatorActor,
-  type reviewQueue,
-  TargetNotFound,
-} from '../audit/moderator-action.js';
-import type { DecisionDetail, DecisionPage, Stats } from '../audit/query.js';
-import { type AuditConnection, openAuditLog } from '../runtime/commands.js';
+import type { ModeratorActionKind } from '../audit/moderator-action.js';
+import type { AuditConnection } from '../runtime/commands.js';
+import { apiBackend, dbBackend, setBackendOpener, withAuditBackend } from './audit/backend.js';
+import { addFilterOptions, type FilterOptions, filterOf, formatOption, rawFilter } from './audit/options.js';
+import { print } from './audit/print.js';
 import { envOrExit } from './env.js';
-
-interface FilterOptions {
-  account?: string;
-  media?: string;
-  comment?: string;
-  author?: string;
-  rule?: string;
-  action?: string;
-  outcome?: string;
-  classifier?: string;
-  minScore?: string;
-  since?: string;
-  until?: string;
-  search?: string;
-  dryRun?: string;
-  format: OutputFormat;
-  limit?: string;
-  cursor?: string;
-}
-
-const formatOption = () =>
-  new Option('--format <format>', 'table, json, csv or ndjson').choices(outputFormats).default('table');
-
-function addFilterOptions(cmd: Command): Command {
-  return cmd
-    .option('--account <id>', 'Instagram account id')
-    .option('--media <id>', 'media (post) id')
-    .option('--comment <id>', 'comment id')
-    .option('--author <id|username>', 'commenter id, or username (@name)')
-    .option('--rule <id>', 'a rule that fired (enforced or shadow)')
-    .option('--action <action>', 'decided action: allow, reply, review, hide, delete')
-    .option(
-      '--outcome <outcome>',
-      `what became of the actions: ${outcomeFilters.join(', ')} ("held" = held for review)`,
-    )
-    .option(
-      '--classifier <name[:category]>',
-      'a classifier that scored the comment, e.g. builtin or builtin:scam',
-    )
-    .option('--min-score <0..1>', 'with --classifier: the lowest score to include')
-    .option('--since <when>', 'relative (30m, 24h, 7d, 2w) or an ISO date/time')
-    .option('--until <when>', 'relative or ISO, exclusive')
-    .option(
-      '-q, --search <words>',
-      'words in the comment text (as written or normalised; "quoted phrase", -not)',
-    )
-    .option('--dry-run <bool>', 'only dry-run (true) or live (false) decisions');
-}
-
-function rawFilter(o: FilterOptions): Record<string, string | undefined> {
-  return {
-    account: o.account,
-    media: o.media,
-    comment: o.comment,
-    author: o.author,
-    rule: o.rule,
-    action: o.action,
-    outcome: o.outcome,
-    classifier: o.classifier,
-    minScore: o.minScore,
-    since: o.since,
-    until: o.until,
-    q: o.search,
-    dryRun: o.dryRun,
-  };
-}
-
-function filterOf(o: FilterOptions) {
-  return parseAuditFilter(rawFilter(o));
-}
-
-/** What the commands need, from the database directly or through a running server's /api. */
-interface AuditBackend {
-  list(
-    raw: Record<string, string | undefined>,
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<DecisionPage>;
-  show(id: string): Promise<DecisionDetail | null>;
-  stats(by: StatsDimension, raw: Record<string, string | undefined>): Promise<Stats>;
-  queue(o: {
-    account?: string | undefined;
-    limit: number;
-    cursor?: string | undefined;
-  }): Promise<Awaited<ReturnType<typeof reviewQueue>>>;
-  moderate(r: ModeratorRequest): Promise<ModeratorResult>;
-  erase(
-    userId: string,
-    moderator: string,
-  ): Promise<{ confirmationCode: string; status: string; counts: Record<string, number | undefined> }>;
-  retention(days: number): Promise<{ cutoff: string; counts: Record<string, number | undefined> }>;
-  close(): Promise<void>;
-}
-
-function dbBackend({ audit, close }: AuditConnection): AuditBackend {
-  return {
-    list: (raw, limit, cursor) => audit.listDecisions(parseAuditFilter(raw), { limit, cursor }),
-    show: (id) => audit.getDecision(id),
-    stats: (by, raw) => audit.stats(by, parseAuditFilter(raw)),
-    queue: (o) => audit.reviewQueue({ account: o.account, limit: o.limit, after: o.cursor }),
-    moderate: (r) => audit.moderate(r),
-    erase: (userId, moderator) =>
-      audit.eraseSubject({ userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
-    retention: (days) => audit.runRetention(days),
-    close,
-  };
-}
-
-/**
- * The same commands through a running modbot's admin API: used when the server runs on the
- * embedded database (PGlite is one process: a second one must not write to its files).
- */
-export function apiBackend(baseUrl: string, token: string, fetcher: typeof fetch = fetch): AuditBackend {
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    const res = await fetcher(`${baseUrl}/api${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await res.json().catch(() => ({}))) as { message?: string };
-    if (res.ok) return json as T;
-    const message = json.message ?? `HTTP ${res.status}`;
-    if (res.status === 400) throw new AuditInputError(message);
-    if (res.status === 404) throw new TargetNotFound(message);
-    if (res.status === 409) throw new ModerationConflict(message);
-    if (res.status === 401)
-      throw new AuditInputError('the server refused ADMIN_TOKEN: use the same value as the running modbot');
-    throw new Error(`modbot API ${method} ${path}: ${message}`);
-  };
-  const qs = (params: Record<string, string | number | undefined>) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
-    const t = q.toString();
-    return t ? `?${t}` : '';
-  };
-  return {
-    list: (raw, limit, cursor) => call('GET', `/decisions${qs({ ...raw, limit, cursor })}`),
-    show: async (id) => {
-      try {
-        return await call<DecisionDetail>('GET', `/decisions/${encodeURIComponent(id)}`);
-      } catch (error) {
-        if (error instanceof TargetNotFound) return null;
-        throw error;
-      }
-    },
-    stats: (by, raw) => call('GET', `/stats${qs({ by, ...raw })}`),
-    queue: (o) => call('GET', `/review-queue${qs({ account: o.account, limit: o.limit, cursor: o.cursor })}`),
-    moderate: (r) =>
-      call('POST', '/actions', {
-        action: r.kind,
-        target: r.target,
-        moderator: r.moderator,
-        message: r.message,
-        note: r.note,
-      }),
-    erase: (userId, moderator) => call('POST', '/erasures', { author: userId, moderator }),
-    retention: () => call('POST', '/retention/run', {}),
-    close: async () => {},
-  };
-}
-
-/**
- * How commands reach the audit log. With DATABASE_URL: directly. With the embedded database and
- * a modbot answering on HOST:PORT: through its API (ADMIN_TOKEN), since two processes must not
- * share PGlite's files; reading directly is refused only for writes. Tests pass their own.
- */
-let openBackend: (writes: boolean) => Promise<AuditBackend> = async (writes) => {
-  const env = envOrExit();
-  if (!env.DATABASE_URL) {
-    const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
-    const running = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(800) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (running) {
-      if (env.ADMIN_TOKEN) return apiBackend(base, env.ADMIN_TOKEN);
-      if (writes) {
-        throw new AuditInputError(
-          `modbot is running at ${base} on the embedded database: set ADMIN_TOKEN (the server's) so this command goes through its API, or stop the server first`,
-        );
-      }
-    }
-  }
-  return dbBackend(await openAuditLog(env));
-};
-
-/** Opens the audit log, runs `fn`, closes; input mistakes exit 2 with the message, conflicts exit 1. */
-async function withDb(fn: (b: AuditBackend) => Promise<void>, writes = false): Promise<void> {
-  let database: AuditBackend | undefined;
-  try {
-    database = await openBackend(writes);
-    await fn(database);
-  } catch (error) {
-    if (error instanceof AuditInputError) {
-      console.error(`modbot audit: ${error.message}`);
-      process.exitCode = 2;
-    } else if (error instanceof ModerationConflict || error instanceof TargetNotFound) {
-      console.error(`modbot audit: ${error.message}`);
-      process.exitCode = 1;
-    } else throw error;
-  } finally {
-    await database?.close();
-  }
-}
-
-function print(
-  format: OutputFormat,
-  rows: Record<string, unknown>[],
-  json: unknown,
-  columns: readonly TableColumn[],
-  csvColumns: readonly string[],
-) {
-  if (format === 'json') console.log(JSON.stringify(json, null, 2));
-  else if (format === 'ndjson') {
-    if (rows.length > 0)
-      console.log(
-        ndjson(
-          Array.isArray((json as { items?: unknown[] }).items) ? (json as { items: unknown[] }).items : rows,
-        ),
-      );
-  } else if (format === 'csv') console.log(csv(rows, csvColumns));
-  else console.log(rows.length === 0 ? '(nothing matches)' : table(rows, columns));
-}
 
 function defaultModerator(): string {
   try {
@@ -289,8 +48,8 @@ export function registerAudit(
   } = {},
 ): void {
   const { open, api } = options;
-  if (open) openBackend = async () => dbBackend(await open());
-  if (api) openBackend = async () => apiBackend(api.baseUrl, api.token, api.fetch);
+  if (open) setBackendOpener(async () => dbBackend(await open()));
+  if (api) setBackendOpener(async () => apiBackend(api.baseUrl, api.token, api.fetch));
   const audit = addFilterOptions(
     program
       .command('audit')
@@ -301,7 +60,7 @@ export function registerAudit(
     .option('--limit <n>', 'rows per page (1–1000)', '50')
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (o: FilterOptions) => {
-      await withDb(async (b) => {
+      await withAuditBackend(async (b) => {
         filterOf(o); // the same message for a mistake, whichever way the log is reached
         const page = await b.list(rawFilter(o), parseLimit(o.limit), o.cursor);
         const rows = decisionRows(page.items);
@@ -317,7 +76,7 @@ export function registerAudit(
     )
     .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (id: string, o: { format: 'text' | 'json' }) => {
-      await withDb(async (b) => {
+      await withAuditBackend(async (b) => {
         const detail = await b.show(id);
         if (!detail) {
           console.error(`modbot audit: no decision with id or comment id ${safeText(id)}`);
@@ -338,7 +97,7 @@ export function registerAudit(
     )
     .addOption(formatOption())
     .action(async (o: FilterOptions & { by: StatsDimension }) => {
-      await withDb(async (b) => {
+      await withAuditBackend(async (b) => {
         filterOf(o);
         const stats = await b.stats(o.by, rawFilter(o));
         const { rows, columns } = statsTable(stats.rows, o.by);
@@ -364,7 +123,7 @@ export function registerAudit(
     .option('--cursor <cursor>', 'the next page')
     .addOption(formatOption())
     .action(async (o: { account?: string; limit?: string; cursor?: string; format: OutputFormat }) => {
-      await withDb(async (b) => {
+      await withAuditBackend(async (b) => {
         const page = await b.queue({ account: o.account, limit: parseLimit(o.limit), cursor: o.cursor });
         const rows = page.items.map((i) => ({
           ...i,
@@ -408,7 +167,7 @@ export function registerAudit(
     cmd.action(async (target: string, ...rest: unknown[]) => {
       const message = withMessage ? (rest[0] as string) : undefined;
       const o = (withMessage ? rest[1] : rest[0]) as { as: string; note?: string; format: string };
-      await withDb(async (b) => {
+      await withAuditBackend(async (b) => {
         const result = await b.moderate({ kind, target, moderator: o.as, message, note: o.note });
         if (o.format === 'json') console.log(JSON.stringify(result, null, 2));
         else {
@@ -437,7 +196,7 @@ export function registerAudit(
     .requiredOption('--author <id>', "the person's Instagram id (as in the audit log)")
     .option('--as <moderator>', 'your name, recorded on the erasure', defaultModerator())
     .action(async (o: { author: string; as: string }) => {
-      await withDb(async (b) => {
+      await withAuditBackend(async (b) => {
         const result = await b.erase(o.author, o.as);
         console.log(
           `erasure ${result.confirmationCode}: ${result.status}; rows rewritten ${JSON.stringify(result.counts)}`,
@@ -459,7 +218,7 @@ export function registerAudit(
         process.exitCode = 2;
         return;
       }
-      await withDb(async (b) => {
+      await withAuditBackend(async (b) => {
         const result = await b.retention(days);
         console.log(`retention (before ${result.cutoff}): rows redacted ${JSON.stringify(result.counts)}`);
       }, true);

@@ -7,7 +7,7 @@
  * runtime's own fetch.
  */
 import { type Dispatcher, request } from 'undici';
-import type { GraphFetch } from './client.js';
+import type { GraphFetch } from './transport.js';
 
 export const undiciFetch: GraphFetch = async (url, init) => {
   const res = await request(url, {

@@ -15,9 +15,10 @@
  *      finish at the same time.
  */
 import type { AccountCredentials, AccountStore } from '../accounts/store.js';
-import type { GraphClient, GraphResult } from '../graph/client.js';
+import type { GraphClient } from '../graph/client.js';
 import { DEFAULT_THROTTLE_MS, type GraphError, mayHaveApplied } from '../graph/errors.js';
 import type { Pacer } from '../graph/pacing.js';
+import type { GraphResult } from '../graph/transport.js';
 import type { Logger } from '../log.js';
 import { backoffMs } from '../queue/backoff.js';
 import { GroupCommitter } from './batch/group-commit.js';

@@ -5,7 +5,8 @@
  * is retried; it is never decided on a guess.
  */
 import type { AccountCredentials, AccountSummary } from '../accounts/store.js';
-import type { GraphClient, GraphResult } from '../graph/client.js';
+import type { GraphClient } from '../graph/client.js';
+import type { GraphResult } from '../graph/transport.js';
 import type { InboxItem } from '../queue/ports.js';
 import type { HandlerResult } from '../queue/process.js';
 import type { InstagramEvent } from '../webhook/events.js';

@@ -5,7 +5,8 @@
  * Top-level comments and their replies are swept.
  */
 import type { AccountCredentials } from '../accounts/store.js';
-import type { GraphClient, IgComment, IgMedia } from '../graph/client.js';
+import type { GraphClient } from '../graph/client.js';
+import type { IgComment, IgMedia } from '../graph/reads.js';
 import type { InstagramEvent, MediaProductType } from '../webhook/events.js';
 import { dedupeKey } from '../webhook/normalise.js';
 import type { DeliveryStore } from './receive-delivery.js';

@@ -3,14 +3,14 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGraphClient } from '../../src/graph/client.js';
+import { undiciFetch } from '../../src/graph/node-http.js';
 import {
   appSecretProof,
-  createGraphClient,
   type GraphAccount,
   type GraphFetch,
   type GraphResult,
-} from '../../src/graph/client.js';
-import { undiciFetch } from '../../src/graph/node-http.js';
+} from '../../src/graph/transport.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
 
 const APP_SECRET = 'app-secret-for-tests-0123456789';

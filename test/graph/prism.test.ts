@@ -22,14 +22,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createGraphClient,
-  type GraphAccount,
-  type GraphClient,
-  type GraphPage,
-  type GraphResult,
-} from '../../src/graph/client.js';
+import { createGraphClient, type GraphClient } from '../../src/graph/client.js';
 import { undiciFetch } from '../../src/graph/node-http.js';
+import type { GraphPage } from '../../src/graph/paging.js';
+import type { GraphAccount, GraphResult } from '../../src/graph/transport.js';
 import { freePort } from '../support/free-port.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

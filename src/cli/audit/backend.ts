@@ -1,0 +1,162 @@
+/**
+ * Where `modbot audit` reaches the audit log: the database directly (dbBackend), or a running
+ * modbot's admin API (apiBackend) when that server holds the embedded database; and
+ * withAuditBackend, which opens one, runs a command on it, closes it and turns the audit log's
+ * errors into exit codes.
+ */
+import { AuditInputError, parseAuditFilter, type StatsDimension } from '../../audit/filters.js';
+import {
+  ModerationConflict,
+  type ModeratorRequest,
+  type ModeratorResult,
+  moderatorActor,
+  type reviewQueue,
+  TargetNotFound,
+} from '../../audit/moderator-action.js';
+import type { DecisionDetail, DecisionPage, Stats } from '../../audit/query.js';
+import { type AuditConnection, openAuditLog } from '../../runtime/commands.js';
+import { envOrExit } from '../env.js';
+
+/** What the commands need, from the database directly or through a running server's /api. */
+export interface AuditBackend {
+  list(
+    raw: Record<string, string | undefined>,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<DecisionPage>;
+  show(id: string): Promise<DecisionDetail | null>;
+  stats(by: StatsDimension, raw: Record<string, string | undefined>): Promise<Stats>;
+  queue(o: {
+    account?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<Awaited<ReturnType<typeof reviewQueue>>>;
+  moderate(r: ModeratorRequest): Promise<ModeratorResult>;
+  erase(
+    userId: string,
+    moderator: string,
+  ): Promise<{ confirmationCode: string; status: string; counts: Record<string, number | undefined> }>;
+  retention(days: number): Promise<{ cutoff: string; counts: Record<string, number | undefined> }>;
+  close(): Promise<void>;
+}
+
+export function dbBackend({ audit, close }: AuditConnection): AuditBackend {
+  return {
+    list: (raw, limit, cursor) => audit.listDecisions(parseAuditFilter(raw), { limit, cursor }),
+    show: (id) => audit.getDecision(id),
+    stats: (by, raw) => audit.stats(by, parseAuditFilter(raw)),
+    queue: (o) => audit.reviewQueue({ account: o.account, limit: o.limit, after: o.cursor }),
+    moderate: (r) => audit.moderate(r),
+    erase: (userId, moderator) =>
+      audit.eraseSubject({ userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
+    retention: (days) => audit.runRetention(days),
+    close,
+  };
+}
+
+/**
+ * The same commands through a running modbot's admin API: used when the server runs on the
+ * embedded database (PGlite is one process: a second one must not write to its files).
+ */
+export function apiBackend(baseUrl: string, token: string, fetcher: typeof fetch = fetch): AuditBackend {
+  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const res = await fetcher(`${baseUrl}/api${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json().catch(() => ({}))) as { message?: string };
+    if (res.ok) return json as T;
+    const message = json.message ?? `HTTP ${res.status}`;
+    if (res.status === 400) throw new AuditInputError(message);
+    if (res.status === 404) throw new TargetNotFound(message);
+    if (res.status === 409) throw new ModerationConflict(message);
+    if (res.status === 401)
+      throw new AuditInputError('the server refused ADMIN_TOKEN: use the same value as the running modbot');
+    throw new Error(`modbot API ${method} ${path}: ${message}`);
+  };
+  const qs = (params: Record<string, string | number | undefined>) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+    const t = q.toString();
+    return t ? `?${t}` : '';
+  };
+  return {
+    list: (raw, limit, cursor) => call('GET', `/decisions${qs({ ...raw, limit, cursor })}`),
+    show: async (id) => {
+      try {
+        return await call<DecisionDetail>('GET', `/decisions/${encodeURIComponent(id)}`);
+      } catch (error) {
+        if (error instanceof TargetNotFound) return null;
+        throw error;
+      }
+    },
+    stats: (by, raw) => call('GET', `/stats${qs({ by, ...raw })}`),
+    queue: (o) => call('GET', `/review-queue${qs({ account: o.account, limit: o.limit, cursor: o.cursor })}`),
+    moderate: (r) =>
+      call('POST', '/actions', {
+        action: r.kind,
+        target: r.target,
+        moderator: r.moderator,
+        message: r.message,
+        note: r.note,
+      }),
+    erase: (userId, moderator) => call('POST', '/erasures', { author: userId, moderator }),
+    retention: () => call('POST', '/retention/run', {}),
+    close: async () => {},
+  };
+}
+
+/**
+ * How commands reach the audit log. With DATABASE_URL: directly. With the embedded database and
+ * a modbot answering on HOST:PORT: through its API (ADMIN_TOKEN), since two processes must not
+ * share PGlite's files; reading directly is refused only for writes. Tests pass their own.
+ */
+let openBackend: (writes: boolean) => Promise<AuditBackend> = async (writes) => {
+  const env = envOrExit();
+  if (!env.DATABASE_URL) {
+    const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
+    const running = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(800) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (running) {
+      if (env.ADMIN_TOKEN) return apiBackend(base, env.ADMIN_TOKEN);
+      if (writes) {
+        throw new AuditInputError(
+          `modbot is running at ${base} on the embedded database: set ADMIN_TOKEN (the server's) so this command goes through its API, or stop the server first`,
+        );
+      }
+    }
+  }
+  return dbBackend(await openAuditLog(env));
+};
+
+/** Tests: reach the audit log their own way (their database, or a fake server's API). */
+export function setBackendOpener(open: (writes: boolean) => Promise<AuditBackend>): void {
+  openBackend = open;
+}
+
+/** Opens the audit log, runs `fn`, closes; input mistakes exit 2 with the message, conflicts exit 1. */
+export async function withAuditBackend(
+  fn: (b: AuditBackend) => Promise<void>,
+  writes = false,
+): Promise<void> {
+  let database: AuditBackend | undefined;
+  try {
+    database = await openBackend(writes);
+    await fn(database);
+  } catch (error) {
+    if (error instanceof AuditInputError) {
+      console.error(`modbot audit: ${error.message}`);
+      process.exitCode = 2;
+    } else if (error instanceof ModerationConflict || error instanceof TargetNotFound) {
+      console.error(`modbot audit: ${error.message}`);
+      process.exitCode = 1;
+    } else throw error;
+  } finally {
+    await database?.close();
+  }
+}
