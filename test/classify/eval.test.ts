@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { readLabelledCsv } from '../../src/classify/labelled-csv.js';
-import { type Decider, evaluateRows, registerEval } from '../../src/cli/eval.js';
+import { type Decider, evaluateRows } from '../../src/cli/eval/measure.js';
+import { registerEval } from '../../src/cli/eval.js';
 import { captureCli } from '../support/cli.js';
 
 const FIXTURE = new URL('../fixtures/labelled-comments.csv', import.meta.url).pathname;
