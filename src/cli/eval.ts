@@ -24,7 +24,6 @@ import type { InstagramEvent } from '../webhook/events.js';
 import { envOrExit } from './env.js';
 import {
   type Decider,
-  type EvalDecision,
   type EvalReport,
   evaluateRows,
   formatErrors,
@@ -187,7 +186,10 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
     )
     // One value (comma-separated for several), so the file may come before or after the options.
     .option('--positive <value>', 'label value meaning "should be hidden" (several: 1,spam)', '1')
-    .option('--suite [dir]', 'the standard sets under a datasets folder (default ../shared/datasets)')
+    .option(
+      '--suite [dir]',
+      'the standard sets under a folder of the labelled datasets (docs/datasets.md; default ../shared/datasets, where the maintainers keep them)',
+    )
     .option('--errors <n>', 'list the n worst false hides and misses per file, with what decided them', '0')
     .option('--json', 'print one JSON object per file, each on its own line')
     .option('--concurrency <n>', 'comments in flight at once (lets OpenAI batching work)', '16')
@@ -207,7 +209,7 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
         const dir = typeof options.suite === 'string' ? options.suite : '../shared/datasets';
         if (!existsSync(dir)) {
           console.error(
-            `No datasets folder at ${dir}: the standard suite needs the labelled data (see docs/classifiers.md). Pass its path: npm run eval -- <dir>`,
+            `No datasets folder at ${dir}: the standard suite needs the labelled datasets (docs/datasets.md says what they are and where they come from). Pass their folder: npm run eval -- <dir>`,
           );
           process.exit(2);
         }
