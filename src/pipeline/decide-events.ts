@@ -95,12 +95,7 @@ export function createDecideEvents(deps: DecideEventsDeps): InboxBatchHandler {
     const accounts = new Map(
       await Promise.all(accountIds.map(async (id) => [id, await deps.accounts.lookup(id)] as const)),
     );
-    const readDeps = {
-      mentions: deps.mentions,
-      dryRun: deps.dryRun,
-      setAccountStatus: (id: string, status: 'disconnected' | 'reauth_needed', reason: string) =>
-        deps.accounts.setStatus(id, status, reason),
-    };
+    const readDeps = { mentions: deps.mentions, dryRun: deps.dryRun, accounts: deps.accounts };
     const ready: ReadEvent[] = [];
     for (const [index, item] of items.entries()) {
       if (item.event.isTest) continue; // test events are kept for the record, never decided

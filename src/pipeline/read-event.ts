@@ -4,7 +4,7 @@
  * comment, or the media caption). When that read cannot be done now, the event waits (defer) or
  * is retried; it is never decided on a guess.
  */
-import type { AccountCredentials, AccountSummary } from '../accounts/store.js';
+import type { AccountCredentials, AccountStore, AccountSummary } from '../accounts/store.js';
 import type { GraphClient } from '../graph/client.js';
 import type { GraphResult } from '../graph/transport.js';
 import type { InboxItem } from '../queue/ports.js';
@@ -35,11 +35,7 @@ export interface ReadEventDeps {
   readonly mentions: MentionReader | null;
   readonly dryRun: boolean;
   /** Flags an account whose token Meta refused. */
-  readonly setAccountStatus: (
-    accountId: string,
-    status: 'disconnected' | 'reauth_needed',
-    reason: string,
-  ) => Promise<void>;
+  readonly accounts: Pick<AccountStore, 'setStatus'>;
 }
 
 /** How long an event waits for its account to be re-authorised before it is looked at again. */
@@ -70,7 +66,7 @@ export async function readEvent(
       const fetched = await mentionText(deps.mentions, credentials, event);
       if (fetched.ok) text = fetched.value;
       else if (fetched.error.kind === 'token') {
-        await deps.setAccountStatus(
+        await deps.accounts.setStatus(
           event.accountId,
           fetched.error.account === 'disconnected' ? 'disconnected' : 'reauth_needed',
           fetched.error.message,

@@ -8,11 +8,22 @@ import { applyMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import type { Env } from '../env.js';
 
-/** Opens the database, applies migrations, runs `run`, closes. */
-export async function withDatabase<T>(env: Env, run: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+/** Opens the database and applies the committed migrations (closing it again if they fail). */
+export async function openMigrated(env: Env): Promise<DatabaseHandle> {
   const database = await openDatabase(env);
   try {
     await applyMigrations(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+/** Opens the database, applies migrations, runs `run`, closes. */
+export async function withDatabase<T>(env: Env, run: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  const database = await openMigrated(env);
+  try {
     return await run(database);
   } finally {
     await database.close();
@@ -20,14 +31,8 @@ export async function withDatabase<T>(env: Env, run: (database: DatabaseHandle) 
 }
 
 /** `modbot migrate`: applies the committed migrations; says where. */
-export async function migrateDatabase(env: Env): Promise<{ kind: string; location: string }> {
-  const database = await openDatabase(env);
-  try {
-    await applyMigrations(database);
-    return { kind: database.kind, location: database.location };
-  } finally {
-    await database.close();
-  }
+export function migrateDatabase(env: Env): Promise<{ kind: string; location: string }> {
+  return withDatabase(env, async ({ kind, location }) => ({ kind, location }));
 }
 
 /** The audit log on this machine's database, for `modbot audit`. */

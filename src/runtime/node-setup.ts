@@ -3,13 +3,13 @@
  * in dry run), the rule files under watch, the database opened and migrated, and the banner a
  * person reads at start. Each start-up mistake ends in one clear message, not a stack trace.
  */
-import { applyMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
+
 import { releaseLeasesOfStoppedProcess } from '../db/repos/leases.js';
 import { ConfigError, type Env, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
+import { openMigrated } from './commands.js';
 import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.js';
 
 /** Prints `message` and exits: a start-up mistake the operator must fix. */
@@ -75,8 +75,7 @@ export async function watchRulesLogged(env: Env, logger: Logger) {
 
 /** Opens and migrates the database; on the embedded one, frees what a stopped process held. */
 export async function openMigratedDatabase(env: Env, logger: Logger) {
-  const database = await openDatabase(env);
-  await applyMigrations(database);
+  const database = await openMigrated(env);
   const released = await releaseLeasesOfStoppedProcess(database);
   if (released && released.events + released.actions > 0)
     logger.info('released what a stopped modbot was holding; it is processed now', released);
