@@ -6,6 +6,7 @@
  * (src/pipeline/receive-delivery.ts).
  */
 import { and, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type {
   DeliveryStore,
   DeliveryToStore,
@@ -22,6 +23,33 @@ import { inbox } from '../schema/inbox.js';
 export interface InboxRepo extends InboxQueue, DeliveryStore {}
 
 export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number } = {}): InboxRepo {
+  /**
+   * A claimed row goes back to the queue (`changes`: its new status, and for a deferral its attempt
+   * back), due again in `retryInMs` with `error` kept; only while this claim still holds it.
+   * Returns whether it did (false: the lease expired and another worker has the row).
+   */
+  const giveBack = async (
+    item: InboxItem,
+    changes: PgUpdateSetSource<typeof inbox>,
+    error: string,
+    retryInMs: number,
+  ): Promise<boolean> => {
+    const rows = await db
+      .update(inbox)
+      .set({
+        ...changes,
+        lastError: error.slice(0, 2000),
+        nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
+        leaseUntil: null,
+        claimToken: null,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')),
+      )
+      .returning({ id: inbox.id });
+    return rows.length === 1;
+  };
   const releaseLeases = async (which: 'expired' | 'all'): Promise<number> => {
     const rows = await db
       .update(inbox)
@@ -243,41 +271,19 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
 
     async fail(item, error, retryInMs, maxAttempts) {
       const dead = item.attempts >= maxAttempts;
-      const rows = await db
-        .update(inbox)
-        .set({
-          status: dead ? 'dead' : 'pending',
-          lastError: error.slice(0, 2000),
-          nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
-          leaseUntil: null,
-          claimToken: null,
-          updatedAt: sql`now()`,
-        })
-        .where(
-          and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')),
-        )
-        .returning({ id: inbox.id });
-      if (rows.length === 0) return 'lost';
+      const given = await giveBack(item, { status: dead ? 'dead' : 'pending' }, error, retryInMs);
+      if (!given) return 'lost';
       return dead ? 'dead' : 'retry';
     },
 
     async defer(item, reason, retryInMs) {
-      const rows = await db
-        .update(inbox)
-        .set({
-          status: 'pending',
-          attempts: sql`greatest(${inbox.attempts} - 1, 0)`,
-          lastError: reason.slice(0, 2000),
-          nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
-          leaseUntil: null,
-          claimToken: null,
-          updatedAt: sql`now()`,
-        })
-        .where(
-          and(eq(inbox.id, item.id), eq(inbox.claimToken, item.claimToken), eq(inbox.status, 'processing')),
-        )
-        .returning({ id: inbox.id });
-      return rows.length === 1;
+      // Not the event's fault: the attempt it used is handed back.
+      return giveBack(
+        item,
+        { status: 'pending', attempts: sql`greatest(${inbox.attempts} - 1, 0)` },
+        reason,
+        retryInMs,
+      );
     },
 
     async overdue(graceSeconds, limit) {
