@@ -342,28 +342,8 @@ function finish(
 
   const firedOutcomes = fired.length === 0 ? [] : fired.map(outcomeOf);
   const explained = options.explain ? { rules: outcomes } : null;
-  if (!winner) {
-    const decision: Decision = {
-      outcome: 'no_match',
-      action: 'allow',
-      decidingRule: null,
-      steps: [],
-      ruleSetHash: ruleSet.hash,
-      normalisedText: ctx.normalised.text,
-      fired: firedOutcomes,
-      shadow,
-      classifierCalls: ctx.classifierLog,
-      fallbacks,
-      notes,
-    };
-    return explained ? { ...decision, ...explained } : decision;
-  }
-  const p = plan(winner.rule, winner.outcome.actions, winner.outcome, event, notes);
-  const decision: Decision = {
-    outcome: 'matched',
-    action: p.action,
-    decidingRule: winner.rule.id,
-    steps: p.steps,
+  // What every decision records, whichever rule (if any) decided it.
+  const record = {
     ruleSetHash: ruleSet.hash,
     normalisedText: ctx.normalised.text,
     fired: firedOutcomes,
@@ -372,5 +352,18 @@ function finish(
     fallbacks,
     notes,
   };
+  let decision: Decision;
+  if (!winner) {
+    decision = { ...record, outcome: 'no_match', action: 'allow', decidingRule: null, steps: [] };
+  } else {
+    const p = plan(winner.rule, winner.outcome.actions, winner.outcome, event, notes);
+    decision = {
+      ...record,
+      outcome: 'matched',
+      action: p.action,
+      decidingRule: winner.rule.id,
+      steps: p.steps,
+    };
+  }
   return explained ? { ...decision, ...explained } : decision;
 }
