@@ -158,11 +158,16 @@ describe('inbox claim, lease and retry', () => {
   it('the intake hands new events to its workers claimed, in the same commit: no claim query', async () => {
     const statements: string[] = [];
     const seen: InboxItem[] = [];
+    let bothHandled: () => void = () => {};
+    const handledTwice = new Promise<void>((resolve) => {
+      bothHandled = resolve;
+    });
     const local = await startTestRuntime({
       env: { INBOX_WORKERS: '2', INBOX_POLL_MS: '60000', INBOX_LEASE_SECONDS: '120' },
       onQuery: (q) => statements.push(q),
       handler: async (item) => {
         seen.push(item);
+        if (seen.length === 2) bothHandled();
         return { outcome: 'done' };
       },
     });
@@ -171,12 +176,15 @@ describe('inbox claim, lease and retry', () => {
       statements.length = 0;
       await local.post(commentPayload(['h-1', 'h-2']));
       await local.post(commentPayload(['h-1'])); // Meta's retry: stored once, handed over once
-      for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(seen.map((i) => [i.event.commentId, i.attempts])).toEqual([
+      await handledTwice;
+      // What ran up to the hand-over; idle() below claims once more to confirm nothing is left.
+      const beforeIdle = statements.slice();
+      await local.pool.idle();
+      expect(seen.map((i) => [i.event.commentId, i.attempts]).sort()).toEqual([
         ['h-1', 1],
         ['h-2', 1],
       ]);
-      expect(statements.filter((q) => /set status = 'processing'/.test(q))).toEqual([]);
+      expect(beforeIdle.filter((q) => /set status = 'processing'/.test(q))).toEqual([]);
       const rows = await local.database.db
         .select()
         .from(inbox)
