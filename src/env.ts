@@ -46,6 +46,35 @@ const postgresUrl = z
     return v.trim();
   });
 
+/** "alice:token,bob:token": each moderator signs in to the console with their own token; the audit records the name. */
+const moderatorTokens = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const pairs: { name: string; token: string }[] = [];
+    for (const [i, part] of (v ?? '').split(',').entries()) {
+      if (part.trim() === '') continue;
+      const at = part.indexOf(':');
+      const name = at > 0 ? part.slice(0, at).trim() : '';
+      const token = at > 0 ? part.slice(at + 1).trim() : '';
+      const problem = !/^[A-Za-z0-9._@-]{1,64}$/.test(name)
+        ? 'expected name:token, the name of letters, digits, ".", "_", "@" or "-"'
+        : token.length < 16
+          ? `the token of "${name}" is too short: use at least 16 random characters`
+          : pairs.some((p) => p.name === name)
+            ? `"${name}" is named twice`
+            : pairs.some((p) => p.token === token)
+              ? `"${name}" has the same token as another moderator`
+              : null;
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: ${problem}` });
+        return z.NEVER;
+      }
+      pairs.push({ name, token });
+    }
+    return pairs;
+  });
+
 export const envSchema = z
   .object({
     HOST: z.string().default('127.0.0.1'),
@@ -126,6 +155,8 @@ export const envSchema = z
         return v.trim();
       }),
     RETENTION_DAYS: int(90, 1, 3650),
+    MODERATOR_TOKENS: moderatorTokens,
+    CONSOLE_SESSION_HOURS: int(12, 1, 24 * 30),
     PUBLIC_URL: z
       .string()
       .optional()
@@ -213,6 +244,9 @@ const hints: Record<string, string> = {
   CLASSIFIER_CACHE_TTL_HOURS:
     'how long classifier results are reused for the same text (default 168 = 7 days)',
   ADMIN_TOKEN: 'the bearer token for /api, e.g. ADMIN_TOKEN=$(openssl rand -hex 32); unset, /api answers 503',
+  MODERATOR_TOKENS:
+    'named console sign-in tokens, "name:token" separated by commas, e.g. alice:<32 hex>,bob:<32 hex>',
+  CONSOLE_SESSION_HOURS: 'how long a console sign-in lasts, in hours (default 12)',
   RETENTION_DAYS: 'days comment text and author names are kept before redaction (default 90)',
   PUBLIC_URL:
     'the https:// address Meta reaches modbot at, used in data-deletion status URLs (default: the request origin)',
@@ -247,6 +281,7 @@ export function secretsOf(env: Env): string[] {
     env.IG_ACCESS_TOKEN,
     env.MODBOT_ENCRYPTION_KEY,
     env.ADMIN_TOKEN,
+    ...env.MODERATOR_TOKENS.map((m) => m.token),
     passwordOf(env.DATABASE_URL),
   ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }

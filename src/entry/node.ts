@@ -18,6 +18,7 @@ const runtime = startNodeRuntime({
   logger,
   graph: graphClientFromEnv(env, undiciFetch),
   rules: () => rules.current(),
+  console: { ruleLoadErrors: rules.loadErrors },
   ...devSigning,
 });
 const stopJobs = runJobsOnTimers(runtime.jobs, logger);

@@ -6,6 +6,8 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../log.js';
 import { type ApiDeps, apiRoutes } from './api.js';
+import type { ConsoleDeps } from './console/deps.js';
+import { consoleRoutes } from './console/routes.js';
 import type { AppEnv } from './context.js';
 import { type MetaCallbackDeps, metaCallbackRoutes } from './meta-callbacks.js';
 import { type WebhookDeps, webhookRoutes } from './webhooks.js';
@@ -21,6 +23,8 @@ export interface AppDeps {
   readonly api?: ApiDeps;
   /** Meta's data-deletion and deauthorize callbacks under /meta; mounted when given. */
   readonly meta?: MetaCallbackDeps;
+  /** The moderator console under /console (GET / redirects there); mounted when given. */
+  readonly console?: ConsoleDeps;
 }
 
 export function createApp(deps: AppDeps) {
@@ -39,6 +43,8 @@ export function createApp(deps: AppDeps) {
   app.route('/webhooks/instagram', webhookRoutes(deps.webhooks));
   if (deps.api) app.route('/api', apiRoutes(deps.api));
   if (deps.meta) app.route('/meta', metaCallbackRoutes(deps.meta));
+  if (deps.console) app.route('/console', consoleRoutes(deps.console));
+  if (deps.console) app.get('/', (c) => c.redirect('/console', 302));
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),

@@ -32,6 +32,7 @@ import { createDecideEvents, type PlannedForExecution } from '../pipeline/decide
 import { createReceiveDelivery, type StoredDelivery, type WaitUntil } from '../pipeline/receive-delivery.js';
 import { type InboxBatchHandler, type InboxHandler, inTurn } from '../queue/process.js';
 import { type SigningSecret, signingSecrets } from '../webhook/verify.js';
+import { type ConsoleWiring, consoleDeps } from './console.js';
 import { type JobDeps, periodicJobs } from './jobs.js';
 
 /** How work moves on after a commit: the one thing each runtime supplies. */
@@ -67,6 +68,8 @@ export interface RuntimeOptions {
   readonly claimFirstAction?: boolean;
   /** Workers: the queue's periodic jobs (see jobs.ts). */
   readonly queueJobs?: JobDeps['queue'];
+  /** The console's view of rule-file errors and its optional sections (see runtime/console.ts). */
+  readonly console?: Pick<ConsoleWiring, 'ruleLoadErrors' | 'extensions'>;
 }
 
 export function createRuntime(options: RuntimeOptions) {
@@ -122,6 +125,14 @@ export function createRuntime(options: RuntimeOptions) {
     // The admin API's queries are planned for their actual parameters (database.adHoc).
     api: { audit: createAuditService(database.adHoc, { retentionDays }), adminToken: env.ADMIN_TOKEN },
     meta: { audit: createAuditService(database.db, { retentionDays }), secrets, publicUrl: env.PUBLIC_URL },
+    console: consoleDeps({
+      env,
+      database,
+      audit: createAuditService(database.adHoc, { retentionDays }),
+      accounts,
+      rules: options.rules,
+      ...options.console,
+    }),
     webhooks: {
       verifyToken: options.verifyToken ?? env.META_VERIFY_TOKEN,
       maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,

@@ -46,9 +46,12 @@ export function configureNode() {
  * modbot refuses to start; later, a bad edit is reported and the running set stays in force.
  */
 export async function watchRulesLogged(env: Env, logger: Logger) {
+  // The errors of the last refused change, for the console's rules page (cleared by a good load).
+  let refused: readonly string[] = [];
   try {
-    return await watchRules(env.RULES_DIR, {
+    const source = await watchRules(env.RULES_DIR, {
       onLoaded: (set, previous) => {
+        refused = [];
         if (previous)
           logger.info('rules reloaded', {
             hash: set.hash,
@@ -57,6 +60,7 @@ export async function watchRulesLogged(env: Env, logger: Logger) {
           });
       },
       onRejected: (errors, current) => {
+        refused = errors.map((e) => e.format());
         logger.error('rule change refused; the previous rules stay in force', {
           errors: errors.map((e) => e.format()),
           inForce: current?.hash ?? null,
@@ -64,6 +68,7 @@ export async function watchRulesLogged(env: Env, logger: Logger) {
         for (const e of errors) console.error(e.format());
       },
     });
+    return Object.assign(source, { loadErrors: () => refused });
   } catch (error) {
     if (error instanceof RuleLoadError)
       refuseToStart(
