@@ -1,4 +1,5 @@
 /** The page frame every console page shares: head, navigation, who is signed in, sign-out. */
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
 export type Section = 'overview' | 'queue' | 'audit' | 'rules' | 'accounts';
@@ -24,55 +25,58 @@ export interface Frame {
 
 export function Layout(props: Frame & { children?: Child }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="same-origin" />
-        <title>{`${props.title} · modbot console`}</title>
-        <link rel="stylesheet" href="/console/assets/console.css" />
-      </head>
-      <body>
-        <a class="skip" href="#main">
-          Skip to content
-        </a>
-        <header class="top">
-          <a class="brand" href="/console">
-            modbot
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="same-origin" />
+          <title>{`${props.title} · modbot console`}</title>
+          <link rel="stylesheet" href="/console/assets/console.css" />
+        </head>
+        <body>
+          <a class="skip" href="#main">
+            Skip to content
           </a>
-          {props.moderator ? (
-            <nav aria-label="Console">
-              {sections.map((s) => (
-                <a href={s.href} aria-current={s.key === props.section ? 'page' : undefined}>
-                  {s.label}
-                </a>
-              ))}
-            </nav>
-          ) : null}
-          {props.moderator ? (
-            <div class="who">
-              <span>
-                {props.dryRun ? <span class="badge warn">dry run</span> : null} signed in as{' '}
-                <strong>{props.moderator}</strong>
-              </span>
-              <form method="post" action="/console/logout" class="inline">
-                <input type="hidden" name="_csrf" value={props.csrf ?? ''} />
-                <button type="submit">Sign out</button>
-              </form>
-            </div>
-          ) : null}
-        </header>
-        <main id="main">
-          {props.flash ? (
-            <p class={`flash ${props.flash.kind}`} role={props.flash.kind === 'err' ? 'alert' : 'status'}>
-              {props.flash.text}
-            </p>
-          ) : null}
-          {props.children}
-        </main>
-        {props.script ? <script src="/console/assets/console.js" defer /> : null}
-      </body>
-    </html>
+          <header class="top">
+            <a class="brand" href="/console">
+              modbot
+            </a>
+            {props.moderator ? (
+              <nav aria-label="Console">
+                {sections.map((s) => (
+                  <a href={s.href} aria-current={s.key === props.section ? 'page' : undefined}>
+                    {s.label}
+                  </a>
+                ))}
+              </nav>
+            ) : null}
+            {props.moderator ? (
+              <div class="who">
+                <span>
+                  {props.dryRun ? <span class="badge warn">dry run</span> : null} signed in as{' '}
+                  <strong>{props.moderator}</strong>
+                </span>
+                <form method="post" action="/console/logout" class="inline">
+                  <input type="hidden" name="_csrf" value={props.csrf ?? ''} />
+                  <button type="submit">Sign out</button>
+                </form>
+              </div>
+            ) : null}
+          </header>
+          <main id="main">
+            {props.flash ? (
+              <p class={`flash ${props.flash.kind}`} role={props.flash.kind === 'err' ? 'alert' : 'status'}>
+                {props.flash.text}
+              </p>
+            ) : null}
+            {props.children}
+          </main>
+          {props.script ? <script src="/console/assets/console.js" defer /> : null}
+        </body>
+      </html>
+    </>
   );
 }
 
