@@ -31,6 +31,7 @@ h1{font-size:22px;margin:4px 0 12px}h2{font-size:17px;margin:20px 0 8px}
 .flash.ok{background:#dafbe1;border-color:#4ac26b}.flash.err{background:#ffebe9;border-color:#ff8182}
 button,.button{font:inherit;padding:7px 12px;border-radius:6px;border:1px solid var(--line);background:#fff;color:var(--fg);cursor:pointer;text-decoration:none;display:inline-block;min-height:36px}
 button.primary{background:var(--accent);border-color:var(--accent);color:#fff}
+button kbd,.button kbd{background:transparent;color:inherit;border-color:currentColor}
 button.danger{color:var(--bad);border-color:#ff8182}
 button:hover{filter:brightness(.95)}
 input,select,textarea{font:inherit;padding:7px 9px;border:1px solid #8c959f;border-radius:6px;background:#fff;color:var(--fg);max-width:100%}
@@ -104,11 +105,11 @@ export const consoleJs = `
   function say(text){if(status)status.textContent=text}
   list.addEventListener('submit',function(ev){
     var form=ev.target;var li=form.closest('li[data-item]');if(!li)return;
-    var kind=form.querySelector('input[name=action]').value;
+    var kind=form.getAttribute('data-kind');
     if(kind==='delete'&&!window.confirm('Delete this comment on Instagram? It cannot be undone.')){ev.preventDefault();return;}
     ev.preventDefault();
     var buttons=form.querySelectorAll('button');buttons.forEach(function(b){b.disabled=true});
-    fetch(form.action,{method:'POST',body:new URLSearchParams(new FormData(form)),headers:{'accept':'application/json'},credentials:'same-origin'})
+    fetch(form.getAttribute('action'),{method:'POST',body:new URLSearchParams(new FormData(form)),headers:{'accept':'application/json'},credentials:'same-origin'})
       .then(function(r){return r.json().then(function(j){return {ok:r.ok,j:j}})})
       .then(function(res){
         if(!res.ok){say(res.j.message||'failed');buttons.forEach(function(b){b.disabled=false});return;}

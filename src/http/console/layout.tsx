@@ -33,7 +33,8 @@ export function Layout(props: Frame & { children?: Child }) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="referrer" content="same-origin" />
           <title>{`${props.title} · modbot console`}</title>
-          <link rel="stylesheet" href="/console/assets/console.css" />
+          <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="/console/assets/console.css" />
         </head>
         <body>
           <a class="skip" href="#main">

@@ -702,9 +702,9 @@ export function isHidden(x: DecisionDetail): boolean {
   let hidden = false;
   const ordered = [...x.actions].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   for (const a of ordered) {
-    if (!['done', 'planned', 'in_progress', 'waiting'].includes(a.status)) continue;
-    if (a.type === 'hide') hidden = true;
-    if (a.type === 'unhide') hidden = false;
+    // As moderate() sees it: a hide counts once it ran (or ran as a dry run); an unhide once planned.
+    if (a.type === 'hide' && ['done', 'dry_run', 'in_progress'].includes(a.status)) hidden = true;
+    if (a.type === 'unhide' && ['done', 'planned', 'in_progress'].includes(a.status)) hidden = false;
   }
   return hidden;
 }
