@@ -156,7 +156,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       await page.context().close();
     });
 
-    it(`${label}: try a text against the live rules`, async () => {
+    it(`${label}: try a text against the live rules; the accounts page`, async () => {
       const page = await signedIn(viewport, token);
       await page.getByRole('link', { name: 'Rules' }).click();
       await countOf(page.locator('td[data-label="rule"]').filter({ hasText: 'scam-hide' }), 1);
@@ -165,6 +165,13 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       await see(page.locator('#try p'), 'Result: hide by rule scam-hide');
       await see(page.locator('pre[data-explain]'), '✔ scam-hide');
       await shot(page, 'rules-try');
+      await fitsWidth(page);
+
+      await page.getByRole('link', { name: 'Accounts' }).click();
+      const account = page.locator('tbody tr').filter({ hasText: '@brand' });
+      await see(account, 'fine');
+      await see(page.locator('#dead-letters + p'), 'No dead-lettered events.');
+      await shot(page, 'accounts');
       await fitsWidth(page);
       await page.context().close();
     });

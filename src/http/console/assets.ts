@@ -47,7 +47,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
+.badge{display:inline-block;margin:0 2px;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
 .badge.ok{color:var(--ok);border-color:var(--ok)}.badge.warn{color:var(--warn);border-color:var(--warn)}
 .badge.bad{color:var(--bad);border-color:var(--bad)}.badge.plain{color:var(--muted);border-color:var(--line)}
 .a-allow{color:#57606a}.a-reply{color:#0969da}.a-review{color:#9a6700}.a-hide{color:#8250df}.a-delete{color:#cf222e}
@@ -63,6 +63,12 @@ kbd{font:12px ui-monospace,monospace;border:1px solid #8c959f;border-bottom-widt
 .bars li{display:grid;grid-template-columns:minmax(90px,40%) 1fr auto;gap:8px;align-items:center;margin:3px 0;font-size:14px}
 .bars .bar{height:14px;background:#8250df;border-radius:3px;min-width:2px}
 .bars .label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.daychart{position:relative;display:flex;align-items:flex-end;gap:3px;height:180px;border-bottom:1px solid #8c959f;border-top:1px dashed var(--line);padding-left:28px}
+.daychart .ymax{position:absolute;left:0;top:-2px;font-size:12px;color:var(--muted)}
+.daychart .day{flex:1;height:100%;display:flex;flex-direction:column-reverse;min-width:0}
+.daychart .day span{display:block;width:100%}
+.daylabels{display:flex;gap:3px;padding-left:28px;font-size:11px;color:var(--muted);margin-top:2px}
+.daylabels span{flex:1;min-width:0;white-space:nowrap;overflow:visible}
 svg.chart{width:100%;height:auto;display:block}
 svg.chart text{font:11px system-ui,sans-serif;fill:#57606a}
 .legend{display:flex;flex-wrap:wrap;gap:4px 12px;font-size:13px;margin:6px 0 0;padding:0;list-style:none}
@@ -81,8 +87,8 @@ dl.kv dt{color:var(--muted);font-size:13px}dl.kv dd{margin:0;word-break:break-wo
  header.top .who{margin-left:0;width:100%;justify-content:space-between}
  table.cards thead{display:none}
  table.cards tr{display:block;border:1px solid var(--line);border-radius:8px;margin:0 0 8px;background:#fff;padding:4px 0}
- table.cards td{display:grid;grid-template-columns:40% 1fr;gap:8px;border:0;padding:3px 10px}
- table.cards td::before{content:attr(data-label);color:var(--muted);font-size:12px;text-transform:uppercase}
+ table.cards td{display:block;position:relative;border:0;padding:3px 10px 3px calc(36% + 10px);min-height:24px;word-break:break-word}
+ table.cards td::before{content:attr(data-label);position:absolute;left:10px;width:34%;color:var(--muted);font-size:12px;text-transform:uppercase;line-height:1.9}
  table.cards td.num{text-align:left}
  dl.kv{grid-template-columns:1fr}dl.kv dt{margin-top:6px}
  .hide-phone{display:none}

@@ -14,65 +14,42 @@ const actionColour: Record<(typeof actionKeys)[number], string> = {
   allow: '#afb8c1',
 };
 
-/** Decisions per day, stacked by action (most severe at the bottom). */
+/**
+ * Decisions per day, stacked by action (most severe at the bottom). Drawn with HTML boxes rather
+ * than SVG so that the labels keep their size from a phone to a wide screen.
+ */
 export function DailyChart(props: { rows: readonly StatsRow[]; days: readonly string[] }) {
   const byDay = new Map(props.rows.map((r) => [String(r.key).slice(0, 10), r]));
-  const W = 640;
-  const H = 220;
-  const left = 36;
-  const bottom = 22;
-  const top = 8;
   const max = Math.max(1, ...props.days.map((d) => byDay.get(d)?.decisions ?? 0));
-  const plotH = H - bottom - top;
-  const step = (W - left - 4) / Math.max(1, props.days.length);
-  const barW = Math.max(2, step * 0.72);
-  const labelEvery = Math.ceil(props.days.length / 8);
-  const ticks = [0, Math.round(max / 2), max].filter((v, i, a) => a.indexOf(v) === i);
+  const labelEvery = Math.ceil(props.days.length / 7);
   return (
     <figure style="margin:0">
-      <svg
-        class="chart"
-        viewBox={`0 0 ${W} ${H}`}
+      <div
+        class="daychart"
         role="img"
-        aria-label={`Decisions per day by action, ${props.days[0]} to ${props.days.at(-1)}; the numbers are in the data table below`}
+        aria-label={`Decisions per day by action, ${props.days[0]} to ${props.days.at(-1)}, at most ${max} a day; the numbers are in the data table below`}
       >
-        {ticks.map((t) => {
-          const y = top + plotH - (t / max) * plotH;
-          return (
-            <g>
-              <line x1={left} x2={W} y1={y} y2={y} stroke="#d0d7de" stroke-width="1" />
-              <text x={left - 4} y={y + 4} text-anchor="end">
-                {String(t)}
-              </text>
-            </g>
-          );
-        })}
-        {props.days.map((day, i) => {
+        <span class="ymax">{String(max)}</span>
+        {props.days.map((day) => {
           const row = byDay.get(day);
-          const x = left + i * step + (step - barW) / 2;
-          let y = top + plotH;
           return (
-            <g>
+            <div class="day" title={`${day}: ${row?.decisions ?? 0} decisions`}>
               {actionKeys.map((a) => {
                 const n = row ? row[a] : 0;
                 if (!n) return null;
-                const h = (n / max) * plotH;
-                y -= h;
                 return (
-                  <rect x={x} y={y} width={barW} height={h} fill={actionColour[a]}>
-                    <title>{`${day}: ${n} ${a}`}</title>
-                  </rect>
+                  <span style={`height:${((n / max) * 100).toFixed(2)}%;background:${actionColour[a]}`} />
                 );
               })}
-              {i % labelEvery === 0 ? (
-                <text x={x + barW / 2} y={H - 6} text-anchor="middle">
-                  {day.slice(5)}
-                </text>
-              ) : null}
-            </g>
+            </div>
           );
         })}
-      </svg>
+      </div>
+      <div class="daylabels" aria-hidden="true">
+        {props.days.map((day, i) => (
+          <span>{i % labelEvery === 0 || i === props.days.length - 1 ? day.slice(5) : ''}</span>
+        ))}
+      </div>
       <ul class="legend" aria-hidden="true">
         {actionKeys.map((a) => (
           <li>

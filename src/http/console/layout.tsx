@@ -34,7 +34,7 @@ export function Layout(props: Frame & { children?: Child }) {
           <meta name="referrer" content="same-origin" />
           <title>{`${props.title} · modbot console`}</title>
           <link rel="icon" href="data:," />
-        <link rel="stylesheet" href="/console/assets/console.css" />
+          <link rel="stylesheet" href="/console/assets/console.css" />
         </head>
         <body>
           <a class="skip" href="#main">

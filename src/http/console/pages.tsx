@@ -113,7 +113,7 @@ export function OverviewPage(props: { data: OverviewData }) {
         <section class="card">
           <h2 style="margin-top:0">Top rules (14 days)</h2>
           <BarList
-            unit="hits"
+            unit="decisions"
             empty="No rule fired in this period."
             items={d.topRules.slice(0, 10).map((r) => ({
               label: r.key ?? '(none)',
