@@ -88,6 +88,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       expect(w.fake.state.comments.get(hiddenId)?.hidden).toBe(true);
       const page = await signedIn(viewport, token);
       await see(page.locator('header .who'), `signed in as ${who}`);
+      await see(page.locator('figcaption'), 'builtin:spam');
       await shot(page, 'overview');
       await fitsWidth(page);
 
@@ -128,6 +129,8 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       await countOf(items.filter({ hasText: `(${label} 1)` }), 1);
       await see(items, 'dm-review');
       await see(items, 'why: A bare DM me; a person should look');
+      // The model's score and the features that moved it, as recorded with the decision.
+      await see(items, /builtin: spam 0\.\d\d.*; moved by /);
       await shot(page, 'queue');
       await fitsWidth(page);
       await page.evaluate(() => {

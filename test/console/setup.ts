@@ -25,6 +25,17 @@ export const rulesYaml = `# console test rules
   when:
     text contains any: ["dm me"]
   action: review
+
+- id: spam-model
+  reason: The model thinks it is spam (shadow, so it is scored and recorded, never acted on)
+  mode: shadow
+  when:
+    classifier:
+      use: builtin
+      score: spam
+      at least: 0.5
+      fallback: allow
+  action: hide
 `;
 
 export const ACCOUNT = '17841400000000001';

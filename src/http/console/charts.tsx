@@ -109,7 +109,7 @@ export function BarList(props: {
             {i.note ? <span class="muted small"> {i.note}</span> : null}
           </span>
           <span class="bar" style={`width:${((i.value / max) * 100).toFixed(1)}%`} aria-hidden="true" />
-          <span class="num">{`${i.value} ${props.unit}`}</span>
+          <span class="num">{`${i.value} ${i.value === 1 ? props.unit.replace(/s$/, '') : props.unit}`}</span>
         </li>
       ))}
     </ul>
