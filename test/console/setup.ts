@@ -5,6 +5,7 @@
  * and waits until it is decided and acted on.
  */
 
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { createLogger } from '../../src/log.js';
@@ -107,7 +108,12 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     logs,
     settle,
     async comment(text, username = 'some_user') {
-      const c = fake.state.addComment(mediaId, { text, fromId: `60000${username.length}00000003`, username });
+      // One id per username, like Instagram's.
+      const fromId = String(
+        6_000_000_000_000_000n +
+          BigInt(Number.parseInt(createHash('sha256').update(username).digest('hex').slice(0, 12), 16)),
+      );
+      const c = fake.state.addComment(mediaId, { text, fromId, username });
       const body = JSON.stringify({
         object: 'instagram',
         entry: [
@@ -120,7 +126,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
                 value: {
                   id: c.id,
                   text,
-                  from: { id: `60000${username.length}00000003`, username },
+                  from: { id: fromId, username },
                   media: { id: mediaId, media_product_type: 'FEED' },
                 },
               },

@@ -47,7 +47,7 @@ export function DailyChart(props: { rows: readonly StatsRow[]; days: readonly st
       </div>
       <div class="daylabels" aria-hidden="true">
         {props.days.map((day, i) => (
-          <span>{i % labelEvery === 0 || i === props.days.length - 1 ? day.slice(5) : ''}</span>
+          <span>{(props.days.length - 1 - i) % labelEvery === 0 ? day.slice(5) : ''}</span>
         ))}
       </div>
       <ul class="legend" aria-hidden="true">
