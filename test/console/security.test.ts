@@ -148,10 +148,12 @@ describe('forms', () => {
       expect(res.status).toBe(403);
       expect(await res.text()).toContain('did not come from the console');
     }
-    const before = await (
+    const before = (await (
       await w.rt.app.request(`/api/decisions/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })
-    ).json();
-    expect((before as { actions: { status: string }[] }).actions.map((a) => a.status)).toEqual(['held']);
+    ).json()) as { actions: { type: string; status: string; actor: string }[] };
+    // Still held, and no moderator has acted.
+    expect(before.actions.filter((a) => a.type === 'review').map((a) => a.status)).toEqual(['held']);
+    expect(before.actions.filter((a) => a.actor.startsWith('moderator:'))).toEqual([]);
 
     const ok = await go('/console/act', {
       method: 'POST',
