@@ -585,7 +585,7 @@ export function DecisionPage(props: { x: DecisionDetail; csrf: string }) {
                 <strong>{c.classifier}</strong>
                 {c.question ? ` ("${c.question}")` : ''}
                 {c.result?.model ? (
-                  <span class="muted small">{` ${c.result.model}${c.result.cached ? ', cached' : ''}${c.result.latencyMs !== undefined ? `, ${c.result.latencyMs} ms` : ''}`}</span>
+                  <span class="muted small">{` ${c.result.model}${c.result.cached ? ', cached' : ''}${c.result.latencyMs !== undefined ? `, ${Math.round(c.result.latencyMs)} ms` : ''}`}</span>
                 ) : null}
               </p>
               {c.error ? <p class="flash err">{`error ${c.error.code}: ${c.error.message}`}</p> : null}
