@@ -104,6 +104,8 @@ export interface CompiledRule {
   readonly mode: 'enforce' | 'shadow';
   readonly actions: readonly RuleAction[];
   readonly reply: string | null;
+  /** With lock_comments: how long comments stay off on the media (`for:`), in seconds. */
+  readonly lockSeconds: number | null;
   readonly normalise: boolean;
   /** Account ids the rule's file is scoped to; null = every account. */
   readonly accounts: ReadonlySet<string> | null;
@@ -151,6 +153,8 @@ export const SEVERITY: Readonly<Record<RuleAction, number>> = {
   review: 2,
   hide: 3,
   delete: 4,
+  // A media-wide step taken beside the comment's own action: it never makes a rule outrank another.
+  lock_comments: 0,
 };
 
 export function ruleSeverity(actions: readonly RuleAction[]): number {
