@@ -37,6 +37,7 @@ export {
   type RepetitionCounter,
   type RepetitionQuery,
 } from './ports.js';
+export { parseDuration } from './rules/compile-conditions.js';
 export type { RuleError } from './rules/errors.js';
 export { type ExampleResult, type RunExamplesOptions, runRuleExamples } from './rules/examples.js';
 export { type LoadResult, loadRuleSet } from './rules/load.js';

@@ -48,9 +48,13 @@ describe('lock_comments', () => {
     // The repetition count includes this comment: 1 and 2 are below the flood, 3 is one.
     const steps: unknown[] = [];
     for (const seen of [1, 2, 3]) {
-      const d = await evaluate(rules(yaml), { event: event('win a prize now') }, {
-        repetition: new FixedRepetitionCounter(seen - 1),
-      });
+      const d = await evaluate(
+        rules(yaml),
+        { event: event('win a prize now') },
+        {
+          repetition: new FixedRepetitionCounter(seen - 1),
+        },
+      );
       steps.push(d.steps);
     }
     expect(steps).toEqual([[], [], [{ type: 'hide' }, { type: 'lock_comments', forSeconds: 1800 }]]);
@@ -83,7 +87,12 @@ describe('live comments: only what Meta supports', () => {
   it('hide, delete, reply and lockdown are recorded, not planned; review is kept', async () => {
     const live = event('crypto giveaway', { kind: 'live_comment', field: 'live_comments' });
     const hidden = await evaluate(rules(lockRule), { event: live });
-    expect(hidden).toMatchObject({ outcome: 'matched', decidingRule: 'flood-lock', action: 'allow', steps: [] });
+    expect(hidden).toMatchObject({
+      outcome: 'matched',
+      decidingRule: 'flood-lock',
+      action: 'allow',
+      steps: [],
+    });
     expect(hidden.notes.join(' ')).toContain('Meta supports no hide, lock_comments on live media');
     expect(planActions(hidden, live, null)).toEqual([]);
 
@@ -96,7 +105,9 @@ describe('live comments: only what Meta supports', () => {
 
   it('a rule for live comments only may not hide, delete, reply or lock', () => {
     const yaml = '- id: r\n  when:\n    is live: true\n  action: hide\n';
-    expect(errorsOf(yaml).join('\n')).toContain('Meta supports no hide, delete, reply or comments off on live media');
+    expect(errorsOf(yaml).join('\n')).toContain(
+      'Meta supports no hide, delete, reply or comments off on live media',
+    );
     expect(() => rules('- id: r\n  when:\n    kind is: live_comment\n  action: review\n')).not.toThrow();
   });
 });
