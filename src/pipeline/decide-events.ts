@@ -62,7 +62,7 @@ export function createDecideEvents(deps: DecideEventsDeps): InboxBatchHandler {
     const counts = repetitionBatch(
       textsInFlight,
       deps.repetition,
-      ready.map((r) => ({ inboxId: r.item.id, event: r.item.event, text: r.text })),
+      ready.map((r) => ({ inboxId: r.item.id, event: r.event, text: r.text })),
     );
     try {
       const judged = await Promise.all(
@@ -113,8 +113,7 @@ export function createDecideEvents(deps: DecideEventsDeps): InboxBatchHandler {
 
   /** Step 2 for one event: the rules' decision and the actions it plans. */
   async function judge(r: ReadEvent, ruleSet: RuleSet, ports: EvaluatePorts): Promise<Judged> {
-    const { item, text, notes, dryRun } = r;
-    const { event } = item;
+    const { item, event, text, notes, dryRun } = r;
     const evaluated = await evaluate(ruleSet, { event, text }, ports);
     const decision = notes.length > 0 ? { ...evaluated, notes: [...evaluated.notes, ...notes] } : evaluated;
     return {
