@@ -208,7 +208,11 @@ for (const [name, use] of transports) {
           `GET /${account.id}?fields=mentioned_comment.comment_id(${c.id}){id,text,timestamp,like_count,media{id}}`,
         );
         const rm = keep(await client().getMentionedMedia(account, m.id));
-        expect(rm.ok && rm.value).toMatchObject({ id: m.id, caption: 'shout out @us', username: other.username });
+        expect(rm.ok && rm.value).toMatchObject({
+          id: m.id,
+          caption: 'shout out @us',
+          username: other.username,
+        });
         expect(rm.request).toBe(
           `GET /${account.id}?fields=mentioned_media.media_id(${m.id}){id,caption,media_type,comments_count,like_count,timestamp,username}`,
         );

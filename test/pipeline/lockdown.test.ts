@@ -16,6 +16,7 @@ import { auditConnection } from '../../src/runtime/commands.js';
 import { type NodeRuntime, startNodeRuntime } from '../../src/runtime/node-runtime.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
 import { captureCli } from '../support/cli.js';
+import { startNotifyReceiver } from '../support/notify-receiver.js';
 import { startTestRuntime } from '../support/runtime.js';
 
 const rulesYaml = `
@@ -40,6 +41,7 @@ const ADMIN = 'admin-token-0123456789abcdef';
 let fake: FakeGraph;
 let rt: Awaited<ReturnType<typeof startTestRuntime>>;
 let mediaId: string;
+let receiver: Awaited<ReturnType<typeof startNotifyReceiver>>;
 const rules = ruleSet();
 
 const rtEnv = () => ({
@@ -57,6 +59,7 @@ const rtEnv = () => ({
 });
 
 beforeAll(async () => {
+  receiver = await startNotifyReceiver();
   fake = await startFakeGraph({ autoCreate: true });
   fake.state.addAccount({ id: ACCOUNT, username: 'brand', token: TOKEN, loginType: 'instagram' });
   mediaId = fake.state.addMedia(ACCOUNT).id;
@@ -75,12 +78,15 @@ beforeAll(async () => {
       GRAPH_WRITES_PER_MINUTE: '6000',
       MODBOT_ENCRYPTION_KEY: 'ab'.repeat(32),
       ADMIN_TOKEN: ADMIN,
+      NOTIFY_WEBHOOK_URL: receiver.url,
+      NOTIFY_INTERVAL_SECONDS: '1',
     },
   });
 });
 afterAll(async () => {
   await rt.close();
   await fake.close();
+  await receiver.close();
 });
 
 /** One delivery per comment, all at once: a bot wave. */
@@ -155,6 +161,17 @@ describe('lockdown', () => {
       .where(eq(decisions.mediaId, mediaId));
     expect(decided).toHaveLength(20);
     expect(decided.filter((d) => d.action === 'hide').length).toBeGreaterThanOrEqual(18);
+
+    // People hear about it: which account and media, what was done, how to undo it; the other
+    // hides of the wave are one line with a count, never a message per comment.
+    const lockdown = await receiver.waitFor((t) => t.includes('Lockdown'));
+    expect(lockdown?.body.text).toContain(
+      `Lockdown: comments turned off for 2h on media ${mediaId} (account ${ACCOUNT}) by rule wave-lockdown (A bot wave on one post)`,
+    );
+    expect(lockdown?.body.text).toContain(`Undo now: modbot media unlock ${mediaId} --account ${ACCOUNT}`);
+    const flood = await receiver.waitFor((t) => /rule wave-lockdown hid \d+ comments/.test(t));
+    expect(flood).toBeDefined();
+    expect(receiver.received.length).toBeLessThanOrEqual(3);
   });
 
   it('turns comments back on when the time is up, in a process started after the lock', async () => {

@@ -162,3 +162,17 @@ export function ruleSeverity(actions: readonly RuleAction[]): number {
   for (const a of actions) s = Math.max(s, SEVERITY[a]);
   return s;
 }
+
+/**
+ * Whether a rule counts the same text across the account (`repeated across account`): when such
+ * a rule acts, a wave is under way (people are told about it).
+ */
+export function isFloodRule(rule: Pick<CompiledRule, 'when'>): boolean {
+  const visit = (n: CNode): boolean =>
+    n.t === 'leaf'
+      ? n.leaf.kind === 'repetition' && n.leaf.scope === 'account'
+      : n.t === 'not'
+        ? false
+        : n.children.some(visit);
+  return visit(rule.when);
+}
