@@ -2,8 +2,10 @@
  * The lockdown rule action (comments off on a media for a while) and what is planned for live
  * comments and mentions, where Meta supports less: pure engine and planning, no database.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/moderation/decide.js';
+import { loadRuleSet } from '../../src/moderation/index.js';
 import { FixedRepetitionCounter } from '../../src/moderation/ports.js';
 import { planActions } from '../../src/pipeline/plan.js';
 import { errorsOf, event, rules } from './helpers.js';
@@ -109,5 +111,31 @@ describe('live comments: only what Meta supports', () => {
       'Meta supports no hide, delete, reply or comments off on live media',
     );
     expect(() => rules('- id: r\n  when:\n    kind is: live_comment\n  action: review\n')).not.toThrow();
+  });
+});
+
+describe('the shipped rules', () => {
+  it('have the lockdown off, and its commented example loads once uncommented', () => {
+    const files = readdirSync('rules')
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => ({ path: `rules/${f}`, content: readFileSync(`rules/${f}`, 'utf8') }));
+    const shipped = loadRuleSet(files);
+    expect(shipped.ok && shipped.ruleSet.rules.some((r) => r.actions.includes('lock_comments'))).toBe(false);
+    const enabled = files.map((f) => {
+      if (!f.path.endsWith('floods-and-harassment.yaml')) return f;
+      const at = f.content.indexOf('# - id: wave-lockdown');
+      const tail = f.content
+        .slice(at)
+        .split('\n')
+        .map((l) => l.replace(/^# ?/, ''))
+        .join('\n');
+      return { ...f, content: f.content.slice(0, at) + tail };
+    });
+    const loaded = loadRuleSet(enabled);
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.format()).join('\n'));
+    expect(loaded.ruleSet.rules.find((r) => r.id === 'wave-lockdown')).toMatchObject({
+      actions: ['hide', 'lock_comments'],
+      lockSeconds: 7200,
+    });
   });
 });
