@@ -88,7 +88,7 @@ export function noticeText(n: Notice, times = 1): string {
         `Fix: modbot accounts add --id ${n.accountId} with a new token`
       );
     case 'dead_letters':
-      return `${n.count} event(s) failed every attempt and wait in the dead letters: see the inbox rows with status dead (docs/under-attack.md)`;
+      return `${n.count} event(s) failed every attempt and wait as dead letters (inbox rows with status dead; last_error says why)`;
     case 'review_queue':
       return `The review queue holds ${n.count} comments (more than ${n.over}): modbot audit queue`;
   }
