@@ -76,10 +76,16 @@ export function noticeText(n: Notice, times = 1): string {
       );
     case 'flood': {
       const what = `${pastTense[n.action] ?? n.action} ${times === 1 ? 'a comment' : `${times} comments`}`;
+      const latest = n.commentId ? ` (latest: ${n.commentId})` : '';
+      const undo =
+        n.action === 'delete'
+          ? 'a deleted comment cannot be restored'
+          : n.action === 'review'
+            ? 'approve or hide them: modbot audit queue'
+            : `undo one: modbot audit unhide <comment id>${latest}`;
       return (
-        `Flood: rule ${n.ruleId} ${what} on ${n.mediaId ? `media ${n.mediaId}` : 'a media'} (account ${n.accountId}). ` +
-        `Undo one: modbot audit unhide <comment id>${n.commentId ? ` (latest: ${n.commentId})` : ''}; ` +
-        `lock the post: modbot media lock ${n.mediaId ?? '<media id>'} --account ${n.accountId} --for 2h`
+        `Flood: rule ${n.ruleId} ${what} on ${n.mediaId ? `media ${n.mediaId}` : 'a media'} (account ${n.accountId}); ` +
+        `${undo}; lock the post: modbot media lock ${n.mediaId ?? '<media id>'} --account ${n.accountId} --for 2h`
       );
     }
     case 'reauth_needed':
