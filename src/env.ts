@@ -74,6 +74,18 @@ const moderatorTokens = z
     }
     return pairs;
   });
+const httpUrl = (message: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      if (!/^https?:\/\/[^/\s]+/.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return v.trim();
+    });
 
 export const envSchema = z
   .object({
@@ -168,6 +180,11 @@ export const envSchema = z
         }
         return v.trim().replace(/\/+$/, '');
       }),
+    NOTIFY_WEBHOOK_URL: httpUrl(
+      'expected the http(s):// address of a Slack-compatible incoming webhook or a JSON receiver',
+    ),
+    NOTIFY_INTERVAL_SECONDS: int(60, 1, 86_400),
+    NOTIFY_REVIEW_QUEUE_OVER: int(50, 1, 1_000_000),
     LOG_LEVEL: z
       .enum(['debug', 'info', 'warn', 'error', 'silent'], {
         error: 'expected debug, info, warn, error or silent',
@@ -248,6 +265,10 @@ const hints: Record<string, string> = {
     'named console sign-in tokens, "name:token" separated by commas, e.g. alice:<32 hex>,bob:<32 hex>',
   CONSOLE_SESSION_HOURS: 'how long a console sign-in lasts, in hours (default 12)',
   RETENTION_DAYS: 'days comment text and author names are kept before redaction (default 90)',
+  NOTIFY_WEBHOOK_URL:
+    'where notices go (floods, lockdowns, re-authorisation, dead letters, review queue): a Slack incoming-webhook URL or any JSON receiver; unset: none',
+  NOTIFY_INTERVAL_SECONDS: 'at most one notification message per this many seconds (default 60)',
+  NOTIFY_REVIEW_QUEUE_OVER: 'tell people when more comments than this wait for review (default 50)',
   PUBLIC_URL:
     'the https:// address Meta reaches modbot at, used in data-deletion status URLs (default: the request origin)',
 };
@@ -282,6 +303,7 @@ export function secretsOf(env: Env): string[] {
     env.MODBOT_ENCRYPTION_KEY,
     env.ADMIN_TOKEN,
     ...env.MODERATOR_TOKENS.map((m) => m.token),
+    env.NOTIFY_WEBHOOK_URL,
     passwordOf(env.DATABASE_URL),
   ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }

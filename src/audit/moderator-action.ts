@@ -70,7 +70,7 @@ export interface ModeratorResult {
 }
 
 /** Moderators run before modbot's backlog: a person is waiting. */
-const moderatorPriority = -10;
+export const moderatorPriority = -10;
 const maxReplyLength = 2200;
 
 export function moderatorActor(name: string): string {

@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/client.js';
 import { disconnectAccount, eraseSubject, erasureStatus } from './erase-subject.js';
+import { lockedMedia, lockMedia, mediaLockHistory, unlockMedia } from './lock-media.js';
 import { moderate, reviewQueue } from './moderator-action.js';
 import { auditStats, getDecision, listDecisions } from './query.js';
 import { runRetention } from './retention.js';
@@ -19,6 +20,10 @@ export function createAuditService(db: Database, options: { readonly retentionDa
     stats: (...a: Rest<typeof auditStats>) => auditStats(db, ...a),
     reviewQueue: (...a: Rest<typeof reviewQueue>) => reviewQueue(db, ...a),
     moderate: (...a: Rest<typeof moderate>) => moderate(db, ...a),
+    lockMedia: (...a: Rest<typeof lockMedia>) => lockMedia(db, ...a),
+    unlockMedia: (...a: Rest<typeof unlockMedia>) => unlockMedia(db, ...a),
+    mediaLockHistory: (...a: Rest<typeof mediaLockHistory>) => mediaLockHistory(db, ...a),
+    lockedMedia: (...a: Rest<typeof lockedMedia>) => lockedMedia(db, ...a),
     eraseSubject: (...a: Rest<typeof eraseSubject>) => eraseSubject(db, ...a),
     erasureStatus: (...a: Rest<typeof erasureStatus>) => erasureStatus(db, ...a),
     disconnectAccount: (...a: Rest<typeof disconnectAccount>) => disconnectAccount(db, ...a),

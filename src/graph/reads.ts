@@ -52,9 +52,13 @@ export const COMMENT_FIELDS =
 export const REPLY_FIELDS = 'id,text,timestamp,username,from,parent_id';
 export const MEDIA_FIELDS =
   'id,caption,media_type,media_product_type,timestamp,permalink,username,comments_count';
-export const MENTIONED_COMMENT_FIELDS = 'id,text,timestamp,like_count,username,media{id}';
-export const MENTIONED_MEDIA_FIELDS =
-  'id,caption,media_type,media_product_type,timestamp,permalink,username,comments_count';
+/**
+ * The fields Meta documents for the mention edges (IG User reference, mentioned_comment and
+ * mentioned_media). A mentioned comment has no author field; a caption's author is the media's
+ * `username` (its owner).
+ */
+export const MENTIONED_COMMENT_FIELDS = 'id,text,timestamp,like_count,media{id}';
+export const MENTIONED_MEDIA_FIELDS = 'id,caption,media_type,comments_count,like_count,timestamp,username';
 
 export interface GraphReads {
   getComment(

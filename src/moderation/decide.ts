@@ -89,6 +89,17 @@ function plan(
   notes: string[],
 ): { action: FinalAction; steps: PlannedStep[] } {
   const mention = event.kind === 'mention_comment' || event.kind === 'mention_caption';
+  if (event.kind === 'live_comment') {
+    // Meta supports no hide, delete, reply or comments off on live media: only a review is planned.
+    const unsupported = actions.filter((a) => a !== 'allow' && a !== 'review');
+    if (unsupported.length > 0)
+      notes.push(
+        `rule "${rule.id}": Meta supports no ${unsupported.join(', ')} on live media; recorded, not acted on`,
+      );
+    return actions.includes('review')
+      ? { action: 'review', steps: [{ type: 'review' }] }
+      : { action: 'allow', steps: [] };
+  }
   const steps: PlannedStep[] = [];
   // Reply first: Meta refuses replies under a hidden comment.
   if (actions.includes('reply') && rule.reply) {
@@ -100,7 +111,7 @@ function plan(
   }
   let action: FinalAction = actions.includes('reply') ? 'reply' : 'allow';
   for (const a of actions) {
-    if (a === 'reply' || a === 'allow') continue;
+    if (a === 'reply' || a === 'allow' || a === 'lock_comments') continue;
     if (mention && (a === 'hide' || a === 'delete')) {
       notes.push(
         `rule "${rule.id}": a mention cannot be ${a === 'hide' ? 'hidden' : 'deleted'}; held for review instead`,
@@ -111,6 +122,12 @@ function plan(
     }
     steps.push({ type: a });
     action = a;
+  }
+  // The lockdown comes last: the comment's own action first, then the media's comments off.
+  if (actions.includes('lock_comments') && rule.lockSeconds !== null) {
+    if (mention || !event.mediaId)
+      notes.push(`rule "${rule.id}": comments can be turned off only on the account's own media`);
+    else steps.push({ type: 'lock_comments', forSeconds: rule.lockSeconds });
   }
   return { action, steps };
 }

@@ -62,7 +62,9 @@ export type PlannedStep =
   | { readonly type: 'reply'; readonly text: string; readonly to: 'comment' | 'mention' }
   | { readonly type: 'hide' }
   | { readonly type: 'delete' }
-  | { readonly type: 'review' };
+  | { readonly type: 'review' }
+  /** Comments off on the comment's media now, back on after `forSeconds` (a lockdown). */
+  | { readonly type: 'lock_comments'; readonly forSeconds: number };
 
 export type FinalAction = 'allow' | 'reply' | 'review' | 'hide' | 'delete';
 

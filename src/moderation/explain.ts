@@ -59,7 +59,13 @@ export function formatExplanation(input: {
   } else {
     out.push(`decision:    ${d.action} by rule "${d.decidingRule}"`);
     for (const [i, s] of d.steps.entries()) {
-      out.push(`  ${i + 1}. ${s.type}${s.type === 'reply' ? ` (${s.to}): ${JSON.stringify(s.text)}` : ''}`);
+      const detail =
+        s.type === 'reply'
+          ? ` (${s.to}): ${JSON.stringify(s.text)}`
+          : s.type === 'lock_comments'
+            ? ` (comments off on the media for ${s.forSeconds}s, then back on)`
+            : '';
+      out.push(`  ${i + 1}. ${s.type}${detail}`);
     }
   }
   if (d.shadow)

@@ -15,8 +15,16 @@
  */
 import type { AccountStore } from '../accounts/store.js';
 import type { Logger } from '../log.js';
-import { type EvaluatePorts, evaluate, type RuleSet } from '../moderation/index.js';
+import {
+  type Decision,
+  type EvaluatePorts,
+  evaluate,
+  isFloodRule,
+  type RuleSet,
+} from '../moderation/index.js';
+import type { Notice } from '../notify/ports.js';
 import type { HandlerResult, InboxBatchHandler } from '../queue/process.js';
+import type { InstagramEvent } from '../webhook/events.js';
 import { repetitionBatch, type StoredRepetitionCounter } from './batch/repetition-batch.js';
 import { TextsInFlight } from './batch/texts-in-flight.js';
 import { type DryRunReason, planActions } from './plan.js';
@@ -39,6 +47,8 @@ export interface DecideEventsDeps {
    * already claimed for this process to execute now (Node runs them and wakes the actuator).
    */
   readonly onActionsPlanned?: (planned: PlannedForExecution) => void;
+  /** Tells people about a wave: a lockdown planned, or a flood rule acting (never waits). */
+  readonly notify?: (notice: Notice) => void;
 }
 
 export interface PlannedForExecution {
@@ -62,7 +72,7 @@ export function createDecideEvents(deps: DecideEventsDeps): InboxBatchHandler {
     const counts = repetitionBatch(
       textsInFlight,
       deps.repetition,
-      ready.map((r) => ({ inboxId: r.item.id, event: r.item.event, text: r.text })),
+      ready.map((r) => ({ inboxId: r.item.id, event: r.event, text: r.text })),
     );
     try {
       const judged = await Promise.all(
@@ -113,8 +123,7 @@ export function createDecideEvents(deps: DecideEventsDeps): InboxBatchHandler {
 
   /** Step 2 for one event: the rules' decision and the actions it plans. */
   async function judge(r: ReadEvent, ruleSet: RuleSet, ports: EvaluatePorts): Promise<Judged> {
-    const { item, text, notes, dryRun } = r;
-    const { event } = item;
+    const { item, event, text, notes, dryRun } = r;
     const evaluated = await evaluate(ruleSet, { event, text }, ports);
     const decision = notes.length > 0 ? { ...evaluated, notes: [...evaluated.notes, ...notes] } : evaluated;
     return {
@@ -166,7 +175,52 @@ export function createDecideEvents(deps: DecideEventsDeps): InboxBatchHandler {
       });
       planned.push(...r.plannedActionIds);
       claimed.push(...r.claimed);
+      if (r.created && deps.notify && decision.decidingRule) {
+        const notice = waveNotice(
+          judged.ruleSet,
+          decision,
+          event,
+          judged.dryRun ? [] : (r.plannedTypes ?? []),
+        );
+        if (notice) deps.notify(notice);
+      }
     });
     if (planned.length > 0) deps.onActionsPlanned?.({ ids: planned, claimed });
   }
+}
+
+/**
+ * What people hear about a decision, if anything: a lockdown actually planned (not one already
+ * in force), or a flood rule (one counting the same text across the account) acting for real.
+ */
+function waveNotice(
+  ruleSet: RuleSet,
+  decision: Decision,
+  event: InstagramEvent,
+  plannedTypes: readonly string[],
+): Notice | null {
+  const ruleId = decision.decidingRule;
+  if (!ruleId) return null;
+  const lock = decision.steps.find((s) => s.type === 'lock_comments');
+  if (lock && plannedTypes.includes('comments_off') && event.mediaId)
+    return {
+      kind: 'lockdown',
+      accountId: event.accountId,
+      mediaId: event.mediaId,
+      ruleId,
+      reason: decision.fired.find((f) => f.ruleId === ruleId)?.reason ?? null,
+      forSeconds: lock.forSeconds,
+    };
+  const acted = plannedTypes.length > 0;
+  const rule = ruleSet.rules.find((r) => r.id === ruleId);
+  if (!acted || !rule || !isFloodRule(rule) || !['hide', 'delete', 'review'].includes(decision.action))
+    return null;
+  return {
+    kind: 'flood',
+    accountId: event.accountId,
+    mediaId: event.mediaId,
+    ruleId,
+    action: decision.action,
+    commentId: event.commentId,
+  };
 }

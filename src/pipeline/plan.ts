@@ -49,6 +49,8 @@ export interface PlannedAction {
   readonly status: Extract<ActionStatus, 'planned' | 'dry_run' | 'held'>;
   readonly reason: string | null;
   readonly ruleId: string | null;
+  /** Not before this many seconds from now (the reopening after a lockdown); now when absent. */
+  readonly dueInSeconds?: number;
 }
 
 /** Why nothing may be called for this event, or null when acting for real is allowed. */
@@ -86,9 +88,17 @@ const priorityOf: Record<ActionType, number> = {
   review: 2,
 };
 
-function typeOf(step: PlannedStep): ActionType {
+function typeOf(step: Exclude<PlannedStep, { type: 'lock_comments' }>): ActionType {
   if (step.type === 'reply') return step.to === 'mention' ? 'mention_reply' : 'reply';
   return step.type;
+}
+
+/** "2h", "90m", "45s": how long a lockdown lasts, for people. */
+export function formatSeconds(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }
 
 export function planActions(
@@ -98,11 +108,10 @@ export function planActions(
 ): PlannedAction[] {
   const planned: PlannedAction[] = [];
   const add = (steps: readonly PlannedStep[], ruleId: string | null, shadow: boolean, seqBase: number) => {
-    steps.forEach((step, i) => {
-      const type = typeOf(step);
-      const message = step.type === 'reply' ? step.text : null;
+    let seq = seqBase;
+    const push = (type: ActionType, message: string | null, why: string | null, dueInSeconds?: number) => {
       let status: PlannedAction['status'] = type === 'review' ? 'held' : 'planned';
-      let reason: string | null = type === 'review' ? 'held for a moderator' : null;
+      let reason: string | null = type === 'review' ? 'held for a moderator' : why;
       if (shadow) {
         status = 'dry_run';
         reason = 'shadow rule: recorded, never acted on';
@@ -110,8 +119,18 @@ export function planActions(
         status = 'dry_run';
         reason = dryRun;
       }
-      planned.push({ type, seq: seqBase + i, priority: priorityOf[type], message, status, reason, ruleId });
-    });
+      const row = { type, seq: seq++, priority: priorityOf[type], message, status, reason, ruleId };
+      planned.push(dueInSeconds === undefined ? row : { ...row, dueInSeconds });
+    };
+    for (const step of steps) {
+      if (step.type === 'lock_comments') {
+        // A lockdown is two outbox rows: comments off now, and back on when the time is up (a
+        // durable row, so the reopening survives restarts).
+        const span = formatSeconds(step.forSeconds);
+        push('comments_off', null, `lockdown by rule ${ruleId ?? '?'} for ${span}`);
+        push('comments_on', null, `end of the ${span} lockdown by rule ${ruleId ?? '?'}`, step.forSeconds);
+      } else push(typeOf(step), step.type === 'reply' ? step.text : null, null);
+    }
   };
   // The account's own comments and test events are never acted on (the engine plans nothing).
   if (event.fromSelf || event.isTest) return planned;

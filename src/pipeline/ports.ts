@@ -32,6 +32,8 @@ export interface RecordedDecision {
   readonly created: boolean;
   /** Ids of the actions waiting to be executed (status planned), claimed ones included. */
   readonly plannedActionIds: readonly string[];
+  /** The types of those actions, in the same order (a lockdown shows as comments_off). */
+  readonly plannedTypes?: readonly ActionType[];
   /** The action written already claimed for the caller to execute now (see `claimFirst`). */
   readonly claimed: readonly ActionItem[];
   /** With `inboxClaim`: whether the inbox row was marked done (false: the claim was lost). */

@@ -9,7 +9,7 @@ import type { GraphClient } from '../graph/client.js';
 import type { GraphResult } from '../graph/transport.js';
 import type { InboxItem } from '../queue/ports.js';
 import type { HandlerResult } from '../queue/process.js';
-import type { InstagramEvent } from '../webhook/events.js';
+import type { EventAuthor, InstagramEvent } from '../webhook/events.js';
 import { type DryRunReason, dryRunReason } from './plan.js';
 
 /** Reads the text of a mention (the webhook carries ids only): its comment, or the media caption. */
@@ -25,6 +25,8 @@ export interface ReadEvent {
   /** Position in the claimed batch (results are returned in the same order). */
   readonly index: number;
   readonly item: InboxItem;
+  /** The event as read: a caption mention gains its author (the media's owner) from Meta. */
+  readonly event: InstagramEvent;
   readonly text: string | null;
   readonly notes: readonly string[];
   readonly dryRun: DryRunReason | null;
@@ -52,6 +54,7 @@ export async function readEvent(
   const dryRun = dryRunReason(deps.dryRun, account, credentials !== null);
 
   let text = event.text;
+  let author = event.author;
   const notes: string[] = [];
   if (event.kind === 'mention_comment' || event.kind === 'mention_caption') {
     if (!credentials || !deps.mentions) {
@@ -64,8 +67,10 @@ export async function readEvent(
       };
     } else {
       const fetched = await mentionText(deps.mentions, credentials, event);
-      if (fetched.ok) text = fetched.value;
-      else if (fetched.error.kind === 'token') {
+      if (fetched.ok) {
+        text = fetched.value.text;
+        author = fetched.value.author ?? author;
+      } else if (fetched.error.kind === 'token') {
         await deps.accounts.setStatus(
           event.accountId,
           fetched.error.account === 'disconnected' ? 'disconnected' : 'reauth_needed',
@@ -89,18 +94,28 @@ export async function readEvent(
       }
     }
   }
-  return { index, item, text, notes, dryRun, started };
+  const read = author === event.author ? event : { ...event, author };
+  return { index, item, event: read, text, notes, dryRun, started };
 }
 
+/**
+ * A mention's text and, where Meta gives it, its author: a caption is written by the media's
+ * owner (`username` on mentioned_media); Meta documents no author for a mentioned comment.
+ */
 async function mentionText(
   graph: MentionReader,
   account: AccountCredentials,
   event: InstagramEvent,
-): Promise<GraphResult<string | null>> {
+): Promise<GraphResult<{ text: string | null; author: EventAuthor | null }>> {
   if (event.kind === 'mention_comment' && event.commentId) {
     const r = await graph.getMentionedComment(account, event.commentId);
-    return r.ok ? { ...r, value: r.value?.text ?? null } : r;
+    return r.ok ? { ...r, value: { text: r.value?.text ?? null, author: null } } : r;
   }
   const r = await graph.getMentionedMedia(account, event.mediaId ?? '');
-  return r.ok ? { ...r, value: r.value?.caption ?? null } : r;
+  if (!r.ok) return r;
+  const username = r.value?.username ?? null;
+  return {
+    ...r,
+    value: { text: r.value?.caption ?? null, author: username ? { id: null, username } : null },
+  };
 }

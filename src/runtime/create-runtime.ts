@@ -15,6 +15,7 @@ import { type ClassifierConfig, createClassifiers } from '../classify/registry.j
 import type { DatabaseHandle } from '../db/client.js';
 import { createAccountsRepo } from '../db/repos/accounts.js';
 import { createActionsRepo } from '../db/repos/actions.js';
+import { createAttentionCounts } from '../db/repos/attention.js';
 import { PgClassifierCache } from '../db/repos/classifier-cache.js';
 import { createDecisionRecorder } from '../db/repos/decisions.js';
 import { createInboxRepo } from '../db/repos/inbox.js';
@@ -27,6 +28,9 @@ import type { GraphFetch } from '../graph/transport.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
+import { watchAttention } from '../notify/attention.js';
+import { type Notifier, silentNotifier } from '../notify/ports.js';
+import { createWebhookNotifier } from '../notify/webhook.js';
 import { createActuator } from '../pipeline/carry-out-action.js';
 import { createDecideEvents, type PlannedForExecution } from '../pipeline/decide-events.js';
 import { createReceiveDelivery, type StoredDelivery, type WaitUntil } from '../pipeline/receive-delivery.js';
@@ -70,6 +74,8 @@ export interface RuntimeOptions {
   readonly queueJobs?: JobDeps['queue'];
   /** The console's view of rule-file errors and its optional sections (see runtime/console.ts). */
   readonly console?: Pick<ConsoleWiring, 'ruleLoadErrors' | 'extensions'>;
+  /** Where notices go; default: NOTIFY_WEBHOOK_URL (Workers passes none: its timers end with the request). */
+  readonly notifier?: Notifier;
 }
 
 export function createRuntime(options: RuntimeOptions) {
@@ -77,7 +83,8 @@ export function createRuntime(options: RuntimeOptions) {
   const dispatch = options.dispatch ?? {};
   const inbox = createInboxRepo(database.db);
   const actions = createActionsRepo(database.db);
-  const accounts = accountStoreFromEnv(env, database);
+  const notifier = options.notifier ?? notifierFromEnv(env, logger);
+  const accounts = withReauthNotice(accountStoreFromEnv(env, database), notifier);
   const graph = options.graph ?? graphClientFromEnv(env);
   const classifierCache = new PgClassifierCache(database.db);
 
@@ -108,6 +115,7 @@ export function createRuntime(options: RuntimeOptions) {
         dryRun: env.DRY_RUN,
         logger,
         onActionsPlanned: (planned) => dispatch.actionsPlanned?.(planned),
+        notify: (notice) => notifier.notify(notice),
       });
 
   const secrets = options.secrets ?? signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET);
@@ -119,6 +127,7 @@ export function createRuntime(options: RuntimeOptions) {
   });
 
   const retentionDays = env.RETENTION_DAYS;
+  const consoleAudit = createAuditService(database.adHoc, { retentionDays });
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
@@ -128,10 +137,18 @@ export function createRuntime(options: RuntimeOptions) {
     console: consoleDeps({
       env,
       database,
-      audit: createAuditService(database.adHoc, { retentionDays }),
+      audit: consoleAudit,
       accounts,
       rules: options.rules,
       ...options.console,
+      extensions: {
+        mediaLock: {
+          list: () => consoleAudit.lockedMedia(),
+          lock: async (input) => (await consoleAudit.lockMedia(input)).message,
+          unlock: async (input) => (await consoleAudit.unlockMedia(input)).message,
+        },
+        ...options.console?.extensions,
+      },
     }),
     webhooks: {
       verifyToken: options.verifyToken ?? env.META_VERIFY_TOKEN,
@@ -140,17 +157,20 @@ export function createRuntime(options: RuntimeOptions) {
     },
   });
 
-  const jobs = periodicJobs({
-    env,
-    db: database.db,
-    accounts,
-    graph,
-    store: inbox,
-    cache: classifierCache,
-    logger,
-    onQueued: () => dispatch.eventsQueued?.(),
-    ...(options.queueJobs ? { queue: options.queueJobs } : {}),
-  });
+  const jobs = [
+    ...periodicJobs({
+      env,
+      db: database.db,
+      accounts,
+      graph,
+      store: inbox,
+      cache: classifierCache,
+      logger,
+      onQueued: () => dispatch.eventsQueued?.(),
+      ...(options.queueJobs ? { queue: options.queueJobs } : {}),
+    }),
+    ...(notifier === silentNotifier ? [] : [attentionJob(env, database, notifier)]),
+  ];
 
   return {
     env,
@@ -165,6 +185,7 @@ export function createRuntime(options: RuntimeOptions) {
     receiveDelivery,
     decideEvents,
     carryOutAction,
+    notifier,
   };
 }
 
@@ -181,6 +202,43 @@ export function accountStoreFromEnv(env: Env, database: DatabaseHandle): Account
     encryptionKey: env.MODBOT_ENCRYPTION_KEY,
     envAccount: envAccountFrom(env),
   });
+}
+
+/** Notices to NOTIFY_WEBHOOK_URL, gathered and rate-limited (src/notify/webhook.ts); none when unset. */
+function notifierFromEnv(env: Env, logger: Logger): Notifier {
+  if (!env.NOTIFY_WEBHOOK_URL) return silentNotifier;
+  return createWebhookNotifier({
+    url: env.NOTIFY_WEBHOOK_URL,
+    logger,
+    minIntervalMs: env.NOTIFY_INTERVAL_SECONDS * 1000,
+  });
+}
+
+/** People hear when an account needs re-authorisation (whoever found out: actuator, reads, refresh). */
+function withReauthNotice(accounts: AccountStore, notifier: Notifier): AccountStore {
+  if (notifier === silentNotifier) return accounts;
+  return {
+    ...accounts,
+    async setStatus(id, status, reason) {
+      await accounts.setStatus(id, status, reason);
+      if (status === 'reauth_needed' || status === 'disconnected')
+        notifier.notify({ kind: 'reauth_needed', accountId: id, reason });
+    },
+  };
+}
+
+/** Dead letters and a long review queue, checked every 5 minutes (src/notify/attention.ts). */
+function attentionJob(env: Env, database: DatabaseHandle, notifier: Notifier) {
+  return {
+    name: 'notify what waits for people',
+    everyMinutes: 5,
+    atMinute: 1,
+    run: watchAttention({
+      counts: createAttentionCounts(database.db),
+      notifier,
+      reviewQueueOver: env.NOTIFY_REVIEW_QUEUE_OVER,
+    }),
+  };
 }
 
 /** `fetch`: how requests are sent (Node passes undiciFetch from src/graph/node-http.ts). */

@@ -87,6 +87,7 @@ export function startNodeRuntime(
       await loops.pool.stop();
       await runningNow.settled();
       await loops.actuatorLoop.stop();
+      await runtime.notifier.flush();
     },
   };
 }

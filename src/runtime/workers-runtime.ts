@@ -7,11 +7,13 @@
  *   the periodic jobs, including re-sending overdue rows and carrying out actions left due;
  * - rule files are bundled at build time (src/generated/rules.ts), not hot-reloaded.
  */
+
 import { openPostgres } from '../db/postgres.js';
 import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
 import { bundledRuleFiles } from '../generated/rules.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadRuleSet, type RuleSet } from '../moderation/index.js';
+import { silentNotifier } from '../notify/ports.js';
 import { processClaimedBatch } from '../queue/process.js';
 import { createRuntime, type Dispatch, type Runtime } from './create-runtime.js';
 
@@ -71,6 +73,7 @@ export function workersRuntime(bindings: WorkerBindings): Runtime & { readonly p
     logger,
     rules: bundledRules,
     dispatch,
+    notifier: silentNotifier, // NOTIFY_WEBHOOK_URL is Node-only for now: timers end with the request
     queueJobs: {
       dispatchOverdue: async () => {
         const ids = await runtime.inbox.overdue(60, 5000);

@@ -205,10 +205,17 @@ for (const [name, use] of transports) {
         const rc = keep(await client().getMentionedComment(account, c.id));
         expect(rc.ok && rc.value).toMatchObject({ id: c.id, text: '@us scam link' });
         expect(rc.request).toBe(
-          `GET /${account.id}?fields=mentioned_comment.comment_id(${c.id}){id,text,timestamp,like_count,username,media{id}}`,
+          `GET /${account.id}?fields=mentioned_comment.comment_id(${c.id}){id,text,timestamp,like_count,media{id}}`,
         );
         const rm = keep(await client().getMentionedMedia(account, m.id));
-        expect(rm.ok && rm.value).toMatchObject({ id: m.id, caption: 'shout out @us' });
+        expect(rm.ok && rm.value).toMatchObject({
+          id: m.id,
+          caption: 'shout out @us',
+          username: other.username,
+        });
+        expect(rm.request).toBe(
+          `GET /${account.id}?fields=mentioned_media.media_id(${m.id}){id,caption,media_type,comments_count,like_count,timestamp,username}`,
+        );
       });
 
       it('follows paging.next across pages (the fake, like Meta, puts the token in next) and never shows it', async () => {

@@ -5,6 +5,7 @@
  * errors into exit codes.
  */
 import { AuditInputError, parseAuditFilter, type StatsDimension } from '../../audit/filters.js';
+import type { MediaLockRequest, MediaLockResult, mediaLockHistory } from '../../audit/lock-media.js';
 import {
   ModerationConflict,
   type ModeratorRequest,
@@ -32,6 +33,9 @@ export interface AuditBackend {
     cursor?: string | undefined;
   }): Promise<Awaited<ReturnType<typeof reviewQueue>>>;
   moderate(r: ModeratorRequest): Promise<ModeratorResult>;
+  /** Lock (comments off) or unlock a media by hand (`modbot media`). */
+  media(kind: 'lock' | 'unlock', r: MediaLockRequest): Promise<MediaLockResult>;
+  mediaLocks(mediaId: string, accountId?: string): Promise<Awaited<ReturnType<typeof mediaLockHistory>>>;
   erase(
     userId: string,
     moderator: string,
@@ -47,6 +51,8 @@ export function dbBackend({ audit, close }: AuditConnection): AuditBackend {
     stats: (by, raw) => audit.stats(by, parseAuditFilter(raw)),
     queue: (o) => audit.reviewQueue({ account: o.account, limit: o.limit, after: o.cursor }),
     moderate: (r) => audit.moderate(r),
+    media: (kind, r) => (kind === 'lock' ? audit.lockMedia(r) : audit.unlockMedia(r)),
+    mediaLocks: (mediaId, accountId) => audit.mediaLockHistory({ mediaId, accountId }),
     erase: (userId, moderator) =>
       audit.eraseSubject({ userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
     retention: (days) => audit.runRetention(days),
@@ -104,6 +110,15 @@ export function apiBackend(baseUrl: string, token: string, fetcher: typeof fetch
         message: r.message,
         note: r.note,
       }),
+    media: (kind, r) =>
+      call('POST', `/media/${encodeURIComponent(r.mediaId)}/${kind}`, {
+        moderator: r.moderator,
+        account: r.accountId,
+        note: r.note,
+        ...(kind === 'lock' ? { for: r.for } : {}),
+      }),
+    mediaLocks: (mediaId, accountId) =>
+      call('GET', `/media/${encodeURIComponent(mediaId)}/locks${qs({ account: accountId })}`),
     erase: (userId, moderator) => call('POST', '/erasures', { author: userId, moderator }),
     retention: () => call('POST', '/retention/run', {}),
     close: async () => {},

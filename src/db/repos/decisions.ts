@@ -110,6 +110,7 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
         rule_id: a.ruleId,
         status: a.status,
         reason: a.reason,
+        due_in_secs: a.dueInSeconds ?? null,
       }));
     });
     const claimToken = crypto.randomUUID();
@@ -128,6 +129,7 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
       id: string | null;
       inbox_id: number | string | null;
       action_id: string | null;
+      claimed: boolean | null;
       done_id: number | string | null;
     }>(
       await db.execute(sql`
@@ -147,34 +149,52 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
           returning id, inbox_id
         ), planned as (
           insert into actions (id, decision_id, inbox_id, account_id, comment_id, media_id, type,
-            message, seq, priority, rule_id, status, reason, attempts, lease_until, claim_token)
+            message, seq, priority, rule_id, status, reason, attempts, lease_until, claim_token,
+            next_attempt_at)
           select a.id, a.decision_id, a.inbox_id, a.account_id, a.comment_id, a.media_id, a.type,
             a.message, a.seq, a.priority, a.rule_id,
-            case when c.now then 'in_progress' else a.status end, a.reason,
-            case when c.now then 1 else 0 end,
-            case when c.now then now() + make_interval(secs => ${claimFirst?.leaseSeconds ?? 0}) end,
-            case when c.now then ${claimToken}::uuid end
-          from jsonb_to_recordset(${JSON.stringify(actionRows)}::jsonb) as a(
-            id uuid, decision_id uuid, inbox_id bigint, account_id text, comment_id text,
-            media_id text, type text, message text, seq smallint, priority smallint, rule_id text,
-            status text, reason text, claim boolean)
-          join stored on stored.id = a.decision_id
-          -- claimed now unless the account is paused (throttled) or not active (token)
-          cross join lateral (select a.claim and not exists (
-            select 1 from accounts
-            where accounts.id = a.account_id
-              and (accounts.paused_until > now() or accounts.status <> 'active')) as now) c
-          returning id, status
+            case when a.now then 'in_progress' else a.status end, a.reason,
+            case when a.now then 1 else 0 end,
+            case when a.now then now() + make_interval(secs => ${claimFirst?.leaseSeconds ?? 0}) end,
+            case when a.now then ${claimToken}::uuid end,
+            now() + make_interval(secs => coalesce(a.due_in_secs, 0))
+          from (
+            select a.*, c.now,
+              row_number() over (partition by a.account_id, a.media_id, a.type, a.status order by a.seq) as nth
+            from jsonb_to_recordset(${JSON.stringify(actionRows)}::jsonb) as a(
+              id uuid, decision_id uuid, inbox_id bigint, account_id text, comment_id text,
+              media_id text, type text, message text, seq smallint, priority smallint, rule_id text,
+              status text, reason text, claim boolean, due_in_secs double precision)
+            join stored on stored.id = a.decision_id
+            -- claimed now unless the account is paused (throttled) or not active (token)
+            cross join lateral (select a.claim and not exists (
+              select 1 from accounts
+              where accounts.id = a.account_id
+                and (accounts.paused_until > now() or accounts.status <> 'active')) as now) c
+          ) a
+          -- A flood fires its lockdown once: one per media in a batch, none while the media is
+          -- already locked (a reopening is waiting); the unique index on waiting reopenings
+          -- (actions_one_reopening_idx) settles concurrent batches.
+          where not (a.type in ('comments_off', 'comments_on') and a.status = 'planned' and (a.nth > 1
+            or exists (select 1 from actions w
+              where w.account_id = a.account_id and w.media_id = a.media_id
+                and w.type = 'comments_on' and w.status in ('planned', 'in_progress'))))
+          on conflict do nothing
+          returning id, status, type
         ), finished as (${completeClaims(completions, repeatable ? sql`and ${withoutFlushWait}` : sql``)})
-        select id, inbox_id, null::uuid as action_id, null::bigint as done_id from stored
+        select id, inbox_id, null::uuid as action_id, null::boolean as claimed, null::bigint as done_id
+        from stored
         union all
-        select null, null, id, null from planned where status = 'in_progress'
+        select null, null, id, status = 'in_progress', null from planned
+        where status in ('planned', 'in_progress')
         union all
-        select null, null, null, id from finished`),
+        select null, null, null, null, id from finished`),
     );
     const done = new Set(returned.flatMap((r) => (r.done_id !== null ? [Number(r.done_id)] : [])));
     const created = new Set(returned.flatMap((r) => (r.id ? [r.id] : [])));
-    const claimedNow = new Set(returned.flatMap((r) => (r.action_id ? [r.action_id] : [])));
+    // Actions written (a lockdown already in force is not planned again), and those claimed now.
+    const written = new Set(returned.flatMap((r) => (r.action_id ? [r.action_id] : [])));
+    const claimedNow = new Set(returned.flatMap((r) => (r.action_id && r.claimed ? [r.action_id] : [])));
     const notCreated = inputs.filter((_, i) => !created.has(decisionRows[i]?.id ?? ''));
     const existing = new Map<number, string>();
     if (notCreated.length > 0) {
@@ -200,11 +220,14 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
           claimed: [],
           inboxDone,
         };
-      const planned = actionRows.filter((a) => a.decision_id === id && a.status === 'planned');
+      const planned = actionRows.filter(
+        (a) => a.decision_id === id && a.status === 'planned' && written.has(a.id),
+      );
       return {
         id,
         created: true,
         plannedActionIds: planned.map((a) => a.id),
+        plannedTypes: planned.map((a) => a.type),
         inboxDone,
         claimed: planned
           .filter((a) => claimedNow.has(a.id))

@@ -54,6 +54,10 @@ export const actions = pgTable(
     index('actions_lease_idx').on(t.leaseUntil).where(sql`status = 'in_progress'`),
     index('actions_account_idx').on(t.accountId, t.createdAt),
     index('actions_comment_idx').on(t.commentId),
+    // One waiting reopening per media (a lockdown fires once however many comments trigger it).
+    uniqueIndex('actions_one_reopening_idx')
+      .on(t.accountId, t.mediaId)
+      .where(sql`type = 'comments_on' and status in ('planned', 'in_progress')`),
   ],
 );
 

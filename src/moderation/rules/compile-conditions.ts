@@ -16,7 +16,8 @@ import {
 import type { Path } from './parsed-file.js';
 import type { ConditionInput } from './schema.js';
 
-function parseDuration(text: string): number {
+/** Seconds in "30s", "10m", "2h" or "1d"; NaN when it is none of these. */
+export function parseDuration(text: string): number {
   const m = /^\s*(\d+)\s*([a-z]+)\s*$/i.exec(text);
   if (!m) return Number.NaN;
   const n = Number(m[1]);

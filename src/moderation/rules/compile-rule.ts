@@ -4,7 +4,7 @@
  * fallback actions its classifiers may switch to.
  */
 
-import { compileCondition } from './compile-conditions.js';
+import { compileCondition, parseDuration } from './compile-conditions.js';
 import type { CompileContext } from './compile-context.js';
 import { didYouMean } from './errors.js';
 import type { CNode, CompiledRule, RuleExample } from './model.js';
@@ -20,6 +20,21 @@ function onlyMentions(node: CNode): boolean {
   if (node.t === 'all') return node.children.some(onlyMentions);
   return false;
 }
+
+/** Whether the rule only ever matches live comments (Meta supports no moderation on live media). */
+function onlyLive(node: CNode): boolean {
+  if (node.t === 'leaf') {
+    if (node.leaf.kind === 'is-live') return node.leaf.value;
+    if (node.leaf.kind !== 'event-kind') return false;
+    return [...node.leaf.values].every((k) => k === 'live_comment');
+  }
+  if (node.t === 'all') return node.children.some(onlyLive);
+  return false;
+}
+
+/** A lockdown lasts at least a minute and at most a week. */
+const LOCK_MIN_SECONDS = 60;
+const LOCK_MAX_SECONDS = 7 * 86400;
 
 function compileExamples(rule: RuleInput, ctx: CompileContext, rulePath: Path): CompiledRule['examples'] {
   const convert = (examples: ExampleInput[] | undefined, key: 'match' | 'no match'): RuleExample[] =>
@@ -70,8 +85,8 @@ export function compileRule(
   const actions = [...new Set(typeof rule.action === 'string' ? [rule.action] : rule.action)];
   const actionPath = [...rulePath, 'action'];
 
-  // Action combinations: one moderation action, optionally with a reply first.
-  const moderation = actions.filter((a) => a !== 'reply');
+  // Action combinations: one moderation action, optionally with a reply first and a lockdown.
+  const moderation = actions.filter((a) => a !== 'reply' && a !== 'lock_comments');
   if (moderation.length > 1) {
     ctx.errors.add(
       ctx.file,
@@ -106,6 +121,61 @@ export function compileRule(
       rule.id,
       'mentions are on other people\u2019s posts: they cannot be hidden or deleted',
       'use reply or review for mentions',
+    );
+  }
+
+  // Lockdown: how long, and only where Meta can turn comments off (the account's own, non-live media).
+  let lockSeconds: number | null = null;
+  if (actions.includes('lock_comments')) {
+    if (rule.for === undefined) {
+      ctx.errors.add(
+        ctx.file,
+        rulePath,
+        rule.id,
+        'lock_comments needs "for": how long comments stay off',
+        'add for: 2h',
+      );
+    } else {
+      lockSeconds = parseDuration(rule.for);
+      if (!(lockSeconds >= LOCK_MIN_SECONDS && lockSeconds <= LOCK_MAX_SECONDS)) {
+        ctx.errors.add(
+          ctx.file,
+          [...rulePath, 'for'],
+          rule.id,
+          `"for: ${rule.for}" is out of range: a lockdown lasts from 1 minute to 7 days`,
+          'use e.g. for: 2h',
+        );
+        lockSeconds = null;
+      }
+    }
+    if (actions.includes('allow')) {
+      // reported above: allow combines with nothing
+    } else if (onlyMentions(when)) {
+      ctx.errors.add(
+        ctx.file,
+        actionPath,
+        rule.id,
+        'mentions are on other people\u2019s posts: modbot cannot turn their comments off',
+        'remove lock_comments from this rule',
+      );
+    }
+  } else if (rule.for !== undefined) {
+    ctx.errors.add(
+      ctx.file,
+      [...rulePath, 'for'],
+      rule.id,
+      '"for" is the length of a lockdown, but the action does not include lock_comments',
+      `use action: [${moderation[0] ?? 'hide'}, lock_comments]`,
+      'for',
+    );
+  }
+  if (onlyLive(when) && actions.some((a) => a !== 'allow' && a !== 'review')) {
+    ctx.errors.add(
+      ctx.file,
+      actionPath,
+      rule.id,
+      'Meta supports no hide, delete, reply or comments off on live media',
+      'use review (recorded for a person) or allow for live comments',
     );
   }
 
@@ -175,6 +245,7 @@ export function compileRule(
     mode: rule.mode ?? 'enforce',
     actions,
     reply: rule.reply ?? null,
+    lockSeconds,
     normalise: rule.normalise ?? true,
     accounts: ctx.file.accounts ? new Set(ctx.file.accounts) : null,
     when,

@@ -104,6 +104,8 @@ export interface CompiledRule {
   readonly mode: 'enforce' | 'shadow';
   readonly actions: readonly RuleAction[];
   readonly reply: string | null;
+  /** With lock_comments: how long comments stay off on the media (`for:`), in seconds. */
+  readonly lockSeconds: number | null;
   readonly normalise: boolean;
   /** Account ids the rule's file is scoped to; null = every account. */
   readonly accounts: ReadonlySet<string> | null;
@@ -151,10 +153,26 @@ export const SEVERITY: Readonly<Record<RuleAction, number>> = {
   review: 2,
   hide: 3,
   delete: 4,
+  // A media-wide step taken beside the comment's own action: it never makes a rule outrank another.
+  lock_comments: 0,
 };
 
 export function ruleSeverity(actions: readonly RuleAction[]): number {
   let s = 0;
   for (const a of actions) s = Math.max(s, SEVERITY[a]);
   return s;
+}
+
+/**
+ * Whether a rule counts the same text across the account (`repeated across account`): when such
+ * a rule acts, a wave is under way (people are told about it).
+ */
+export function isFloodRule(rule: Pick<CompiledRule, 'when'>): boolean {
+  const visit = (n: CNode): boolean =>
+    n.t === 'leaf'
+      ? n.leaf.kind === 'repetition' && n.leaf.scope === 'account'
+      : n.t === 'not'
+        ? false
+        : n.children.some(visit);
+  return visit(rule.when);
 }

@@ -5,7 +5,11 @@
  */
 import { z } from 'zod';
 
-export const ACTIONS = ['hide', 'delete', 'reply', 'review', 'allow'] as const;
+/**
+ * `lock_comments` turns comments off on the comment's media for `for:` and back on afterwards
+ * (a lockdown against a flood); it goes with one of the others or stands alone.
+ */
+export const ACTIONS = ['hide', 'delete', 'reply', 'review', 'allow', 'lock_comments'] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
 export const FALLBACKS = ['allow', 'review', 'hide'] as const;
@@ -38,15 +42,16 @@ const Terms = z
 const Count = z.number().int().min(0);
 const Share = z.number().min(0).max(1).describe('A share between 0 and 1, e.g. 0.5 for half');
 
+const Duration = z
+  .string()
+  .regex(/^\s*\d+\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)\s*$/i, {
+    message: 'expected a duration such as "30s", "10m", "2h" or "1d"',
+  });
+
 const Repetition = z
   .strictObject({
     times: z.number().int().min(2).describe('How many times the same text was seen, this comment included'),
-    within: z
-      .string()
-      .regex(/^\s*\d+\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)\s*$/i, {
-        message: 'expected a duration such as "30s", "10m", "2h" or "1d"',
-      })
-      .describe('A time window such as "30s", "10m", "2h" or "1d" (at most 30 days)'),
+    within: Duration.describe('A time window such as "30s", "10m", "2h" or "1d" (at most 30 days)'),
   })
   .describe('The same normalised text seen this many times within the window');
 
@@ -225,8 +230,13 @@ export const Rule = z
     reason: z.string().optional().describe('Why the rule exists; recorded with every decision'),
     when: Condition,
     action: z
-      .union([z.enum(ACTIONS), z.array(z.enum(ACTIONS)).min(1).max(2)])
-      .describe('hide, delete, reply, review or allow; or [reply, hide] / [reply, review]'),
+      .union([z.enum(ACTIONS), z.array(z.enum(ACTIONS)).min(1).max(3)])
+      .describe(
+        'hide, delete, reply, review, allow or lock_comments; or [reply, hide] / [reply, review]; lock_comments can be added to hide, delete, review or reply',
+      ),
+    for: Duration.optional().describe(
+      'With lock_comments: how long comments stay off on the media, e.g. "2h" (1 minute to 7 days); then they are turned back on',
+    ),
     reply: z
       .string()
       .min(1)
