@@ -338,7 +338,19 @@ const ATTACKS = [
 
 // Who an insult is aimed at: "you are a", "ur so", "she's a", "this guy is", "what a".
 const YOU = ['you', 'u', 'ya', 'yall', "y'all"];
-const YOU_ARE = ["you're", 'you are', 'youre', 'ur', 'u r', 'u are', 'you r', 'yer', 'you re', 'you guys are', 'you all are'];
+const YOU_ARE = [
+  "you're",
+  'you are',
+  'youre',
+  'ur',
+  'u r',
+  'u are',
+  'you r',
+  'yer',
+  'you re',
+  'you guys are',
+  'you all are',
+];
 // "your a loser", "your so dumb": the common misspelling, but not "your app is garbage".
 const YOUR_A = ['your a', 'your an', 'your so', 'your such a', 'u r a', 'u r an', 'u r so'];
 const THEY_ARE = [
@@ -357,13 +369,50 @@ const THEY_ARE = [
 ];
 // "what an idiot", "such a loser": with a noun only ("what a stupid idea" is about an idea).
 const WHAT_A = ['what a', 'what an', 'such a', 'such an', 'bunch of', 'you are a', 'absolute'];
-const FILLERS = ['a', 'an', 'the', 'so', 'such a', 'such an', 'really', 'fucking', 'fuckin', 'freaking', 'damn', 'stupid', 'dumb', 'ugly', 'fat', 'little', 'big', 'absolute', 'complete', 'total', 'an absolute', 'a complete', 'a total', 'a fucking', 'a stupid', 'a dumb', 'an ugly', 'a fat', 'a little', 'one', 'just a', 'just an', 'nothing but a', 'such', 'very', 'too'];
+const FILLERS = [
+  'a',
+  'an',
+  'the',
+  'so',
+  'such a',
+  'such an',
+  'really',
+  'fucking',
+  'fuckin',
+  'freaking',
+  'damn',
+  'stupid',
+  'dumb',
+  'ugly',
+  'fat',
+  'little',
+  'big',
+  'absolute',
+  'complete',
+  'total',
+  'an absolute',
+  'a complete',
+  'a total',
+  'a fucking',
+  'a stupid',
+  'a dumb',
+  'an ugly',
+  'a fat',
+  'a little',
+  'one',
+  'just a',
+  'just an',
+  'nothing but a',
+  'such',
+  'very',
+  'too',
+];
 
 // Censored profanity: the stars survive normalisation ("f***ing", "sh*t", "b*tch").
 const MASKED_PROFANITY =
   /(?<![\p{L}\p{N}])(?:f[*#@%]+(?:k|ck|ck?ing|kin|ing|in|ed|er|s)?|f[u*#]+[c*#]+k\w*|s[h*#]+[i*#]+t\w*|sh[*#]+t\w*|b[*#]+t?ch\w*|c[*#]+nt\w*|a[*#]{2}hole)(?![\p{L}\p{N}])/iu;
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -371,10 +420,10 @@ function escape(s: string): string {
 function alternation(phrases: readonly string[]): string {
   const normalised = [...new Set(phrases.map((p) => normalise(p)).filter((p) => p.length > 0))];
   normalised.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  return normalised.map(escape).join('|');
+  return normalised.map(escapeRegExp).join('|');
 }
 
-const B = '(?<![\\p{L}\\p{N}\'])';
+const B = "(?<![\\p{L}\\p{N}'])";
 const E = '(?![\\p{L}\\p{N}])';
 const wholeWords = (phrases: readonly string[]) => new RegExp(`${B}(?:${alternation(phrases)})${E}`, 'gu');
 
@@ -434,7 +483,13 @@ function joinedForms(phrases: readonly string[], category: AbuseCategory): Array
     .map((p) => [p, category]);
 }
 
-function collect(out: AbuseTerm[], seen: Set<string>, re: RegExp, text: string, category: AbuseCategory): void {
+function collect(
+  out: AbuseTerm[],
+  seen: Set<string>,
+  re: RegExp,
+  text: string,
+  category: AbuseCategory,
+): void {
   re.lastIndex = 0;
   for (const m of text.matchAll(re)) {
     const key = `${category}:${m[0]}`;
@@ -459,7 +514,8 @@ export interface AbuseTextContext {
 export function findAbuseTerms(normalisedText: string, context: AbuseTextContext = {}): AbuseTerm[] {
   compiled ??= compile();
   const c = compiled;
-  const text = normalisedText;
+  // Curly and other apostrophes ("you’re") read as the straight one the phrases are written with.
+  const text = normalisedText.replace(/[\u2018\u2019\u02BC`\u00B4]/gu, "'");
   const out: AbuseTerm[] = [];
   const seen = new Set<string>();
   collect(out, seen, c.slur, text, 'slur');
@@ -482,7 +538,12 @@ export function findAbuseTerms(normalisedText: string, context: AbuseTextContext
   collect(out, seen, c.targeted, text, 'insult');
   // obscenity's matcher finds its words inside other spellings our regexes miss ("f4gg0t", joined
   // spaced letters); its slurs are slurs wherever they appear.
+  // Sorted matches; one word can match several of obscenity's patterns ("fuck", "fucking"):
+  // the first one at a place is kept.
+  let coveredTo = -1;
   for (const m of c.obscenity.getAllMatches(text, true)) {
+    if (m.startIndex <= coveredTo) continue;
+    coveredTo = m.endIndex;
     const word = englishDataset.getPayloadWithPhraseMetadata(m).phraseMetadata?.originalWord ?? '';
     const category: AbuseCategory = OBSCENITY_SLURS.has(word)
       ? 'slur'
@@ -496,7 +557,9 @@ export function findAbuseTerms(normalisedText: string, context: AbuseTextContext
     out.push({ category, term });
   }
   const masked = MASKED_PROFANITY.exec(text);
-  if (masked) out.push({ category: 'profanity', term: masked[0] });
+  // Only a spelling with a mask character: plain swear words came from obscenity above.
+  if (masked && /[*#@%]/.test(masked[0]) && !out.some((t) => t.term === masked[0]))
+    out.push({ category: 'profanity', term: masked[0] });
   if (!out.some((t) => SEVERE.has(t.category))) collect(out, seen, c.untargeted, text, 'rude');
   return out;
 }

@@ -7,9 +7,15 @@
  *    abuse-weights.generated.ts, trained by scripts/train.ts on the Davidson tweets plus harmless
  *    comments and customer messages), which ranks what the lexicon cannot name.
  *
- * The score is built so that only named evidence reaches the hide band: with a severe term it is
- * 0.9 + 0.1 x model (0.9..1); without one it is the model's probability, capped below 0.9, so the
- * model alone can send a comment to review but never hide it. Pure, runtime-neutral.
+ * The score is built so that only named evidence reaches the hide band, and some named word the
+ * review band:
+ *  - a severe term (slur, threat, sexual harassment, insult aimed at someone): 0.9 + 0.1 x model;
+ *  - a rude word or a swear with no target ("hoes", "pussy", "fuck"): the model's probability,
+ *    capped at 0.89 (review at most);
+ *  - no named word at all: half the model's probability (below 0.45). On customer messages the
+ *    model alone was unreliable ("Still nothing..", "it's working now...!" scored 0.89: short
+ *    texts unlike its training tweets), so on its own it ranks, it does not act.
+ * Pure, runtime-neutral.
  */
 import { type AbuseTerm, type AbuseTextContext, findAbuseTerms, SEVERE } from './abuse-lexicon.js';
 import { ABUSE_MODEL } from './abuse-weights.generated.js';
@@ -17,11 +23,13 @@ import { type FeatureContribution, LinearModel } from './model.js';
 
 /** Where named evidence puts the score: the shipped rules hide from here up. */
 export const ABUSE_EVIDENCE_FLOOR = 0.9;
-/** The highest score the model alone can give (just under the evidence floor). */
+/** The highest score a rude word or swear with the model can give (just under the floor). */
 export const ABUSE_MODEL_CAP = 0.89;
+/** With no named word, the model's probability counts half. */
+export const ABUSE_UNNAMED_WEIGHT = 0.5;
 
 export interface AbuseScore {
-  /** 0..1; 0.9 and up only with a slur, threat, sexual harassment or targeted insult. */
+  /** 0..1; 0.9 and up only with a slur, threat, sexual harassment or targeted insult; 0.45 and up only with a named word. */
   readonly score: number;
   /** The model's calibrated probability on its own. */
   readonly model: number;
@@ -48,7 +56,11 @@ export function scoreAbuse(
   const terms = findAbuseTerms(normalisedText, context);
   const { score: p, contributions } = model.scoreExplained(normalisedText, 4);
   const severe = terms.some((t) => SEVERE.has(t.category));
-  const score = severe ? ABUSE_EVIDENCE_FLOOR + (1 - ABUSE_EVIDENCE_FLOOR) * p : Math.min(p, ABUSE_MODEL_CAP);
+  const score = severe
+    ? ABUSE_EVIDENCE_FLOOR + (1 - ABUSE_EVIDENCE_FLOOR) * p
+    : terms.length > 0
+      ? Math.min(p, ABUSE_MODEL_CAP)
+      : ABUSE_UNNAMED_WEIGHT * Math.min(p, ABUSE_MODEL_CAP);
   return {
     score,
     model: p,
