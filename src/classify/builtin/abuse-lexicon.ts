@@ -10,13 +10,14 @@
  *    categories below;
  *  - our own phrases, which a word list cannot express: threats ("i will kill you"), self-harm
  *    taunts, sexual harassment ("send nudes"), insults aimed at a person ("you're an idiot",
- *    "shut up", "fuck you"), and censored profanity ("f***ing"). Every phrase goes through the
+ *    "fuck you"), and censored profanity ("f***ing"). Every phrase goes through the
  *    same normaliser when this module loads, so "kill" is looked for as "kil", as the comment
  *    will read.
  *
  * English only. What counts as targeted: a second-person pattern ("you", "you're", "ur", "u r",
- * "your a"), a third person described ("she is a …", "this guy is …") or a dismissal ("shut up",
- * "stfu", "fuck off"). A complaint about a thing ("your app is garbage", "this f***ing order never
+ * "your a"), a third person described ("she is a …", "this guy is …") or a dismissal ("fuck off",
+ * "nobody asked you"). "shut up" and "stfu" are also banter ("shut up, this is so cute!"): named
+ * as rude, left to the model. A complaint about a thing ("your app is garbage", "this f***ing order never
  * came") is not targeted: it is at most profanity, which the shipped rules treat as a brand's
  * choice (rules/abuse.yaml).
  */
@@ -276,6 +277,10 @@ const INSULT_NOUNS = [
   'peasant',
 ];
 const INSULT_PLURALS = [
+  // Also banter ("shut up, this is so cute!"): named, but only the model can send it to review.
+  'shut up',
+  'shut the fuck up',
+  'stfu',
   'idiots',
   'morons',
   'losers',
@@ -312,9 +317,6 @@ const INSULT_ADJECTIVES = [
 
 // Dismissals and attacks that are aimed at someone by their very form.
 const ATTACKS = [
-  'shut up',
-  'shut the fuck up',
-  'stfu',
   'fuck you',
   'fuck u',
   'fuck off',
@@ -350,6 +352,7 @@ const YOU_ARE = [
   'you re',
   'you guys are',
   'you all are',
+  'you people are',
 ];
 // "your a loser", "your so dumb": the common misspelling, but not "your app is garbage".
 const YOUR_A = ['your a', 'your an', 'your so', 'your such a', 'u r a', 'u r an', 'u r so'];
