@@ -6,7 +6,9 @@
  *
  * Groups are dealt to folds largest first, each to the smallest fold so far (deterministic);
  * fold i/k goes to <name>.test.csv, the rest to <name>.train.csv. `--test a,b` names the test
- * groups instead.
+ * groups instead. `--clean-test` prepares the test file's tweets as the customer messages were
+ * prepared (Twitter's t.co link wrappers and a leading "RT @x:" removed: an Instagram comment
+ * has neither), so a held-out tweet is not hidden for a link it would not carry.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -21,6 +23,7 @@ const { values, positionals } = parseArgs({
     fold: { type: 'string' },
     test: { type: 'string' },
     'out-dir': { type: 'string', default: '.modbot/split' },
+    'clean-test': { type: 'boolean', default: false },
   },
 });
 const file = positionals[0];
@@ -48,7 +51,16 @@ else {
     if (best === i - 1) testGroups.add(g);
   }
 }
-const test = records.filter((r) => testGroups.has(r[group] ?? ''));
+const clean = (v: string) =>
+  v
+    .replace(/https?:\/\/t\.co\/\S*/gu, ' ')
+    .replace(/^[\s!.]*rt\b:?(?:\s*@\S+:?)?/iu, '')
+    .trim();
+const test = records
+  .filter((r) => testGroups.has(r[group] ?? ''))
+  .map((r) =>
+    values['clean-test'] ? Object.fromEntries(Object.entries(r).map(([k, v]) => [k, clean(v)])) : r,
+  );
 const train = records.filter((r) => !testGroups.has(r[group] ?? ''));
 mkdirSync(values['out-dir'], { recursive: true });
 const stem = basename(file).replace(/\.csv$/i, '');

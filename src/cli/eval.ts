@@ -17,13 +17,20 @@ import { MemoryClassifierCache } from '../classify/cache.js';
 import { type LabelledRow, parseCsvRecords, readLabelledCsv } from '../classify/labelled-csv.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
 import type { Env } from '../env.js';
-import { type Classifier, evaluate, loadRuleSet, normalise } from '../moderation/index.js';
+import {
+  type Classifier,
+  type ClassifierResult,
+  evaluate,
+  loadRuleSet,
+  normalise,
+} from '../moderation/index.js';
 import { readRuleFiles } from '../rules-source/files.js';
 import { classifierConfigFromEnv } from '../runtime/create-runtime.js';
 import type { InstagramEvent } from '../webhook/events.js';
 import { envOrExit } from './env.js';
 import {
   type Decider,
+  type EvalDecision,
   type EvalReport,
   evaluateRows,
   formatErrors,
@@ -94,7 +101,7 @@ export function evalEvent(text: string, row = 0): InstagramEvent {
  * Graph API, nothing stored. Shadow rules are recorded by the engine but not acted on, so they
  * do not count, exactly as in production.
  */
-export function rulesDeciderFactory(dir: string): DeciderFactory {
+export function rulesDeciderFactory(dir: string, score = 'spam'): DeciderFactory {
   return async (classifiers) => {
     const loaded = loadRuleSet(await readRuleFiles(dir));
     if (!loaded.ok) {
@@ -107,11 +114,25 @@ export function rulesDeciderFactory(dir: string): DeciderFactory {
       return {
         action: d.action,
         ...(d.decidingRule === null ? {} : { decidedBy: d.decidingRule }),
-        ...(builtin?.scores.spam === undefined ? {} : { spam: builtin.scores.spam }),
-        ...(builtin?.contributions ? { contributions: builtin.contributions } : {}),
+        ...(builtin ? scoreOf(builtin, score) : {}),
       };
     };
     return { decide, name: `rules in ${dir} + classifiers (${[...classifiers.keys()].join(', ')})` };
+  };
+}
+
+/** The measured builtin score and what drove it: spam's features, or the abuse reason. */
+function scoreOf(result: ClassifierResult, score: string): Partial<EvalDecision> {
+  const value = result.scores[score];
+  return {
+    ...(value === undefined ? {} : { spam: value }),
+    ...(score === 'spam'
+      ? result.contributions
+        ? { contributions: result.contributions }
+        : {}
+      : result.reason
+        ? { reason: result.reason }
+        : {}),
   };
 }
 
@@ -160,6 +181,8 @@ interface EvalOptions {
   classifierOnly?: boolean;
   errors: string;
   suite?: string | boolean;
+  score: string;
+  abuseModel?: string;
 }
 
 /** Same settings as the running bot (src/runtime/create-runtime.ts), with an in-memory cache: eval writes nothing. */
@@ -190,6 +213,11 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
       '--suite [dir]',
       'the standard sets under a folder of the labelled datasets (docs/datasets.md; default ../shared/datasets, where the maintainers keep them)',
     )
+    .option(
+      '--score <name>',
+      'which builtin score the labels stand for, for --errors and the table (spam, or abuse: e.g. --label class --positive 0,1)',
+      'spam',
+    )
     .option('--errors <n>', 'list the n worst false hides and misses per file, with what decided them', '0')
     .option('--json', 'print one JSON object per file, each on its own line')
     .option('--concurrency <n>', 'comments in flight at once (lets OpenAI batching work)', '16')
@@ -201,6 +229,10 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
     .option(
       '--builtin-model <file.json>',
       'use these builtin weights (from npm run train -- ... --out x.json) instead of the committed ones',
+    )
+    .option(
+      '--abuse-model <file.json>',
+      'use these abuse weights (from npm run train -- ... --export ABUSE_MODEL --out x.json)',
     )
     .action(async (fileArgs: string[], options: EvalOptions) => {
       let files = fileArgs;
@@ -235,13 +267,22 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
       // The cache is in memory: eval writes nothing to the database.
       const classifiers = createClassifiers(classifierConfigOf(envOrExit()));
       let builtinThresholds = builtinModel().data.thresholds;
-      if (options.builtinModel) {
-        const data = JSON.parse(readFileSync(options.builtinModel, 'utf8')) as BuiltinModelData;
-        classifiers.set('builtin', createBuiltinClassifier({ model: data }));
-        builtinThresholds = data.thresholds;
+      if (options.builtinModel || options.abuseModel) {
+        const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as BuiltinModelData;
+        const data = options.builtinModel ? read(options.builtinModel) : undefined;
+        const abuse = options.abuseModel ? read(options.abuseModel) : undefined;
+        classifiers.set(
+          'builtin',
+          createBuiltinClassifier({
+            ...(data ? { model: data } : {}),
+            ...(abuse ? { abuseModel: abuse } : {}),
+          }),
+        );
+        if (data) builtinThresholds = data.thresholds;
       }
       const factory =
-        makeDecider ?? (options.classifierOnly ? classifierOnlyFactory : rulesDeciderFactory(options.rules));
+        makeDecider ??
+        (options.classifierOnly ? classifierOnlyFactory : rulesDeciderFactory(options.rules, options.score));
       let made: { decide: Decider; name: string };
       try {
         made = await factory(classifiers, { builtinThresholds });
@@ -258,11 +299,7 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
               const d = await made.decide(text);
               if (d.spam !== undefined) return d;
               const r = await builtin.classify({ text, normalisedText: normalise(text) });
-              return {
-                ...d,
-                ...(r.scores.spam === undefined ? {} : { spam: r.scores.spam }),
-                ...(r.contributions ? { contributions: r.contributions } : {}),
-              };
+              return { ...d, ...scoreOf(r, options.score) };
             }
           : made.decide;
       const reports: EvalReport[] = [];
@@ -273,6 +310,7 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
           file,
           errors,
           labelled,
+          score: options.score,
         });
         reports.push(report);
       }

@@ -78,6 +78,7 @@ export function formatExplanation(input: {
     );
     const contributions = formatContributions(c.result?.contributions);
     if (contributions) out.push(`  moved by:  ${contributions}`);
+    if (c.result?.reason) out.push(`  reason:    ${c.result.reason}`);
   }
   for (const n of d.notes) out.push(`note:        ${n}`);
   return out.join('\n');

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EVASION_KINDS, evade } from '../../scripts/lib/evasion.js';
+import { abuseModel } from '../../src/classify/builtin/abuse.js';
 import { extractFeatures } from '../../src/classify/builtin/features.js';
 import { builtinModel, createBuiltinClassifier, hasProfanity } from '../../src/classify/builtin/index.js';
 import { normalise } from '../../src/moderation/index.js';
@@ -71,9 +72,10 @@ describe('builtin classifier (committed model)', () => {
     expect(r).toMatchObject({
       provider: 'modbot',
       model: 'builtin-linear',
-      version: builtinModel().data.version,
       cached: false,
     });
+    // Both models' weights decide: the version names the spam model's and the abuse model's.
+    expect(r.version).toBe(`${builtinModel().data.version}+abuse-${abuseModel().data.version}`);
     expect(r.scores.spam).toBeGreaterThanOrEqual(0);
     expect(r.scores.spam).toBeLessThanOrEqual(1);
     expect(r.usage?.costUsd).toBe(0);

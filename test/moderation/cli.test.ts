@@ -26,7 +26,7 @@ describe('modbot rules (CLI)', () => {
   it('check passes on the default rules', async () => {
     const r = await run('check');
     expect(r.exitCode).toBe(0);
-    expect(r.out).toMatch(/24 rules \(\d+ in shadow mode\).*OK/);
+    expect(r.out).toMatch(/26 rules \(\d+ in shadow mode\).*OK/);
   });
 
   it('check exits 1 and lists every error with file:line:column', async () => {

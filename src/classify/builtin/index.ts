@@ -4,13 +4,19 @@
  *  - `spam`: calibrated probability (0..1) that the comment is spam or a scam a brand would hide,
  *    from the linear model trained by scripts/train.ts (weights in weights.generated.ts), with the
  *    five features that moved it most (`contributions`, recorded with the decision);
- *  - `profanity`: 1 when the `obscenity` library's English dataset matches (slurs, sexual and
- *    profane terms, with its own leetspeak/confusable handling), else 0. A lexicon signal, not a
- *    probability: rules use it as a yes/no.
- * The classifier reads `normalisedText` (the rules' normalised form), never the raw text.
+ *  - `abuse`: insults aimed at a person, slurs, threats, sexual harassment (abuse.ts): 0.9..1 with
+ *    a named term of that kind, else the abuse model's probability capped at 0.89 (review at most);
+ *    what drove it is in `reason` (terms and model features);
+ *  - `profanity`: 1 when a swear word is present (the `obscenity` library's profane words, with
+ *    its own leetspeak/confusable handling, or a censored "f***"), else 0. A yes/no: whether an
+ *    untargeted swear is hidden, held or allowed is the brand's choice (rules/abuse.yaml).
+ * The classifier reads `normalisedText` (the rules' normalised form); the raw text only tells it
+ * which words were spaced out and how a word was spelt before repeated letters were squeezed.
  */
 import { englishDataset, englishRecommendedTransformers, RegExpMatcher } from 'obscenity';
 import type { Classifier, ClassifierResult, ClassifyRequest } from '../../moderation/index.js';
+import { normaliseDetailed } from '../../moderation/text/normalise.js';
+import { abuseModel, describeAbuse, scoreAbuse } from './abuse.js';
 import { type BuiltinModelData, LinearModel } from './model.js';
 import { BUILTIN_MODEL } from './weights.generated.js';
 
@@ -35,26 +41,56 @@ export interface BuiltinClassifierOptions {
   readonly model?: BuiltinModelData;
   /** Turn the profanity lexicon off (it is on by default). */
   readonly profanity?: boolean;
+  /** Another abuse model (experiments, `modbot eval --abuse-model`); defaults to the committed one. */
+  readonly abuseModel?: BuiltinModelData;
+  /** Turn the abuse score off (the classify benchmark's spam-only baseline); on by default. */
+  readonly abuse?: boolean;
 }
 
 export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}): Classifier {
   const model = options.model ? LinearModel.fromData(options.model) : builtinModel();
   const profanity = options.profanity ?? true;
+  const abuse = options.abuseModel ? LinearModel.fromData(options.abuseModel) : undefined;
   return {
     name: 'builtin',
     async classify(request: ClassifyRequest): Promise<ClassifierResult> {
       const started = performance.now();
       const { score, contributions } = model.scoreExplained(request.normalisedText);
-      const scores: Record<string, number> = { spam: score };
-      if (profanity) scores.profanity = hasProfanity(request.normalisedText) ? 1 : 0;
+      if (options.abuse === false) {
+        const scores: Record<string, number> = { spam: score };
+        if (profanity) scores.profanity = hasProfanity(request.normalisedText) ? 1 : 0;
+        return {
+          provider: 'modbot',
+          model: 'builtin-linear',
+          version: model.data.version,
+          scores,
+          latencyMs: performance.now() - started,
+          usage: { costUsd: 0 },
+          cached: false,
+          contributions,
+        };
+      }
+      const detail = normaliseDetailed(request.text);
+      const a = scoreAbuse(
+        request.normalisedText,
+        {
+          joinedWords: detail.joinedSpans.map(([from, to]) => detail.text.slice(from, to)),
+          unsqueezed: detail.forRegex,
+        },
+        abuse,
+      );
+      const scores: Record<string, number> = { spam: score, abuse: a.score };
+      if (profanity) scores.profanity = a.profanity ? 1 : 0;
       return {
         provider: 'modbot',
         model: 'builtin-linear',
-        version: model.data.version,
+        // Both models' weights decide: a decision records which ones.
+        version: `${model.data.version}+abuse-${(abuse ?? abuseModel()).data.version}`,
         scores,
         latencyMs: performance.now() - started,
         usage: { costUsd: 0 },
         cached: false,
+        reason: describeAbuse(a),
         contributions,
       };
     },

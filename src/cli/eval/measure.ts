@@ -12,9 +12,11 @@ export interface EvalDecision {
   readonly action: 'allow' | 'review' | 'hide' | 'delete' | (string & {});
   /** Which rule (or classifier) decided, for the breakdown. */
   readonly decidedBy?: string;
-  /** The builtin spam score, when the decision path asked for it. */
+  /** The builtin score being measured (spam, or the one `--score` names), when known. */
   readonly spam?: number;
   readonly contributions?: readonly FeatureContribution[];
+  /** What drove a non-spam score (the builtin abuse terms and features), for `--errors`. */
+  readonly reason?: string;
 }
 
 /** A row the decision path got wrong, for `--errors`. */
@@ -26,6 +28,7 @@ export interface EvalError {
   readonly decidedBy: string | null;
   readonly spam: number | null;
   readonly contributions: readonly FeatureContribution[];
+  readonly reason?: string;
 }
 
 export type Decider = (text: string) => Promise<EvalDecision>;
@@ -58,6 +61,8 @@ export interface EvalReport {
   readonly reviewRate?: number;
   /** The worst false hides (highest spam score first) and misses (lowest first), with --errors. */
   readonly worst?: readonly EvalError[];
+  /** Which builtin score the labels stand for (`--score`; default spam). */
+  readonly score?: string;
 }
 
 const POSITIVE_ACTIONS = new Set(['hide', 'delete']);
@@ -65,7 +70,14 @@ const POSITIVE_ACTIONS = new Set(['hide', 'delete']);
 export async function evaluateRows(
   rows: readonly LabelledRow[],
   decide: Decider,
-  options: { concurrency?: number; name?: string; file?: string; errors?: number; labelled?: boolean } = {},
+  options: {
+    concurrency?: number;
+    name?: string;
+    file?: string;
+    errors?: number;
+    labelled?: boolean;
+    score?: string;
+  } = {},
 ): Promise<EvalReport> {
   const wrong: EvalError[] = [];
   const counts = { tp: 0, fp: 0, fn: 0, tn: 0, review: 0, reviewPositive: 0, reviewNegative: 0, errors: 0 };
@@ -106,6 +118,7 @@ export async function evaluateRows(
           decidedBy: decision.decidedBy ?? null,
           spam: decision.spam ?? null,
           contributions: decision.contributions ?? [],
+          ...(decision.reason === undefined ? {} : { reason: decision.reason }),
         });
       }
     }
@@ -130,6 +143,7 @@ export async function evaluateRows(
     hideRate: r4((counts.tp + counts.fp) / Math.max(1, rows.length)),
     reviewRate: r4(counts.review / Math.max(1, rows.length)),
     ...((options.errors ?? 0) > 0 ? { worst: worstErrors(wrong, options.errors ?? 0) } : {}),
+    ...(options.score === undefined || options.score === 'spam' ? {} : { score: options.score }),
   };
 }
 
@@ -154,6 +168,11 @@ export function formatReport(r: EvalReport): string {
     `  tp ${r.tp}  fp ${r.fp}  fn ${r.fn}  tn ${r.tn}   (positive decision = automatic hide or delete)`,
     `  precision ${pct(r.precision)}  recall ${pct(r.recall)}  F1 ${pct(r.f1)}`,
     `  review ${r.review} (${r.reviewPositive} labelled positive, ${r.reviewNegative} negative)`,
+    ...(r.labelled === false || r.tp + r.fn === 0
+      ? []
+      : [
+          `  positives hidden or held for review ${pct((r.tp + r.reviewPositive) / (r.tp + r.fn))}; hides ${r.tp + r.fp}, of which wrong ${r.fp}`,
+        ]),
     `  hide rate ${((r.hideRate ?? 0) * 100).toFixed(2)}%  review rate ${((r.reviewRate ?? 0) * 100).toFixed(2)}%${r.labelled === false ? '  (no label column: every row counted as harmless)' : ''}`,
     ...(r.errors ? [`  ERRORS ${r.errors} (counted as allow), first: ${r.firstError ?? ''}`] : []),
     `  ${r.msPerComment} ms per comment`,
@@ -166,7 +185,7 @@ export function formatTable(reports: readonly EvalReport[]): string {
   const rows = reports.map((r) => ({
     set: basename(r.file),
     n: String(r.n),
-    labels: r.labelled === false ? 'none (all harmless)' : `${r.tp + r.fn} spam`,
+    labels: r.labelled === false ? 'none (all harmless)' : `${r.tp + r.fn} ${r.score ?? 'spam'}`,
     hide: pct(r.hideRate),
     review: pct(r.reviewRate),
     tpfp: `${r.tp}/${r.fp}/${r.fn}`,
@@ -195,12 +214,13 @@ export function formatTable(reports: readonly EvalReport[]): string {
 export function formatErrors(r: EvalReport): string {
   const out: string[] = [];
   for (const w of r.worst ?? []) {
-    const score = w.spam === null ? '' : ` spam ${w.spam.toFixed(3)}`;
+    const score = w.spam === null ? '' : ` ${r.score ?? 'spam'} ${w.spam.toFixed(3)}`;
     const by = w.decidedBy ? `rule ${w.decidedBy}` : 'no rule';
     out.push(
       `  ${w.kind.padEnd(10)} line ${w.line} ${w.action} (${by})${score}: ${JSON.stringify(w.text.slice(0, 140))}`,
     );
-    const moved = formatContributions(w.contributions);
+    if (w.reason) out.push(`               ${w.reason}`);
+    const moved = w.reason ? '' : formatContributions(w.contributions);
     if (moved) out.push(`               moved by: ${moved}`);
   }
   return out.length > 0 ? [`${basename(r.file)}:`, ...out].join('\n') : '';
