@@ -11,9 +11,10 @@ import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
 import { openMigrated } from './commands.js';
 import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.js';
+import { databaseStartError } from './startup-errors.js';
 
 /** Prints `message` and exits: a start-up mistake the operator must fix. */
-function refuseToStart(message: string): never {
+export function refuseToStart(message: string): never {
   console.error(message);
   process.exit(1);
 }
@@ -73,12 +74,22 @@ export async function watchRulesLogged(env: Env, logger: Logger) {
   }
 }
 
-/** Opens and migrates the database; on the embedded one, frees what a stopped process held. */
+/**
+ * Opens and migrates the database; on the embedded one, frees what a stopped process held and
+ * shares it with the `modbot` commands (its socket). A database that cannot be opened ends
+ * start-up in one line, the cause first (startup-errors.ts).
+ */
 export async function openMigratedDatabase(env: Env, logger: Logger) {
-  const database = await openMigrated(env);
+  let database: Awaited<ReturnType<typeof openMigrated>>;
+  try {
+    database = await openMigrated(env, { role: 'server' });
+  } catch (error) {
+    refuseToStart(`modbot cannot start: ${databaseStartError(error, env)}`);
+  }
   const released = await releaseLeasesOfStoppedProcess(database);
   if (released && released.events + released.actions > 0)
     logger.info('released what a stopped modbot was holding; it is processed now', released);
+  await database.shareWithCommands?.();
   return database;
 }
 
@@ -101,6 +112,8 @@ export function startBanner(input: {
   const missing = missingForLive(env);
   if (missing.length > 0) lines.push(`  missing for live use: ${missing.join(', ')}`);
   if (input.devSecretsFile) lines.push(`  using generated development secrets from ${input.devSecretsFile}`);
-  lines.push('  try:      npm run modbot -- simulate --text "DM me on @cash.flow_ava"');
+  // The address simulate would use by default is HOST:PORT; say it when it is not where we listen.
+  const at = input.port === env.PORT ? '' : ` --url ${url}`;
+  lines.push(`  try:      npm run modbot -- simulate${at} --text "DM me on @cash.flow_ava"`);
   return lines.join('\n');
 }
