@@ -66,6 +66,9 @@ export function registerAudit(
         const rows = decisionRows(page.items);
         print(o.format, rows, page, decisionTable, decisionColumns);
         if (page.nextCursor && o.format !== 'json') console.error(`more: add --cursor ${page.nextCursor}`);
+        const dead = o.format === 'table' ? ((await b.deadCount?.()) ?? 0) : 0;
+        if (dead > 0)
+          console.error(`${dead} event(s) never got a decision (dead letters): npm run modbot -- inbox dead`);
       });
     });
 
@@ -80,6 +83,7 @@ export function registerAudit(
         const detail = await b.show(id);
         if (!detail) {
           console.error(`modbot audit: no decision with id or comment id ${safeText(id)}`);
+          for (const e of (await b.undecided?.(id)) ?? []) console.error(`  ${undecidedLine(e)}`);
           process.exitCode = 1;
           return;
         }
@@ -154,6 +158,9 @@ export function registerAudit(
           ],
         );
         if (page.nextCursor && o.format !== 'json') console.error(`more: add --cursor ${page.nextCursor}`);
+        const dead = o.format === 'table' ? ((await b.deadCount?.()) ?? 0) : 0;
+        if (dead > 0)
+          console.error(`${dead} event(s) never got a decision (dead letters): npm run modbot -- inbox dead`);
       });
     });
 
@@ -223,4 +230,20 @@ export function registerAudit(
         console.log(`retention (before ${result.cutoff}): rows redacted ${JSON.stringify(result.counts)}`);
       }, true);
     });
+}
+
+/** An event of the comment that has no decision: where it is, and what to run. */
+function undecidedLine(e: {
+  id: number;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string;
+}) {
+  const error = e.lastError ? `; last error: ${safeText(e.lastError)}` : '';
+  if (e.status === 'dead')
+    return `inbox event ${e.id} is dead after ${e.attempts} attempts${error}; retry: npm run modbot -- inbox retry ${e.id}`;
+  if (e.status === 'pending')
+    return `inbox event ${e.id} waits (attempt ${e.attempts}, next at ${e.nextAttemptAt})${error}`;
+  return `inbox event ${e.id} is ${e.status}${error}`;
 }

@@ -21,5 +21,6 @@ registerSimulate(program);
 registerRules(program);
 (await import('./eval.js')).registerEval(program);
 (await import('./audit.js')).registerAudit(program);
+(await import('./inbox.js')).registerInbox(program);
 
 await program.parseAsync(process.argv);

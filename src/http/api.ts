@@ -16,6 +16,7 @@ import type { AuditService } from '../audit/service.js';
 import { registerAuditLogRoutes } from './api/audit-log.js';
 import { requireAdminToken } from './api/auth.js';
 import { registerErasureRoutes } from './api/erasure.js';
+import { registerInboxRoutes } from './api/inbox.js';
 import { registerReviewRoutes } from './api/review.js';
 import type { AppEnv } from './context.js';
 
@@ -44,6 +45,7 @@ export function apiRoutes(deps: ApiDeps) {
   registerAuditLogRoutes(api, deps.audit);
   registerReviewRoutes(api, deps.audit);
   registerErasureRoutes(api, deps.audit);
+  registerInboxRoutes(api, deps.audit);
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

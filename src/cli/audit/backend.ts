@@ -37,6 +37,14 @@ export interface AuditBackend {
     moderator: string,
   ): Promise<{ confirmationCode: string; status: string; counts: Record<string, number | undefined> }>;
   retention(days: number): Promise<{ cutoff: string; counts: Record<string, number | undefined> }>;
+  /** Where a comment without a decision stands in the inbox (database backend only). */
+  undecided?(
+    commentId: string,
+  ): Promise<
+    { id: number; status: string; attempts: number; lastError: string | null; nextAttemptAt: string }[]
+  >;
+  /** How many events were dead-lettered without a decision (database backend only). */
+  deadCount?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -50,6 +58,9 @@ export function dbBackend({ audit, close }: AuditConnection): AuditBackend {
     erase: (userId, moderator) =>
       audit.eraseSubject({ userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
     retention: (days) => audit.runRetention(days),
+    undecided: (commentId) =>
+      /^[0-9A-Za-z_-]{1,64}$/.test(commentId) ? audit.inboxStateOfComment(commentId) : Promise.resolve([]),
+    deadCount: async () => (await audit.deadLetters({ limit: 1 })).total,
     close,
   };
 }
