@@ -14,7 +14,7 @@
  */
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
-import { parseLimit, type StatsDimension, statsDimensions } from '../audit/filters.js';
+import { AuditInputError, parseLimit, type StatsDimension, statsDimensions } from '../audit/filters.js';
 import {
   decisionColumns,
   decisionRows,
@@ -25,8 +25,16 @@ import {
   statsTable,
 } from '../audit/format.js';
 import type { ModeratorActionKind } from '../audit/moderator-action.js';
+import { loadRuleSet } from '../moderation/index.js';
+import { readRuleFiles } from '../rules-source/files.js';
 import type { AuditConnection } from '../runtime/commands.js';
-import { apiBackend, dbBackend, setBackendOpener, withAuditBackend } from './audit/backend.js';
+import {
+  type AuditBackend,
+  apiBackend,
+  dbBackend,
+  setBackendOpener,
+  withAuditBackend,
+} from './audit/backend.js';
 import { addFilterOptions, type FilterOptions, filterOf, formatOption, rawFilter } from './audit/options.js';
 import { print } from './audit/print.js';
 import { envOrExit } from './env.js';
@@ -63,6 +71,7 @@ export function registerAudit(
       await withAuditBackend(async (b) => {
         filterOf(o); // the same message for a mistake, whichever way the log is reached
         const page = await b.list(rawFilter(o), parseLimit(o.limit), o.cursor);
+        if (page.items.length === 0 && o.rule && !o.cursor) await refuseUnknownRule(o.rule, b);
         const rows = decisionRows(page.items);
         print(o.format, rows, page, decisionTable, decisionColumns);
         if (page.nextCursor && o.format !== 'json') console.error(`more: add --cursor ${page.nextCursor}`);
@@ -246,4 +255,23 @@ function undecidedLine(e: {
   if (e.status === 'pending')
     return `inbox event ${e.id} waits (attempt ${e.attempts}, next at ${e.nextAttemptAt})${error}`;
   return `inbox event ${e.id} is ${e.status}${error}`;
+}
+
+/**
+ * `--rule` naming no rule in force (RULES_DIR) and no rule any decision names is a mistake (a
+ * typo), not an empty answer: exit 2 and say so.
+ */
+async function refuseUnknownRule(rule: string, b: AuditBackend): Promise<void> {
+  const env = envOrExit();
+  let inForce: readonly string[] = [];
+  try {
+    const loaded = loadRuleSet(await readRuleFiles(env.RULES_DIR));
+    if (loaded.ok) inForce = loaded.ruleSet.rules.map((r) => r.id);
+  } catch {
+    // unreadable rule folder: only the audit log can tell
+  }
+  if (inForce.includes(rule) || !b.ruleNamed || (await b.ruleNamed(rule))) return;
+  throw new AuditInputError(
+    `unknown rule "${safeText(rule)}": no rule in ${env.RULES_DIR}/ has this id and no decision names it`,
+  );
 }

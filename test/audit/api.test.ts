@@ -244,6 +244,8 @@ describe('answers a moderator needs', () => {
       '/decisions',
       '/decisions/{id}',
       '/erasures',
+      '/inbox/dead',
+      '/inbox/retry',
       '/retention/run',
       '/review-queue',
       '/stats',

@@ -43,6 +43,8 @@ export interface AuditBackend {
   ): Promise<
     { id: number; status: string; attempts: number; lastError: string | null; nextAttemptAt: string }[]
   >;
+  /** Whether any decision names this rule (database backend only). */
+  ruleNamed?(rule: string): Promise<boolean>;
   /** How many events were dead-lettered without a decision (database backend only). */
   deadCount?(): Promise<number>;
   close(): Promise<void>;
@@ -60,6 +62,7 @@ export function dbBackend({ audit, close }: AuditConnection): AuditBackend {
     retention: (days) => audit.runRetention(days),
     undecided: (commentId) =>
       /^[0-9A-Za-z_-]{1,64}$/.test(commentId) ? audit.inboxStateOfComment(commentId) : Promise.resolve([]),
+    ruleNamed: (rule) => audit.decisionsNameRule(rule),
     deadCount: async () => (await audit.deadLetters({ limit: 1 })).total,
     close,
   };
