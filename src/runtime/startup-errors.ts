@@ -11,7 +11,7 @@ export function databaseStartError(
   env: Pick<Env, 'DATABASE_URL' | 'MODBOT_DATA_DIR'>,
 ): string {
   if (error instanceof DataFolderBusy) return error.message;
-  const e = error as { code?: string; message?: string; address?: string; port?: number };
+  const e = withCode(error) as { code?: string; message?: string; address?: string; port?: number };
   const cause = e?.message ? firstLine(e.message) : String(error);
   if (env.DATABASE_URL) {
     if (e?.code === '3D000') return `${cause}; create it (createdb) or fix DATABASE_URL`;
@@ -44,6 +44,16 @@ export function listenError(error: unknown, env: Pick<Env, 'HOST' | 'PORT'>): st
 
 function connectionCause(e: { code?: string; address?: string; port?: number }, cause: string): string {
   return e.address ? `${e.code} ${e.address}${e.port ? `:${e.port}` : ''}` : cause;
+}
+
+/** The error that says what happened: drizzle wraps the driver's ("Failed query: …") in `cause`. */
+function withCode(error: unknown): unknown {
+  let e = error as { code?: unknown; cause?: unknown } | null;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === 'string') return e;
+    e = (e.cause ?? null) as typeof e;
+  }
+  return error;
 }
 
 function firstLine(text: string): string {
