@@ -90,7 +90,7 @@ const httpUrl = (message: string) =>
 export const envSchema = z
   .object({
     HOST: z.string().default('127.0.0.1'),
-    PORT: int(8787, 1, 65535),
+    PORT: int(8787, 0, 65535),
     DATABASE_URL: postgresUrl,
     MODBOT_DATA_DIR: z.string().default('.modbot'),
     META_APP_SECRET: optionalSecret,
@@ -216,7 +216,7 @@ export type Env = z.output<typeof envSchema>;
 /** What to do about each variable, shown next to the error. */
 const hints: Record<string, string> = {
   HOST: 'the interface to listen on, e.g. 127.0.0.1 or 0.0.0.0',
-  PORT: 'e.g. PORT=8787',
+  PORT: 'e.g. PORT=8787 (0: any free port)',
   DATABASE_URL:
     'e.g. DATABASE_URL=postgres://user:password@127.0.0.1:5432/modbot, or unset it to use the embedded database',
   MODBOT_DATA_DIR: 'a writable folder for the embedded database, e.g. .modbot',

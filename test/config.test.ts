@@ -30,7 +30,7 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toEqual([
-      'PORT: expected a whole number from 1 to 65535, got "eighty" (e.g. PORT=8787)',
+      'PORT: expected a whole number from 0 to 65535, got "eighty" (e.g. PORT=8787 (0: any free port))',
       expect.stringMatching(
         /^DATABASE_URL: expected a URL starting with postgres:\/\/ .*unset it to use the embedded database/,
       ),

@@ -6,7 +6,7 @@
  * src/db/repos/accounts.ts); this store adds the caching, the encryption and the env account.
  */
 import type { AccountRecord, AccountStatus, AccountsRepo, LoginType } from './ports.js';
-import { decryptToken, encryptToken, parseEncryptionKey } from './token-crypto.js';
+import { decryptToken, EncryptionKeyError, encryptToken, parseEncryptionKey } from './token-crypto.js';
 
 export type { AccountStatus, LoginType } from './ports.js';
 
@@ -59,6 +59,10 @@ export interface AccountStore {
   pause(id: string, until: Date): Promise<void>;
 }
 
+/** An account's status reason when MODBOT_ENCRYPTION_KEY cannot open its stored token. */
+export const undecryptableToken =
+  'the stored token cannot be decrypted with MODBOT_ENCRYPTION_KEY (changed or unset)';
+
 export function createAccountStore(
   repo: AccountsRepo,
   options: {
@@ -99,7 +103,10 @@ export function createAccountStore(
     return envRowReady;
   };
 
-  const credentialsOf = async (id: string, row: AccountRecord | null): Promise<AccountCredentials | null> => {
+  const credentialsOf = async (
+    id: string,
+    row: AccountRecord | null,
+  ): Promise<AccountCredentials | null | 'undecryptable'> => {
     if (row && row.status === 'disconnected') return null;
     if (env?.id === id)
       return {
@@ -109,18 +116,32 @@ export function createAccountStore(
         username: env.username ?? row?.username ?? null,
       };
     if (!row?.accessTokenEncrypted) return null;
-    return {
-      id,
-      loginType: row.loginType,
-      accessToken: await decryptToken(row.accessTokenEncrypted, key()),
-      username: row.username,
-    };
+    let accessToken: string;
+    try {
+      accessToken = await decryptToken(row.accessTokenEncrypted, key());
+    } catch (error) {
+      if (!(error instanceof EncryptionKeyError)) throw error;
+      // The key cannot open the stored token (it changed, or is unset). Like a token Meta
+      // refused: the account is flagged and its work waits for a new token (accounts add),
+      // instead of every event failing until it is dead-lettered.
+      if (row.status !== 'reauth_needed') await repo.setStatus(id, 'reauth_needed', undecryptableToken);
+      return 'undecryptable' as const;
+    }
+    return { id, loginType: row.loginType, accessToken, username: row.username };
   };
 
   const read = async (id: string) => {
     await ready();
     const row = await repo.find(id);
-    return { summary: row ? summary(row) : null, credentials: await credentialsOf(id, row) };
+    const credentials = await credentialsOf(id, row);
+    if (row && credentials === 'undecryptable') {
+      const flagged = { ...row, status: 'reauth_needed' as const, statusReason: undecryptableToken };
+      return { summary: summary(flagged), credentials: null };
+    }
+    return {
+      summary: row ? summary(row) : null,
+      credentials: credentials === 'undecryptable' ? null : credentials,
+    };
   };
   type Lookup = Awaited<ReturnType<typeof read>>;
   // Lookups in flight are shared; answers are kept `cacheMs`.

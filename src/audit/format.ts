@@ -139,6 +139,7 @@ export function statsTable(
     ...(withLabel ? [{ key: 'label', title: 'username', max: 30 }] : []),
     { key: 'decisions', title: 'decisions' },
     ...(withDeciding ? [{ key: 'deciding', title: 'deciding' }] : []),
+    ...(rows.some((r) => r.shadow !== undefined) ? [{ key: 'shadow', title: 'shadow' }] : []),
     { key: 'hide', title: 'hide' },
     { key: 'delete', title: 'delete' },
     { key: 'review', title: 'review' },

@@ -190,17 +190,14 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
         const why = `${request.kind === 'approve' ? 'approved' : 'undone'} by ${actor}`;
         const cancelledHides = await cancel(['hide'], ['planned'], why);
         const last = lastVisibility();
-        const hidden =
-          last !== undefined && last.type === 'hide' && last.status !== 'planned' && last.status !== 'failed';
+        // A dry-run hide never reached Instagram: there is nothing to unhide.
+        const hidden = last?.type === 'hide' && (last.status === 'done' || last.status === 'in_progress');
+        const dryRunHide = last?.type === 'hide' && last.status === 'dry_run';
         const parts: string[] = [];
         if (cancelledHides > 0) parts.push('the hide waiting in the outbox was cancelled');
         if (hidden) {
           await plan('unhide');
-          parts.push(
-            last.status === 'dry_run'
-              ? 'unhide planned (the hide was a dry run, so the comment was never hidden)'
-              : 'unhide planned',
-          );
+          parts.push('unhide planned');
         }
         if (request.kind === 'approve') {
           const held = await cancel(['review'], ['held', 'planned'], why);
@@ -215,7 +212,9 @@ export async function moderate(db: Database, request: ModeratorRequest): Promise
             parts.push('nothing was hidden or held; the approval is recorded');
           } else {
             throw new ModerationConflict(
-              'this comment is not hidden by modbot or a moderator: nothing to undo',
+              dryRunHide
+                ? 'the hide was a dry run (nothing was done on Instagram): nothing to undo'
+                : 'this comment is not hidden by modbot or a moderator: nothing to undo',
             );
           }
         }

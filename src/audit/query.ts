@@ -272,6 +272,9 @@ function mergeStats(by: StatsDimension, parts: StatsRow[][]): StatsRow[] {
         ...(prev.deciding !== undefined || r.deciding !== undefined
           ? { deciding: (prev.deciding ?? 0) + (r.deciding ?? 0) }
           : {}),
+        ...(prev.shadow !== undefined || r.shadow !== undefined
+          ? { shadow: (prev.shadow ?? 0) + (r.shadow ?? 0) }
+          : {}),
       });
     }
   }

@@ -4,6 +4,8 @@
  * http/ and cli/ never hold SQL or a database handle.
  */
 import type { Database } from '../db/client.js';
+import { decisionsNameRule } from '../db/repos/audit-queries.js';
+import { inboxStateOfComment, listDeadLetters, retryDeadLetters } from './dead-letters.js';
 import { disconnectAccount, eraseSubject, erasureStatus } from './erase-subject.js';
 import { lockedMedia, lockMedia, mediaLockHistory, unlockMedia } from './lock-media.js';
 import { moderate, reviewQueue } from './moderator-action.js';
@@ -27,6 +29,11 @@ export function createAuditService(db: Database, options: { readonly retentionDa
     eraseSubject: (...a: Rest<typeof eraseSubject>) => eraseSubject(db, ...a),
     erasureStatus: (...a: Rest<typeof erasureStatus>) => erasureStatus(db, ...a),
     disconnectAccount: (...a: Rest<typeof disconnectAccount>) => disconnectAccount(db, ...a),
+    /** Whether any decision names the rule (an empty `--rule` result: unknown rule, or quiet one). */
+    decisionsNameRule: (rule: string) => decisionsNameRule(db, rule),
+    deadLetters: (...a: Rest<typeof listDeadLetters>) => listDeadLetters(db, ...a),
+    retryDeadLetters: (...a: Rest<typeof retryDeadLetters>) => retryDeadLetters(db, ...a),
+    inboxStateOfComment: (...a: Rest<typeof inboxStateOfComment>) => inboxStateOfComment(db, ...a),
     /** Retention now; `days` defaults to RETENTION_DAYS. */
     runRetention: (days = options.retentionDays) => runRetention(db, { days }),
   };

@@ -14,7 +14,7 @@
  */
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
-import { parseLimit, type StatsDimension, statsDimensions } from '../audit/filters.js';
+import { AuditInputError, parseLimit, type StatsDimension, statsDimensions } from '../audit/filters.js';
 import {
   decisionColumns,
   decisionRows,
@@ -25,8 +25,16 @@ import {
   statsTable,
 } from '../audit/format.js';
 import type { ModeratorActionKind } from '../audit/moderator-action.js';
+import { loadRuleSet } from '../moderation/index.js';
+import { readRuleFiles } from '../rules-source/files.js';
 import type { AuditConnection } from '../runtime/commands.js';
-import { apiBackend, dbBackend, setBackendOpener, withAuditBackend } from './audit/backend.js';
+import {
+  type AuditBackend,
+  apiBackend,
+  dbBackend,
+  setBackendOpener,
+  withAuditBackend,
+} from './audit/backend.js';
 import { addFilterOptions, type FilterOptions, filterOf, formatOption, rawFilter } from './audit/options.js';
 import { print } from './audit/print.js';
 import { envOrExit } from './env.js';
@@ -63,9 +71,13 @@ export function registerAudit(
       await withAuditBackend(async (b) => {
         filterOf(o); // the same message for a mistake, whichever way the log is reached
         const page = await b.list(rawFilter(o), parseLimit(o.limit), o.cursor);
+        if (page.items.length === 0 && o.rule && !o.cursor) await refuseUnknownRule(o.rule, b);
         const rows = decisionRows(page.items);
         print(o.format, rows, page, decisionTable, decisionColumns);
         if (page.nextCursor && o.format !== 'json') console.error(`more: add --cursor ${page.nextCursor}`);
+        const dead = o.format === 'table' ? ((await b.deadCount?.()) ?? 0) : 0;
+        if (dead > 0)
+          console.error(`${dead} event(s) never got a decision (dead letters): npm run modbot -- inbox dead`);
       });
     });
 
@@ -80,6 +92,7 @@ export function registerAudit(
         const detail = await b.show(id);
         if (!detail) {
           console.error(`modbot audit: no decision with id or comment id ${safeText(id)}`);
+          for (const e of (await b.undecided?.(id)) ?? []) console.error(`  ${undecidedLine(e)}`);
           process.exitCode = 1;
           return;
         }
@@ -154,6 +167,9 @@ export function registerAudit(
           ],
         );
         if (page.nextCursor && o.format !== 'json') console.error(`more: add --cursor ${page.nextCursor}`);
+        const dead = o.format === 'table' ? ((await b.deadCount?.()) ?? 0) : 0;
+        if (dead > 0)
+          console.error(`${dead} event(s) never got a decision (dead letters): npm run modbot -- inbox dead`);
       });
     });
 
@@ -223,4 +239,39 @@ export function registerAudit(
         console.log(`retention (before ${result.cutoff}): rows redacted ${JSON.stringify(result.counts)}`);
       }, true);
     });
+}
+
+/** An event of the comment that has no decision: where it is, and what to run. */
+function undecidedLine(e: {
+  id: number;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string;
+}) {
+  const error = e.lastError ? `; last error: ${safeText(e.lastError)}` : '';
+  if (e.status === 'dead')
+    return `inbox event ${e.id} is dead after ${e.attempts} attempts${error}; retry: npm run modbot -- inbox retry ${e.id}`;
+  if (e.status === 'pending')
+    return `inbox event ${e.id} waits (attempt ${e.attempts}, next at ${e.nextAttemptAt})${error}`;
+  return `inbox event ${e.id} is ${e.status}${error}`;
+}
+
+/**
+ * `--rule` naming no rule in force (RULES_DIR) and no rule any decision names is a mistake (a
+ * typo), not an empty answer: exit 2 and say so.
+ */
+async function refuseUnknownRule(rule: string, b: AuditBackend): Promise<void> {
+  const env = envOrExit();
+  let inForce: readonly string[] = [];
+  try {
+    const loaded = loadRuleSet(await readRuleFiles(env.RULES_DIR));
+    if (loaded.ok) inForce = loaded.ruleSet.rules.map((r) => r.id);
+  } catch {
+    // unreadable rule folder: only the audit log can tell
+  }
+  if (inForce.includes(rule) || !b.ruleNamed || (await b.ruleNamed(rule))) return;
+  throw new AuditInputError(
+    `unknown rule "${safeText(rule)}": no rule in ${env.RULES_DIR}/ has this id and no decision names it`,
+  );
 }

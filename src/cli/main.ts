@@ -22,5 +22,6 @@ registerRules(program);
 (await import('./eval.js')).registerEval(program);
 (await import('./audit.js')).registerAudit(program);
 (await import('./media.js')).registerMedia(program);
+(await import('./inbox.js')).registerInbox(program);
 
 await program.parseAsync(process.argv);

@@ -68,10 +68,10 @@ async function builtinClassifiers(): Promise<Record<string, Classifier>> {
   }
 }
 
+/** The kinds as rule files name them (`kind is:`), so one name works everywhere. */
 const KIND_OPTION: Record<string, EventKind> = {
   comment: 'comment',
   reply: 'reply',
-  live: 'live_comment',
   live_comment: 'live_comment',
   mention: 'mention_comment',
   mention_comment: 'mention_comment',
@@ -133,7 +133,11 @@ export function registerRules(program: Command): void {
     .command('explain')
     .argument('<text>', 'the comment text')
     .option('--author <username>', 'author username', 'someone')
-    .option('--kind <kind>', 'comment | reply | live | mention | mention_caption', 'comment')
+    .option(
+      '--kind <kind>',
+      'comment | reply | live_comment | mention | mention_comment | mention_caption',
+      'comment',
+    )
     .option('--account <id>', 'account id (for rule files scoped to accounts)', 'explain-account')
     .option('--media-type <type>', 'FEED | REELS | STORY | AD', 'FEED')
     .option('--dir <dir>', 'rules directory', DEFAULT_DIR)

@@ -23,6 +23,8 @@ export interface DatabaseHandle {
   readonly location: string;
   /** The connection URL (postgres only); never logged. */
   readonly url?: string;
+  /** The embedded database reached through the running server, which applied the migrations. */
+  readonly sharedByServer?: boolean;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ export const migrationsFolder = fileURLToPath(new URL('../../migrations', import
 const lockId = 7_405_721_001; // arbitrary, constant: "modbot migrations"
 
 export async function applyMigrations(handle: DatabaseHandle): Promise<void> {
+  if (handle.sharedByServer) return; // the running server applied them at its start
   if (handle.kind === 'pglite') {
     // biome-ignore lint/suspicious/noExplicitAny: the drizzle migrators are typed per driver.
     await migratePglite(handle.db as any, { migrationsFolder });

@@ -13,7 +13,7 @@ export async function openPglite(
   dataDir: string | undefined,
   loadDataDir?: Blob,
   onQuery?: (query: string) => void,
-): Promise<DatabaseHandle> {
+): Promise<DatabaseHandle & { client: PGlite }> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
   const db = drizzle({
@@ -29,6 +29,6 @@ export async function openPglite(
     close: async () => {
       if (!client.closed) await client.close();
     },
-    ...{ client },
+    client,
   };
 }

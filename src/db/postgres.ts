@@ -12,15 +12,22 @@ export interface PostgresOptions {
   onQuery?: (query: string) => void;
   /** Named statements for `db`; default true. Workers pass false (a connection per request). */
   prepare?: boolean;
+  /** Connect over this Unix socket instead of the URL (the running server's embedded database). */
+  socketPath?: string;
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
-  const client = postgres(url, {
+  const settings = {
     max: options.max ?? 10,
     onnotice: () => {},
     // Type lookups cost a round trip per connection and we use no custom types.
     fetch_types: false,
-  });
+  };
+  // Through the server's socket: one connection, and no named statements (the server's one
+  // backend is shared by every client, so a name kept by one would collide with the next's).
+  const client = options.socketPath
+    ? postgres({ ...settings, path: options.socketPath, max: 1, prepare: false, username: 'postgres' })
+    : postgres(url, settings);
   const onQuery = options.onQuery;
   const over = (c: typeof client) =>
     drizzle({
@@ -38,7 +45,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   // JSON, which a custom plan cannot see into anyway, so planning each run was pure cost
   // (a third of the database's CPU in the pipeline benchmark).
   const named =
-    options.prepare === false
+    options.prepare === false || options.socketPath
       ? adHoc
       : over(
           Object.assign(Object.create(client) as typeof client, {
@@ -50,8 +57,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     db: named,
     adHoc,
     kind: 'postgres',
-    location: redactUrl(url),
-    url,
+    location: options.socketPath ?? redactUrl(url),
+    ...(options.socketPath ? {} : { url }),
     close: async () => {
       if (options.endOnClose !== false) await client.end({ timeout: 5 });
     },

@@ -7,7 +7,14 @@ import { undiciFetch } from '../graph/node-http.js';
 import { graphClientFromEnv } from '../runtime/create-runtime.js';
 import { runJobsOnTimers } from '../runtime/jobs.js';
 import { startNodeRuntime } from '../runtime/node-runtime.js';
-import { configureNode, openMigratedDatabase, startBanner, watchRulesLogged } from '../runtime/node-setup.js';
+import {
+  configureNode,
+  openMigratedDatabase,
+  refuseToStart,
+  startBanner,
+  watchRulesLogged,
+} from '../runtime/node-setup.js';
+import { listenError } from '../runtime/startup-errors.js';
 
 const { env, logger, devSigning, devSecretsFile } = configureNode();
 const rules = await watchRulesLogged(env, logger);
@@ -24,6 +31,7 @@ const runtime = startNodeRuntime({
 const stopJobs = runJobsOnTimers(runtime.jobs, logger);
 
 const server = serve({ fetch: runtime.app.fetch, hostname: env.HOST, port: env.PORT }, (info) => {
+  database.setServerUrl?.(`http://${env.HOST}:${info.port}`);
   const inForce = rules.current();
   console.log(
     startBanner({
@@ -34,11 +42,16 @@ const server = serve({ fetch: runtime.app.fetch, hostname: env.HOST, port: env.P
       devSecretsFile,
     }),
   );
+
   logger.info('started', {
     url: `http://${env.HOST}:${info.port}`,
     database: database.kind,
     dryRun: env.DRY_RUN,
   });
+});
+
+server.once('error', (error) => {
+  void database.close().finally(() => refuseToStart(`modbot cannot start: ${listenError(error, env)}`));
 });
 
 let closing = false;

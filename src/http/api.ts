@@ -17,6 +17,7 @@ import { registerAuditLogRoutes } from './api/audit-log.js';
 import { requireAdminToken } from './api/auth.js';
 import { registerErasureRoutes } from './api/erasure.js';
 import { registerMediaRoutes } from './api/media.js';
+import { registerInboxRoutes } from './api/inbox.js';
 import { registerReviewRoutes } from './api/review.js';
 import type { AppEnv } from './context.js';
 
@@ -46,6 +47,7 @@ export function apiRoutes(deps: ApiDeps) {
   registerReviewRoutes(api, deps.audit);
   registerErasureRoutes(api, deps.audit);
   registerMediaRoutes(api, deps.audit);
+  registerInboxRoutes(api, deps.audit);
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -12,8 +12,13 @@ import type { AppEnv } from './context.js';
 import { type MetaCallbackDeps, metaCallbackRoutes } from './meta-callbacks.js';
 import { type WebhookDeps, webhookRoutes } from './webhooks.js';
 
-/** Whether modbot can serve: the database answers and is migrated (503 with the reason if not). */
-export type Readiness = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/**
+ * Whether modbot can serve: the database answers and is migrated (503 with the reason if not);
+ * ready with warnings when an account's work waits (its token refused or undecryptable).
+ */
+export type Readiness =
+  | { readonly ok: true; readonly warnings?: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -38,7 +43,8 @@ export function createApp(deps: AppDeps) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     const ready = await deps.readiness();
-    return ready.ok ? c.json({ ok: true }) : c.json({ ok: false, reason: ready.reason }, 503);
+    if (!ready.ok) return c.json({ ok: false, reason: ready.reason }, 503);
+    return c.json(ready.warnings?.length ? { ok: true, warnings: ready.warnings } : { ok: true });
   });
   app.route('/webhooks/instagram', webhookRoutes(deps.webhooks));
   if (deps.api) app.route('/api', apiRoutes(deps.api));

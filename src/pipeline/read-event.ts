@@ -53,12 +53,20 @@ export async function readEvent(
   const started = performance.now();
   const dryRun = dryRunReason(deps.dryRun, account, credentials !== null);
 
-  let text = event.text;
+  const isMention = event.kind === 'mention_comment' || event.kind === 'mention_caption';
+  let text = isMention ? null : event.text;
   let author = event.author;
   const notes: string[] = [];
-  if (event.kind === 'mention_comment' || event.kind === 'mention_caption') {
+  if (isMention) {
     if (!credentials || !deps.mentions) {
-      notes.push('mention text not fetched: the account has no access token');
+      // Meta's mentions carry no text; `modbot simulate --field mentions` puts one in. It is used
+      // only when the mention cannot be read from Instagram, and the decision says where it came from.
+      if (event.text !== null) {
+        text = event.text;
+        notes.push(
+          'mention text taken from the webhook (a simulation): no access token to read it from Instagram',
+        );
+      } else notes.push('mention text not fetched: the account has no access token');
     } else if (account?.status === 'reauth_needed') {
       return {
         outcome: 'defer',

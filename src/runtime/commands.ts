@@ -4,13 +4,14 @@
  */
 import { type AuditService, createAuditService } from '../audit/service.js';
 import type { DatabaseHandle } from '../db/client.js';
+import { liveHolder } from '../db/data-folder-lock.js';
 import { applyMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
+import { type NodeDatabaseHandle, type OpenOptions, openDatabase } from '../db/open.js';
 import type { Env } from '../env.js';
 
 /** Opens the database and applies the committed migrations (closing it again if they fail). */
-export async function openMigrated(env: Env): Promise<DatabaseHandle> {
-  const database = await openDatabase(env);
+export async function openMigrated(env: Env, options: OpenOptions = {}): Promise<NodeDatabaseHandle> {
+  const database = await openDatabase(env, options);
   try {
     await applyMigrations(database);
   } catch (error) {
@@ -50,5 +51,13 @@ export function auditConnection(database: DatabaseHandle, env: Pick<Env, 'RETENT
 }
 
 export async function openAuditLog(env: Env): Promise<AuditConnection> {
-  return auditConnection(await openDatabase(env), env);
+  // Migrated first: on a fresh data folder the first command may come before any start.
+  return auditConnection(await openMigrated(env), env);
+}
+
+/** The address of the modbot serving the embedded database in MODBOT_DATA_DIR, if one runs. */
+export function runningServerUrl(env: Pick<Env, 'DATABASE_URL' | 'MODBOT_DATA_DIR'>): string | null {
+  if (env.DATABASE_URL) return null;
+  const holder = liveHolder(env.MODBOT_DATA_DIR);
+  return holder?.role === 'server' ? holder.url : null;
 }

@@ -142,6 +142,12 @@ export function createRuntime(options: RuntimeOptions) {
       rules: options.rules,
       ...options.console,
       extensions: {
+        retryDeadLetter: async (inboxId) => {
+          const { retried } = await consoleAudit.retryDeadLetters({ ids: [inboxId] });
+          return retried.length > 0
+            ? `event ${inboxId} is back in the inbox`
+            : `event ${inboxId} is not dead-lettered (already retried or decided)`;
+        },
         mediaLock: {
           list: () => consoleAudit.lockedMedia(),
           lock: async (input) => (await consoleAudit.lockMedia(input)).message,

@@ -4,16 +4,20 @@
  * person reads at start. Each start-up mistake ends in one clear message, not a stack trace.
  */
 
+import { undecryptableToken } from '../accounts/store.js';
+import { EncryptionKeyError, parseEncryptionKey } from '../accounts/token-crypto.js';
 import { releaseLeasesOfStoppedProcess } from '../db/repos/leases.js';
 import { ConfigError, type Env, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
 import { openMigrated } from './commands.js';
+import { accountStoreFromEnv } from './create-runtime.js';
 import { devSecretsPath, loadOrCreateDevSecrets } from './dev-secrets.js';
+import { databaseStartError } from './startup-errors.js';
 
 /** Prints `message` and exits: a start-up mistake the operator must fix. */
-function refuseToStart(message: string): never {
+export function refuseToStart(message: string): never {
   console.error(message);
   process.exit(1);
 }
@@ -25,6 +29,15 @@ export function configureNode() {
   } catch (error) {
     if (error instanceof ConfigError) refuseToStart(`modbot cannot start.\n${error.message}`);
     throw error;
+  }
+  // Checked now, not when the first token is stored or read.
+  if (env.MODBOT_ENCRYPTION_KEY) {
+    try {
+      parseEncryptionKey(env.MODBOT_ENCRYPTION_KEY);
+    } catch (error) {
+      if (error instanceof EncryptionKeyError) refuseToStart(`modbot cannot start: ${error.message}`);
+      throw error;
+    }
   }
   // In dry run without a Meta app, sign with generated local secrets (never accept unsigned input).
   const dev =
@@ -78,13 +91,50 @@ export async function watchRulesLogged(env: Env, logger: Logger) {
   }
 }
 
-/** Opens and migrates the database; on the embedded one, frees what a stopped process held. */
+/**
+ * Opens and migrates the database; on the embedded one, frees what a stopped process held and
+ * shares it with the `modbot` commands (its socket). A database that cannot be opened ends
+ * start-up in one line, the cause first (startup-errors.ts).
+ */
 export async function openMigratedDatabase(env: Env, logger: Logger) {
-  const database = await openMigrated(env);
+  let database: Awaited<ReturnType<typeof openMigrated>>;
+  try {
+    database = await openMigrated(env, { role: 'server' });
+  } catch (error) {
+    refuseToStart(`modbot cannot start: ${databaseStartError(error, env)}`);
+  }
   const released = await releaseLeasesOfStoppedProcess(database);
   if (released && released.events + released.actions > 0)
     logger.info('released what a stopped modbot was holding; it is processed now', released);
+  await database.shareWithCommands?.();
+  await reportUndecryptableTokens(env, database, logger);
   return database;
+}
+
+/**
+ * Stored tokens the key cannot open (MODBOT_ENCRYPTION_KEY changed or unset): said at start, one
+ * line per account; reading one flags its account (its work waits for a new token, /readyz warns).
+ */
+async function reportUndecryptableTokens(
+  env: Env,
+  database: Parameters<typeof accountStoreFromEnv>[1],
+  logger: Logger,
+) {
+  const store = accountStoreFromEnv(env, database);
+  for (const account of await store.list()) {
+    if (!account.hasToken || account.source !== 'database') continue;
+    const { summary } = await store.lookup(account.id);
+    if (summary?.statusReason !== undecryptableToken) continue;
+    const why = env.MODBOT_ENCRYPTION_KEY
+      ? 'with this MODBOT_ENCRYPTION_KEY'
+      : 'MODBOT_ENCRYPTION_KEY is not set';
+    console.error(
+      `account ${account.id}: its stored access token cannot be decrypted (${why}); its actions wait. Restore the key, or add the token again: npm run modbot -- accounts add`,
+    );
+    logger.warn('stored token cannot be decrypted; the account needs re-authorisation', {
+      account: account.id,
+    });
+  }
 }
 
 export function startBanner(input: {
@@ -106,6 +156,8 @@ export function startBanner(input: {
   const missing = missingForLive(env);
   if (missing.length > 0) lines.push(`  missing for live use: ${missing.join(', ')}`);
   if (input.devSecretsFile) lines.push(`  using generated development secrets from ${input.devSecretsFile}`);
-  lines.push('  try:      npm run modbot -- simulate --text "DM me on @cash.flow_ava"');
+  // The address simulate would use by default is HOST:PORT; say it when it is not where we listen.
+  const at = input.port === env.PORT ? '' : ` --url ${url}`;
+  lines.push(`  try:      npm run modbot -- simulate${at} --text "DM me on @cash.flow_ava"`);
   return lines.join('\n');
 }

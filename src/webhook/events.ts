@@ -27,7 +27,7 @@ export interface InstagramEvent {
   readonly mediaId: string | null;
   /** For replies: the top-level comment replied to. */
   readonly parentId: string | null;
-  /** Comment text; null for mentions, whose text must be fetched from the Graph API. */
+  /** Comment text; for mentions null (it is read from the Graph API) unless a simulation sent one. */
   readonly text: string | null;
   readonly author: EventAuthor | null;
   /**

@@ -112,7 +112,8 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
       commentId,
       mediaId,
       parentId: null,
-      text: null,
+      // Meta sends ids only; a text here comes from `modbot simulate` (used without a token).
+      text: typeof value.text === 'string' ? value.text : null,
       author: null,
       fromSelf: false,
       mediaProductType: null,

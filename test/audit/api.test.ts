@@ -244,6 +244,8 @@ describe('answers a moderator needs', () => {
       '/decisions',
       '/decisions/{id}',
       '/erasures',
+      '/inbox/dead',
+      '/inbox/retry',
       '/media/{id}/lock',
       '/media/{id}/locks',
       '/media/{id}/unlock',

@@ -24,6 +24,8 @@ export const RULE_SET_HASH = 'rs-test-hash-0001';
 let inboxSeq = 1;
 
 export interface SeedDecision {
+  /** Of firedRules, those that fired in shadow mode. */
+  shadowRules?: string[];
   id?: string;
   createdAt: Date;
   accountId?: string;
@@ -71,7 +73,7 @@ export async function seedDecision(db: Database, s: SeedDecision): Promise<strin
     detail: {
       fired: fired.map((ruleId) => ({
         ruleId,
-        mode: 'enforce',
+        mode: s.shadowRules?.includes(ruleId) ? 'shadow' : 'enforce',
         priority: 0,
         reason: 'because',
         matched: true,

@@ -1,6 +1,6 @@
 /**
- * Where `modbot audit` reaches the audit log: the database directly (dbBackend), or a running
- * modbot's admin API (apiBackend) when that server holds the embedded database; and
+ * Where `modbot audit` reaches the audit log: the database (dbBackend; the embedded one through
+ * the running server when it runs), or a modbot's admin API (apiBackend, tests); and
  * withAuditBackend, which opens one, runs a command on it, closes it and turns the audit log's
  * errors into exit codes.
  */
@@ -41,6 +41,16 @@ export interface AuditBackend {
     moderator: string,
   ): Promise<{ confirmationCode: string; status: string; counts: Record<string, number | undefined> }>;
   retention(days: number): Promise<{ cutoff: string; counts: Record<string, number | undefined> }>;
+  /** Where a comment without a decision stands in the inbox (database backend only). */
+  undecided?(
+    commentId: string,
+  ): Promise<
+    { id: number; status: string; attempts: number; lastError: string | null; nextAttemptAt: string }[]
+  >;
+  /** Whether any decision names this rule (database backend only). */
+  ruleNamed?(rule: string): Promise<boolean>;
+  /** How many events were dead-lettered without a decision (database backend only). */
+  deadCount?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -56,14 +66,15 @@ export function dbBackend({ audit, close }: AuditConnection): AuditBackend {
     erase: (userId, moderator) =>
       audit.eraseSubject({ userId, kind: 'operator', requestedBy: moderatorActor(moderator) }),
     retention: (days) => audit.runRetention(days),
+    undecided: (commentId) =>
+      /^[0-9A-Za-z_-]{1,64}$/.test(commentId) ? audit.inboxStateOfComment(commentId) : Promise.resolve([]),
+    ruleNamed: (rule) => audit.decisionsNameRule(rule),
+    deadCount: async () => (await audit.deadLetters({ limit: 1 })).total,
     close,
   };
 }
 
-/**
- * The same commands through a running modbot's admin API: used when the server runs on the
- * embedded database (PGlite is one process: a second one must not write to its files).
- */
+/** The same commands through a modbot's admin API. */
 export function apiBackend(baseUrl: string, token: string, fetcher: typeof fetch = fetch): AuditBackend {
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
     const res = await fetcher(`${baseUrl}/api${path}`, {
@@ -126,28 +137,11 @@ export function apiBackend(baseUrl: string, token: string, fetcher: typeof fetch
 }
 
 /**
- * How commands reach the audit log. With DATABASE_URL: directly. With the embedded database and
- * a modbot answering on HOST:PORT: through its API (ADMIN_TOKEN), since two processes must not
- * share PGlite's files; reading directly is refused only for writes. Tests pass their own.
+ * How commands reach the audit log: the database (DATABASE_URL, or the embedded one, through
+ * the running server's socket when it runs). Tests pass their own.
  */
-let openBackend: (writes: boolean) => Promise<AuditBackend> = async (writes) => {
-  const env = envOrExit();
-  if (!env.DATABASE_URL) {
-    const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
-    const running = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(800) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (running) {
-      if (env.ADMIN_TOKEN) return apiBackend(base, env.ADMIN_TOKEN);
-      if (writes) {
-        throw new AuditInputError(
-          `modbot is running at ${base} on the embedded database: set ADMIN_TOKEN (the server's) so this command goes through its API, or stop the server first`,
-        );
-      }
-    }
-  }
-  return dbBackend(await openAuditLog(env));
-};
+let openBackend: (writes: boolean) => Promise<AuditBackend> = async () =>
+  dbBackend(await openAuditLog(envOrExit()));
 
 /** Tests: reach the audit log their own way (their database, or a fake server's API). */
 export function setBackendOpener(open: (writes: boolean) => Promise<AuditBackend>): void {

@@ -304,3 +304,13 @@ export async function decisionContext(
     })),
   };
 }
+
+/** Whether any decision names this rule (fired or decided): to tell an unknown rule from a quiet one. */
+export async function decisionsNameRule(db: Database, rule: string): Promise<boolean> {
+  const rows = await db
+    .select({ one: sql<number>`1` })
+    .from(d)
+    .where(or(sql`${rule} = any(${d.firedRules})`, eq(d.decidingRule, rule)))
+    .limit(1);
+  return rows.length > 0;
+}

@@ -24,7 +24,16 @@ export interface StatsRow {
   readonly delete: number;
   /** For rules: decisions this rule decided (the others it fired on, e.g. in shadow or outranked). */
   readonly deciding?: number;
+  /**
+   * For rules: decisions on which this rule fired in shadow (it acted on nothing; counted here,
+   * not under the action the other rules decided).
+   */
+  readonly shadow?: number;
 }
+
+/** Whether rule `rule` (a column or expression) fired in shadow mode in decision `d`. */
+export const firedInShadow = (rule: SQL) =>
+  sql`exists (select 1 from jsonb_array_elements(${decisions.detail}->'fired') f where f->>'ruleId' = ${rule} and f->>'mode' = 'shadow')`;
 
 const perAction = {
   decisions: sql<number>`count(*)::int`,
@@ -67,6 +76,7 @@ export async function rollupStats(
       key,
       decisions: sql<number>`sum(${r.n})::int`,
       deciding: sql<number>`(coalesce(sum(${r.n}) filter (where ${r.deciding}), 0))::int`,
+      shadow: n('shadow'),
       allow: n('allow'),
       reply: n('reply'),
       review: n('review'),
@@ -76,7 +86,7 @@ export async function rollupStats(
     .from(r)
     .where(and(...conds))
     .groupBy(key);
-  return rows.map(({ deciding, ...x }) => ({
+  return rows.map(({ deciding, shadow, ...x }) => ({
     ...x,
     key: x.key,
     decisions: Number(x.decisions),
@@ -85,7 +95,7 @@ export async function rollupStats(
     review: Number(x.review),
     hide: Number(x.hide),
     delete: Number(x.delete),
-    ...(by === 'rule' ? { deciding: Number(deciding) } : {}),
+    ...(by === 'rule' ? { deciding: Number(deciding), shadow: Number(shadow) } : {}),
   }));
 }
 
@@ -144,11 +154,19 @@ export async function rawStats(
       return rows.map((r) => ({ key: r.key, label: r.label, ...num(r) }));
     }
     case 'outcome': {
-      // What became of the actions decisions planned (actions outbox), in the same window.
+      // What became of the actions decisions planned (actions outbox), in the same window; the
+      // action columns count them by what was planned (the action's kind, or the decision's
+      // action when it planned none).
+      const planned = sql`coalesce(a.type, ${d.action})`;
       const rows = await db
         .select({
           key: sql<string>`coalesce(a.status, case when ${d.action} = 'allow' then 'allowed' when ${d.dryRun} then 'dry_run' else 'none' end)`,
-          n: sql<number>`count(*)::int`,
+          decisions: sql<number>`count(*)::int`,
+          allow: sql<number>`(count(*) filter (where ${planned} = 'allow'))::int`,
+          reply: sql<number>`(count(*) filter (where ${planned} = 'reply'))::int`,
+          review: sql<number>`(count(*) filter (where ${planned} = 'review'))::int`,
+          hide: sql<number>`(count(*) filter (where ${planned} = 'hide'))::int`,
+          delete: sql<number>`(count(*) filter (where ${planned} = 'delete'))::int`,
         })
         .from(d)
         .leftJoin(sql`${actions} a`, sql`a.decision_id = ${d.id}`)
@@ -156,25 +174,23 @@ export async function rawStats(
         .groupBy(sql`1`)
         .orderBy(desc(sql`count(*)`))
         .limit(500);
-      return rows.map((r) => ({
-        key: r.key,
-        decisions: Number(r.n),
-        allow: 0,
-        reply: 0,
-        review: 0,
-        hide: 0,
-        delete: 0,
-      }));
+      return rows.map((r) => ({ key: r.key, ...num(r) }));
     }
     case 'rule': {
+      // A rule that fired in shadow acted on nothing: it is counted in its own column, not
+      // under the action the enforced rules decided.
+      const shadow = firedInShadow(sql`r.rule`);
+      const counted = (action: string) =>
+        sql`(count(*) filter (where ${d.action} = ${action} and not ${shadow}))::int`;
       const result = await db.execute(sql`
         select r.rule as key, count(*)::int as decisions,
                (count(*) filter (where ${d.decidingRule} = r.rule))::int as deciding,
-               (count(*) filter (where ${d.action} = 'allow'))::int as allow,
-               (count(*) filter (where ${d.action} = 'reply'))::int as reply,
-               (count(*) filter (where ${d.action} = 'review'))::int as review,
-               (count(*) filter (where ${d.action} = 'hide'))::int as hide,
-               (count(*) filter (where ${d.action} = 'delete'))::int as delete
+               (count(*) filter (where ${shadow}))::int as shadow,
+               ${counted('allow')} as allow,
+               ${counted('reply')} as reply,
+               ${counted('review')} as review,
+               ${counted('hide')} as hide,
+               ${counted('delete')} as delete
         from ${d} cross join lateral unnest(${d.firedRules}) as r(rule)
         where ${where}
         group by r.rule order by count(*) desc limit 500`);
@@ -182,7 +198,12 @@ export async function rawStats(
         string,
         unknown
       >[];
-      return rows.map((r) => ({ key: String(r.key), ...num(r), deciding: Number(r.deciding) }));
+      return rows.map((r) => ({
+        key: String(r.key),
+        ...num(r),
+        deciding: Number(r.deciding),
+        shadow: Number(r.shadow),
+      }));
     }
   }
 }

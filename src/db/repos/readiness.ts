@@ -6,7 +6,9 @@ import { sql } from 'drizzle-orm';
 import journal from '../../../migrations/meta/_journal.json' with { type: 'json' };
 import { type Database, rowsOf } from '../client.js';
 
-export type Readiness = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+export type Readiness =
+  | { readonly ok: true; readonly warnings?: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
 
 const latest = journal.entries.at(-1);
 
@@ -28,5 +30,18 @@ export async function checkReadiness(db: Database): Promise<Readiness> {
   const newest = Number(applied[0]?.created_at ?? 0);
   if (newest < latest.when)
     return { ok: false, reason: `migration ${latest.tag} not applied (run: npm run modbot -- migrate)` };
-  return { ok: true };
+  // Ready, but an account whose token is refused or cannot be decrypted has its work waiting.
+  const waiting = rowsOf<{ id: string; reason: string | null }>(
+    await db.execute(
+      sql`select id, status_reason as reason from accounts where status = 'reauth_needed' order by id limit 20`,
+    ),
+  );
+  if (waiting.length === 0) return { ok: true };
+  return {
+    ok: true,
+    warnings: waiting.map(
+      (a) =>
+        `account ${a.id} needs re-authorisation (its actions wait): ${a.reason ?? 'token refused'}; add its token again: modbot accounts add`,
+    ),
+  };
 }

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../client.js';
 import { decisionDaily } from '../schema/decision-daily.js';
 import { decisions } from '../schema/decisions.js';
+import { firedInShadow } from './audit-stats.js';
 
 export interface RollupRepo {
   /** The last day rolled up ('YYYY-MM-DD'), or null when nothing was. */
@@ -51,7 +52,9 @@ export function createRollupRepo(db: Database): RollupRepo {
             from ${decisions} where created_at >= ${start}::timestamptz and created_at < ${end}::timestamptz
             group by 1, 2, 3
           union all
-          select (created_at at time zone 'UTC')::date, account_id, action, r.rule, deciding_rule is not distinct from r.rule, count(*)::int
+          select (created_at at time zone 'UTC')::date, account_id,
+                 case when ${firedInShadow(sql`r.rule`)} then 'shadow' else action end,
+                 r.rule, deciding_rule is not distinct from r.rule, count(*)::int
             from ${decisions} cross join lateral unnest(fired_rules) as r(rule)
             where created_at >= ${start}::timestamptz and created_at < ${end}::timestamptz
             group by 1, 2, 3, 4, 5

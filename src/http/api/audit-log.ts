@@ -168,6 +168,7 @@ const StatsRowSchema = z.object({
   hide: z.number(),
   delete: z.number(),
   deciding: z.number().optional(),
+  shadow: z.number().optional(),
 });
 const StatsSchema = z
   .object({
