@@ -7,15 +7,23 @@ import { undiciFetch } from '../graph/node-http.js';
 import { graphClientFromEnv } from '../runtime/create-runtime.js';
 import { runJobsOnTimers } from '../runtime/jobs.js';
 import { startNodeRuntime } from '../runtime/node-runtime.js';
-import { configureNode, openMigratedDatabase, startBanner, watchRulesLogged } from '../runtime/node-setup.js';
+import {
+  configureNode,
+  holdProcessLockOrExit,
+  openMigratedDatabase,
+  startBanner,
+  watchRulesLogged,
+} from '../runtime/node-setup.js';
 
 const { env, logger, devSigning, devSecretsFile } = configureNode();
 const rules = await watchRulesLogged(env, logger);
 const database = await openMigratedDatabase(env, logger);
+const lock = await holdProcessLockOrExit(database, logger);
 const runtime = startNodeRuntime({
   env,
   database,
   logger,
+  ...(lock ? { leaseHolder: lock.id } : {}),
   graph: graphClientFromEnv(env, undiciFetch),
   rules: () => rules.current(),
   ...devSigning,
@@ -37,6 +45,7 @@ const server = serve({ fetch: runtime.app.fetch, hostname: env.HOST, port: env.P
     url: `http://${env.HOST}:${info.port}`,
     database: database.kind,
     dryRun: env.DRY_RUN,
+    ...(lock ? { processId: lock.id } : {}),
   });
 });
 
@@ -49,6 +58,7 @@ const shutdown = async (signal: string) => {
   stopJobs();
   rules.close();
   await runtime.stop();
+  await lock?.close();
   await database.close();
   process.exit(0);
 };

@@ -67,13 +67,16 @@ export interface RuntimeOptions {
   readonly claimFirstAction?: boolean;
   /** Workers: the queue's periodic jobs (see jobs.ts). */
   readonly queueJobs?: JobDeps['queue'];
+  /** Node on Postgres: this process's lock id, written into its leases (src/db/process-lock.ts). */
+  readonly leaseHolder?: number;
 }
 
 export function createRuntime(options: RuntimeOptions) {
   const { env, database, logger } = options;
   const dispatch = options.dispatch ?? {};
-  const inbox = createInboxRepo(database.db);
-  const actions = createActionsRepo(database.db);
+  const holder = options.leaseHolder === undefined ? {} : { leaseHolder: options.leaseHolder };
+  const inbox = createInboxRepo(database.db, holder);
+  const actions = createActionsRepo(database.db, holder);
   const accounts = accountStoreFromEnv(env, database);
   const graph = options.graph ?? graphClientFromEnv(env);
   const classifierCache = new PgClassifierCache(database.db);
@@ -98,7 +101,14 @@ export function createRuntime(options: RuntimeOptions) {
         repetition: new PgRepetitionCounter(database.db),
         recordDecisions: createDecisionRecorder(
           database.db,
-          options.claimFirstAction ? { claimFirst: { leaseSeconds: env.INBOX_LEASE_SECONDS } } : {},
+          options.claimFirstAction
+            ? {
+                claimFirst: {
+                  leaseSeconds: env.INBOX_LEASE_SECONDS,
+                  leaseHolder: options.leaseHolder ?? null,
+                },
+              }
+            : {},
         ),
         accounts,
         mentions: graph,

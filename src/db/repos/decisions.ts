@@ -29,7 +29,11 @@ export interface RecorderOptions {
    * durable in the same commit, one flush before the Graph call instead of two. Off where
    * another process executes actions (Workers).
    */
-  readonly claimFirst?: { readonly leaseSeconds: number };
+  readonly claimFirst?: {
+    readonly leaseSeconds: number;
+    /** This process's lock id (src/db/process-lock.ts), written into the lease; null on PGlite. */
+    readonly leaseHolder?: number | null;
+  };
 }
 
 /** Actions whose Graph call can be repeated without a visible difference (not replies). */
@@ -147,13 +151,15 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
           returning id, inbox_id
         ), planned as (
           insert into actions (id, decision_id, inbox_id, account_id, comment_id, media_id, type,
-            message, seq, priority, rule_id, status, reason, attempts, lease_until, claim_token)
+            message, seq, priority, rule_id, status, reason, attempts, lease_until, claim_token,
+            lease_holder)
           select a.id, a.decision_id, a.inbox_id, a.account_id, a.comment_id, a.media_id, a.type,
             a.message, a.seq, a.priority, a.rule_id,
             case when c.now then 'in_progress' else a.status end, a.reason,
             case when c.now then 1 else 0 end,
             case when c.now then now() + make_interval(secs => ${claimFirst?.leaseSeconds ?? 0}) end,
-            case when c.now then ${claimToken}::uuid end
+            case when c.now then ${claimToken}::uuid end,
+            case when c.now then ${claimFirst?.leaseHolder ?? null}::int end
           from jsonb_to_recordset(${JSON.stringify(actionRows)}::jsonb) as a(
             id uuid, decision_id uuid, inbox_id bigint, account_id text, comment_id text,
             media_id text, type text, message text, seq smallint, priority smallint, rule_id text,
