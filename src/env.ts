@@ -91,6 +91,8 @@ export const envSchema = z
         }
         return v.trim().replace(/\/+$/, '');
       }),
+    GRAPH_PACING: z.enum(['adaptive', 'fixed'], { error: 'expected adaptive or fixed' }).default('adaptive'),
+    GRAPH_WRITES_PER_SECOND_MAX: int(10, 1, 1000),
     GRAPH_WRITES_PER_MINUTE: int(30, 1, 1_000_000),
     GRAPH_WRITES_PER_HOUR: int(600, 1, 100_000_000),
     ACTION_WORKERS: int(2, 0, 64),
@@ -196,7 +198,10 @@ const hints: Record<string, string> = {
   GRAPH_API_VERSION: 'the Graph API version to call, e.g. v25.0',
   GRAPH_API_BASE_URL:
     'override the Graph API base URL including the version, e.g. http://127.0.0.1:4010 for a mock',
-  GRAPH_WRITES_PER_MINUTE: 'pace of hides, deletes and replies per account (token bucket rate)',
+  GRAPH_PACING:
+    'adaptive (default): write as fast as Meta\'s usage headers allow; fixed: GRAPH_WRITES_PER_MINUTE',
+  GRAPH_WRITES_PER_SECOND_MAX: 'adaptive pacing: writes per second per account while usage is low (default 10)',
+  GRAPH_WRITES_PER_MINUTE: 'fixed pacing: hides, deletes and replies per account per minute (token bucket)',
   GRAPH_WRITES_PER_HOUR: 'write budget per account per hour; past it actions wait',
   ACTION_WORKERS: 'how many loops claim Graph API actions in this process (0: none)',
   ACTION_BATCH_SIZE:

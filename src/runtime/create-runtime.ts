@@ -22,6 +22,7 @@ import { checkReadiness } from '../db/repos/readiness.js';
 import { PgRepetitionCounter } from '../db/repos/repetition.js';
 import type { Env } from '../env.js';
 import { createGraphClient, type GraphClient } from '../graph/client.js';
+import { createAdaptivePacer } from '../graph/adaptive-pacing.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { GraphFetch } from '../graph/transport.js';
 import { createApp } from '../http/app.js';
@@ -67,6 +68,8 @@ export interface RuntimeOptions {
   readonly claimFirstAction?: boolean;
   /** Workers: the queue's periodic jobs (see jobs.ts). */
   readonly queueJobs?: JobDeps['queue'];
+  /** Overrides the write pacing built from env (the flood bench scales its time). */
+  readonly pacers?: { readonly pacer: Pacer; readonly budget: Pacer };
   /** Node on Postgres: this process's lock id, written into its leases (src/db/process-lock.ts). */
   readonly leaseHolder?: number;
 }
@@ -85,7 +88,7 @@ export function createRuntime(options: RuntimeOptions) {
     repo: actions,
     accounts,
     graph,
-    ...pacersFromEnv(env),
+    ...(options.pacers ?? pacersFromEnv(env)),
     logger,
     maxAttempts: env.INBOX_MAX_ATTEMPTS,
     dryRun: env.DRY_RUN,
@@ -192,13 +195,21 @@ export function graphClientFromEnv(env: Env, fetch?: GraphFetch): GraphClient {
   });
 }
 
-/** Per-account write pacing (token bucket per minute) and hourly write budget. */
-function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
+/**
+ * Per-account write pacing and hourly write budget. Adaptive (default): by Meta's usage headers,
+ * never slower at low usage than the fixed rate would be; fixed: a token bucket per minute.
+ */
+export function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
   return {
-    pacer: createPacer({
-      ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60,
-      burst: Math.max(1, Math.ceil(env.GRAPH_WRITES_PER_MINUTE / 6)),
-    }),
+    pacer:
+      env.GRAPH_PACING === 'adaptive'
+        ? createAdaptivePacer({
+            maxRatePerSecond: Math.max(env.GRAPH_WRITES_PER_SECOND_MAX, env.GRAPH_WRITES_PER_MINUTE / 60),
+          })
+        : createPacer({
+            ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60,
+            burst: Math.max(1, Math.ceil(env.GRAPH_WRITES_PER_MINUTE / 6)),
+          }),
     budget: createPacer({
       ratePerSecond: env.GRAPH_WRITES_PER_HOUR / 3600,
       burst: env.GRAPH_WRITES_PER_HOUR,
