@@ -99,6 +99,7 @@ export const envSchema = z
     ACTION_BATCH_SIZE: int(16, 1, 1000),
     SWEEP_INTERVAL_MINUTES: int(60, 0, 7 * 24 * 60),
     SWEEP_SINCE_HOURS: int(48, 1, 24 * 90),
+    SWEEP_OLDER_MEDIA_CALLS: int(100, 0, 100_000),
     OPENAI_API_KEY: optionalSecret,
     OPENAI_BASE_URL: z
       .string()
@@ -199,8 +200,9 @@ const hints: Record<string, string> = {
   GRAPH_API_BASE_URL:
     'override the Graph API base URL including the version, e.g. http://127.0.0.1:4010 for a mock',
   GRAPH_PACING:
-    'adaptive (default): write as fast as Meta\'s usage headers allow; fixed: GRAPH_WRITES_PER_MINUTE',
-  GRAPH_WRITES_PER_SECOND_MAX: 'adaptive pacing: writes per second per account while usage is low (default 10)',
+    "adaptive (default): write as fast as Meta's usage headers allow; fixed: GRAPH_WRITES_PER_MINUTE",
+  GRAPH_WRITES_PER_SECOND_MAX:
+    'adaptive pacing: writes per second per account while usage is low (default 10)',
   GRAPH_WRITES_PER_MINUTE: 'fixed pacing: hides, deletes and replies per account per minute (token bucket)',
   GRAPH_WRITES_PER_HOUR: 'write budget per account per hour; past it actions wait',
   ACTION_WORKERS: 'how many loops claim Graph API actions in this process (0: none)',
@@ -209,6 +211,8 @@ const hints: Record<string, string> = {
   SWEEP_INTERVAL_MINUTES:
     'how often to sweep each account for comments whose webhooks never arrived (0: never)',
   SWEEP_SINCE_HOURS: 'how far back each scheduled sweep looks, in hours (default 48)',
+  SWEEP_OLDER_MEDIA_CALLS:
+    'Graph calls per account per scheduled sweep for older media with new comments (default 100; 0: none)',
   OPENAI_API_KEY: 'an OpenAI API key; unset to use only the built-in offline classifier',
   OPENAI_BASE_URL: 'e.g. https://api.openai.com/v1, or a compatible gateway',
   OPENAI_MODERATION_MODEL: 'default omni-moderation-latest',

@@ -32,6 +32,8 @@ export interface AdaptivePacerOptions {
   readonly usageStaleMs?: number;
   /** Length of the minute in estimated_time_to_regain_access (default 60,000 ms; benches scale it). */
   readonly minuteMs?: number;
+  /** A call not answered within this long no longer counts as in flight (default 15 s). */
+  readonly inFlightForgetMs?: number;
   readonly now?: () => number;
 }
 
@@ -44,6 +46,14 @@ interface KeyState {
   usageAt: number;
   /** Stopped on high usage and not heard from since: the next call is a probe, at the lowest rate. */
   probing: boolean;
+  /**
+   * When the calls let through and not answered yet were let through (oldest first): in flight,
+   * not counted in the usage yet. Forgotten after `inFlightForgetMs` (a take that made no call).
+   */
+  inFlight: number[];
+  /** Learned: how many percent of usage one call costs (null until usage moved). */
+  percentPerCall: number | null;
+  answeredSinceMove: number;
 }
 
 export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
@@ -56,6 +66,7 @@ export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
   const pauseWithoutRegainMs = options.pauseWithoutRegainMs ?? 60_000;
   const usageStaleMs = options.usageStaleMs ?? 10 * 60_000;
   const minuteMs = options.minuteMs ?? 60_000;
+  const inFlightForgetMs = options.inFlightForgetMs ?? 15_000;
   const now = options.now ?? (() => Date.now());
   const keys = new Map<string, KeyState>();
 
@@ -80,6 +91,9 @@ export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
         usagePercent: null,
         usageAt: 0,
         probing: false,
+        inFlight: [],
+        percentPerCall: null,
+        answeredSinceMove: 0,
       };
       keys.set(key, s);
     }
@@ -95,8 +109,21 @@ export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
   /** Tokens a take must leave behind: replies leave half the bucket to hides and deletes. */
   const reserveFor = (s: KeyState, t: number, priority: WritePriority): number =>
     priority === 'low' ? capacityOf(rateOf(s, t)) / 2 : 0;
+  /**
+   * Usage is read from answers, so it lags the calls in flight. Once usage is climbing and what
+   * one call costs is known, no more calls go out than would take usage to the stop line.
+   */
+  const headroom = (s: KeyState, t: number): number => {
+    if (s.usagePercent === null || s.percentPerCall === null || t - s.usageAt > usageStaleMs) return Infinity;
+    if (s.usagePercent < slowFrom) return Infinity;
+    while (s.inFlight.length > 0 && (s.inFlight[0] ?? 0) < t - inFlightForgetMs) s.inFlight.shift();
+    return Math.floor((stopAt - s.usagePercent) / s.percentPerCall) - s.inFlight.length;
+  };
   const check = (s: KeyState, t: number, cost: number, priority: WritePriority): TakeResult => {
     if (s.pausedUntil > t) return { ok: false, waitMs: s.pausedUntil - t, reason: 'paused' };
+    // Waiting for answers in flight: try again after one call's time at the current rate.
+    if (!s.probing && headroom(s, t) < cost)
+      return { ok: false, waitMs: Math.ceil(1000 / rateOf(s, t)), reason: 'rate' };
     const need = Math.min(cost + reserveFor(s, t, priority), capacityOf(rateOf(s, t)));
     if (s.tokens >= need) return { ok: true };
     return { ok: false, waitMs: Math.ceil(((need - s.tokens) * 1000) / rateOf(s, t)), reason: 'rate' };
@@ -108,7 +135,10 @@ export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
       const s = stateOf(key, t);
       refill(s, t);
       const r = check(s, t, cost, priority);
-      if (r.ok) s.tokens -= cost;
+      if (r.ok) {
+        s.tokens -= cost;
+        for (let i = 0; i < cost; i++) s.inFlight.push(t);
+      }
       return r;
     },
     waitMs(key, cost = 1) {
@@ -119,15 +149,24 @@ export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
       return r.ok ? 0 : r.waitMs;
     },
     observe(key, usage: GraphUsage | null) {
-      if (!usage) return;
       const t = now();
       const s = stateOf(key, t);
+      s.inFlight.shift();
+      if (!usage) return;
       refill(s, t); // settle the tokens at the old rate before it changes
+      // Learn what a call costs from how far usage moved over the answers since it last moved.
+      s.answeredSinceMove++;
+      if (s.usagePercent !== null && usage.maxPercent > s.usagePercent) {
+        const perCall = (usage.maxPercent - s.usagePercent) / s.answeredSinceMove;
+        s.percentPerCall = s.percentPerCall === null ? perCall : Math.max(perCall, s.percentPerCall * 0.8);
+        s.answeredSinceMove = 0;
+      } else if (s.usagePercent !== null && usage.maxPercent < s.usagePercent) s.answeredSinceMove = 0;
       s.usagePercent = usage.maxPercent;
       s.usageAt = t;
       s.probing = false;
       if (usage.maxPercent >= stopAt) {
-        const ms = usage.regainAccessMinutes > 0 ? usage.regainAccessMinutes * minuteMs : pauseWithoutRegainMs;
+        const ms =
+          usage.regainAccessMinutes > 0 ? usage.regainAccessMinutes * minuteMs : pauseWithoutRegainMs;
         if (t + ms > s.pausedUntil) {
           s.pausedUntil = t + ms;
           s.pauseReason = `usage ${usage.maxPercent}%`;
