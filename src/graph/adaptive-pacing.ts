@@ -32,6 +32,8 @@ export interface AdaptivePacerOptions {
   readonly usageStaleMs?: number;
   /** Length of the minute in estimated_time_to_regain_access (default 60,000 ms; benches scale it). */
   readonly minuteMs?: number;
+  /** Calls in flight at most while what a call costs is not known yet (default 10). */
+  readonly learningInFlight?: number;
   /** A call not answered within this long no longer counts as in flight (default 15 s). */
   readonly inFlightForgetMs?: number;
   readonly now?: () => number;
@@ -67,6 +69,7 @@ export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
   const usageStaleMs = options.usageStaleMs ?? 10 * 60_000;
   const minuteMs = options.minuteMs ?? 60_000;
   const inFlightForgetMs = options.inFlightForgetMs ?? 15_000;
+  const learningInFlight = options.learningInFlight ?? 10;
   const now = options.now ?? (() => Date.now());
   const keys = new Map<string, KeyState>();
 
@@ -110,13 +113,14 @@ export function createAdaptivePacer(options: AdaptivePacerOptions): Pacer {
   const reserveFor = (s: KeyState, t: number, priority: WritePriority): number =>
     priority === 'low' ? capacityOf(rateOf(s, t)) / 2 : 0;
   /**
-   * Usage is read from answers, so it lags the calls in flight. Once usage is climbing and what
-   * one call costs is known, no more calls go out than would take usage to the stop line.
+   * Usage is read from answers, so it lags the calls in flight. Once what one call costs is known
+   * (from how far usage moved), no more calls are in flight than would take usage to the stop line.
    */
   const headroom = (s: KeyState, t: number): number => {
-    if (s.usagePercent === null || s.percentPerCall === null || t - s.usageAt > usageStaleMs) return Infinity;
-    if (s.usagePercent < slowFrom) return Infinity;
     while (s.inFlight.length > 0 && (s.inFlight[0] ?? 0) < t - inFlightForgetMs) s.inFlight.shift();
+    if (s.usagePercent === null || t - s.usageAt > usageStaleMs) return Infinity;
+    // Usage known but not yet what a call costs: a few calls at a time until it has moved.
+    if (s.percentPerCall === null) return learningInFlight - s.inFlight.length;
     return Math.floor((stopAt - s.usagePercent) / s.percentPerCall) - s.inFlight.length;
   };
   const check = (s: KeyState, t: number, cost: number, priority: WritePriority): TakeResult => {

@@ -15,11 +15,19 @@ function clock(start = 1_000_000) {
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-/** How many takes succeed over `ms`, trying every millisecond. */
-function callsIn(p: ReturnType<typeof createAdaptivePacer>, c: ReturnType<typeof clock>, ms: number) {
+/** How many takes succeed over `ms`, trying every millisecond, each answered at `percent` usage. */
+function callsIn(
+  p: ReturnType<typeof createAdaptivePacer>,
+  c: ReturnType<typeof clock>,
+  ms: number,
+  percent: number,
+) {
   let n = 0;
   for (let i = 0; i < ms; i++) {
-    if (p.take('a').ok) n++;
+    if (p.take('a').ok) {
+      n++;
+      p.observe('a', usage(percent));
+    }
     c.advance(1);
   }
   return n;
@@ -31,7 +39,7 @@ describe('adaptive pacer: by the usage headers', () => {
     const p = createAdaptivePacer({ maxRatePerSecond: 20, now: c.now });
     expect(p.snapshot('a').effectiveRatePerSecond).toBe(20); // nothing known yet: full speed
     p.observe('a', usage(10));
-    expect(callsIn(p, c, 5000)).toBeGreaterThanOrEqual(100);
+    expect(callsIn(p, c, 5000, 10)).toBeGreaterThanOrEqual(100);
     p.observe('a', usage(70)); // halfway from 50 to 90
     expect(p.snapshot('a').effectiveRatePerSecond).toBe(10);
     p.observe('a', usage(89.9));
@@ -48,7 +56,23 @@ describe('adaptive pacer: by the usage headers', () => {
     expect(p.take('a').ok).toBe(false); // nothing more until its answer
     p.observe('a', usage(20)); // the probe's answer: usage has come down
     c.advance(500);
-    expect(callsIn(p, c, 1000)).toBeGreaterThanOrEqual(15);
+    expect(callsIn(p, c, 1000, 20)).toBeGreaterThanOrEqual(15);
+  });
+
+  it('counts the calls in flight against the headroom left before the stop line', () => {
+    const c = clock();
+    const p = createAdaptivePacer({ maxRatePerSecond: 1000, now: c.now });
+    p.observe('a', usage(50));
+    // Until a call's cost is known, only a few calls are in flight at once.
+    let unanswered = 0;
+    while (p.take('a').ok) unanswered++;
+    expect(unanswered).toBe(10);
+    for (let i = 0; i < 10; i++) p.observe('a', usage(51 + i)); // one percent per call
+    c.advance(1000);
+    // At 60%: 30 calls to the 90% line, none in flight.
+    let sent = 0;
+    while (p.take('a').ok) sent++;
+    expect(sent).toBe(30);
   });
 
   it('without a regain time it pauses pauseWithoutRegainMs', () => {
