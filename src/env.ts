@@ -132,12 +132,15 @@ export const envSchema = z
         }
         return v.trim().replace(/\/+$/, '');
       }),
+    GRAPH_PACING: z.enum(['adaptive', 'fixed'], { error: 'expected adaptive or fixed' }).default('adaptive'),
+    GRAPH_WRITES_PER_SECOND_MAX: int(10, 1, 1000),
     GRAPH_WRITES_PER_MINUTE: int(30, 1, 1_000_000),
     GRAPH_WRITES_PER_HOUR: int(600, 1, 100_000_000),
     ACTION_WORKERS: int(2, 0, 64),
     ACTION_BATCH_SIZE: int(16, 1, 1000),
     SWEEP_INTERVAL_MINUTES: int(60, 0, 7 * 24 * 60),
     SWEEP_SINCE_HOURS: int(48, 1, 24 * 90),
+    SWEEP_OLDER_MEDIA_CALLS: int(100, 0, 100_000),
     OPENAI_API_KEY: optionalSecret,
     OPENAI_BASE_URL: z
       .string()
@@ -244,7 +247,11 @@ const hints: Record<string, string> = {
   GRAPH_API_VERSION: 'the Graph API version to call, e.g. v25.0',
   GRAPH_API_BASE_URL:
     'override the Graph API base URL including the version, e.g. http://127.0.0.1:4010 for a mock',
-  GRAPH_WRITES_PER_MINUTE: 'pace of hides, deletes and replies per account (token bucket rate)',
+  GRAPH_PACING:
+    "adaptive (default): write as fast as Meta's usage headers allow; fixed: GRAPH_WRITES_PER_MINUTE",
+  GRAPH_WRITES_PER_SECOND_MAX:
+    'adaptive pacing: writes per second per account while usage is low (default 10)',
+  GRAPH_WRITES_PER_MINUTE: 'fixed pacing: hides, deletes and replies per account per minute (token bucket)',
   GRAPH_WRITES_PER_HOUR: 'write budget per account per hour; past it actions wait',
   ACTION_WORKERS: 'how many loops claim Graph API actions in this process (0: none)',
   ACTION_BATCH_SIZE:
@@ -252,6 +259,8 @@ const hints: Record<string, string> = {
   SWEEP_INTERVAL_MINUTES:
     'how often to sweep each account for comments whose webhooks never arrived (0: never)',
   SWEEP_SINCE_HOURS: 'how far back each scheduled sweep looks, in hours (default 48)',
+  SWEEP_OLDER_MEDIA_CALLS:
+    'Graph calls per account per scheduled sweep for older media with new comments (default 100; 0: none)',
   OPENAI_API_KEY: 'an OpenAI API key; unset to use only the built-in offline classifier',
   OPENAI_BASE_URL: 'e.g. https://api.openai.com/v1, or a compatible gateway',
   OPENAI_MODERATION_MODEL: 'default omni-moderation-latest',

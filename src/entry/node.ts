@@ -9,6 +9,7 @@ import { runJobsOnTimers } from '../runtime/jobs.js';
 import { startNodeRuntime } from '../runtime/node-runtime.js';
 import {
   configureNode,
+  holdProcessLockOrExit,
   openMigratedDatabase,
   refuseToStart,
   startBanner,
@@ -19,10 +20,12 @@ import { listenError } from '../runtime/startup-errors.js';
 const { env, logger, devSigning, devSecretsFile } = configureNode();
 const rules = await watchRulesLogged(env, logger);
 const database = await openMigratedDatabase(env, logger);
+const lock = await holdProcessLockOrExit(database, logger);
 const runtime = startNodeRuntime({
   env,
   database,
   logger,
+  ...(lock ? { leaseHolder: lock.id } : {}),
   graph: graphClientFromEnv(env, undiciFetch),
   rules: () => rules.current(),
   console: { ruleLoadErrors: rules.loadErrors },
@@ -47,6 +50,7 @@ const server = serve({ fetch: runtime.app.fetch, hostname: env.HOST, port: env.P
     url: `http://${env.HOST}:${info.port}`,
     database: database.kind,
     dryRun: env.DRY_RUN,
+    ...(lock ? { processId: lock.id } : {}),
   });
 });
 
@@ -63,6 +67,7 @@ const shutdown = async (signal: string) => {
   stopJobs();
   rules.close();
   await runtime.stop();
+  await lock?.close();
   await database.close();
   process.exit(0);
 };

@@ -46,9 +46,15 @@ interface KeyState {
   usageAt: number;
 }
 
+/**
+ * 'high': hides and deletes; 'low': replies, which leave room for them (adaptive pacing keeps half
+ * its bucket for high-priority writes, src/graph/adaptive-pacing.ts).
+ */
+export type WritePriority = 'high' | 'low';
+
 export interface Pacer {
   /** Take `cost` tokens for `key` now, or learn how long to wait. Never blocks. */
-  take(key: string, cost?: number): TakeResult;
+  take(key: string, cost?: number, priority?: WritePriority): TakeResult;
   /** Milliseconds until `take(key, cost)` would succeed (0 = now). Does not consume. */
   waitMs(key: string, cost?: number): number;
   /** Feed the usage headers of a response for `key` (null leaves the state as is). */

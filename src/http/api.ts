@@ -16,8 +16,8 @@ import type { AuditService } from '../audit/service.js';
 import { registerAuditLogRoutes } from './api/audit-log.js';
 import { requireAdminToken } from './api/auth.js';
 import { registerErasureRoutes } from './api/erasure.js';
-import { registerMediaRoutes } from './api/media.js';
 import { registerInboxRoutes } from './api/inbox.js';
+import { registerMediaRoutes } from './api/media.js';
 import { registerReviewRoutes } from './api/review.js';
 import type { AppEnv } from './context.js';
 

@@ -40,7 +40,7 @@ export interface ActuatorDeps {
   readonly repo: ActionOutbox;
   readonly accounts: AccountStore;
   readonly graph: ActuatorGraph;
-  /** Per-account write pacing (token bucket) and hourly budget, keyed `${account}` and `${account}:hour`. */
+  /** Per-account write pacing (adaptive or fixed) and hourly budget, keyed `${account}` and `${account}:hour`. */
   readonly pacer: Pacer;
   readonly budget: Pacer;
   readonly logger: Logger;
@@ -216,7 +216,9 @@ export function createActuator(deps: ActuatorDeps) {
         countAttempt: false,
       };
     } else {
-      const paced = deps.pacer.take(item.accountId);
+      // Hides and deletes before replies: a reply leaves room in the bucket for them.
+      const isReply = item.type === 'reply' || item.type === 'mention_reply';
+      const paced = deps.pacer.take(item.accountId, 1, isReply ? 'low' : 'high');
       const budgeted = paced.ok ? deps.budget.take(`${item.accountId}:hour`) : paced;
       if (!paced.ok || !budgeted.ok) {
         const wait = !paced.ok ? paced : budgeted;

@@ -1,12 +1,22 @@
 /**
  * Catch-up sweep. Meta keeps no copy of a webhook it failed to deliver, so modbot lists the
- * account's recent media and their comments and queues every comment it has not seen, exactly
- * as if its webhook had arrived (same dedupe key: a comment seen both ways is processed once).
- * Top-level comments and their replies are swept.
+ * account's media and their comments and queues every comment it has not seen, exactly as if its
+ * webhook had arrived (same dedupe key: a comment seen both ways is processed once). Top-level
+ * comments and their replies are swept.
+ *   1. media published since `since` (48 h by default): every one, in full;
+ *   2. with `older`, media published before that which have had comments since the last sweep
+ *      (their comments_count differs from the one stored when they were last swept in full), so a
+ *      comment on an old post that goes viral is recovered too. At most `older.maxCalls` Graph
+ *      calls per run go to this: listing older media (newest first, at most half the calls), then
+ *      the comments of those whose count moved, most moved first (never swept: most comments
+ *      first; no comments: recorded without a call). What does not fit waits for the next run:
+ *      a media's count is stored only once its comments were listed to the end.
  */
 import type { AccountCredentials } from '../accounts/store.js';
 import type { GraphClient } from '../graph/client.js';
-import type { IgComment, IgMedia } from '../graph/reads.js';
+import type { GraphPage } from '../graph/paging.js';
+import { type IgComment, type IgMedia, parseGraphTime } from '../graph/reads.js';
+import type { GraphResult } from '../graph/transport.js';
 import type { InstagramEvent, MediaProductType } from '../webhook/events.js';
 import { dedupeKey } from '../webhook/normalise.js';
 import type { DeliveryStore } from './receive-delivery.js';
@@ -20,6 +30,21 @@ export interface SweepProgress {
 
 export interface SweepResult extends SweepProgress {
   readonly errors: readonly string[];
+  /** The pass over older media with new comments (when asked for). */
+  readonly older?: {
+    readonly listed: number;
+    readonly changed: number;
+    readonly swept: number;
+    /** Media with new comments left for the next run (the calls ran out). */
+    readonly left: number;
+    readonly calls: number;
+  };
+}
+
+/** What the sweep remembers per media: its comments_count when last swept in full. */
+export interface MediaActivityStore {
+  countsOf(accountId: string, mediaIds: readonly string[]): Promise<Map<string, number>>;
+  record(accountId: string, seen: readonly { mediaId: string; commentsCount: number }[]): Promise<void>;
 }
 
 const productTypes = new Set(['FEED', 'REELS', 'STORY', 'AD']);
@@ -53,6 +78,8 @@ export async function sweepAccount(input: {
   since: Date;
   onProgress?: (p: SweepProgress) => void;
   now?: Date;
+  /** Also sweep older media with new comments, within `maxCalls` Graph calls. */
+  older?: { readonly activity: MediaActivityStore; readonly maxCalls: number };
 }): Promise<SweepResult> {
   const { graph, account } = input;
   const now = input.now ?? new Date();
@@ -83,38 +110,127 @@ export async function sweepAccount(input: {
     queued += stored?.newInboxIds.length ?? 0;
   };
 
-  for await (const page of graph.listMedia(account, { since: input.since })) {
+  /**
+   * Lists a media's comments and replies and queues them; true when listed to the end. `spend`
+   * is asked before each call (false: out of calls, stop here).
+   */
+  const sweepMedia = async (m: IgMedia, spend: () => boolean = () => true): Promise<boolean> => {
+    media++;
+    input.onProgress?.({ media, comments, queued, current: m.id });
+    const found: { media: IgMedia; comment: IgComment }[] = [];
+    let complete = true;
+    const walk = async <T>(
+      pages: AsyncIterable<GraphResult<GraphPage<T>>>,
+      what: string,
+      each: (item: T) => Promise<boolean | undefined> | boolean | undefined,
+    ) => {
+      if (!spend()) return false;
+      for await (const page of pages) {
+        if (!page.ok) {
+          errors.push(`${what}: ${page.error.kind}: ${page.error.message}`);
+          return false;
+        }
+        for (const item of page.value.items) if ((await each(item)) === false) return false;
+        if (page.value.hasNext && !spend()) return false;
+      }
+      return true;
+    };
+    complete = await walk(graph.listComments(account, m.id), `comments of media ${m.id}`, async (c) => {
+      found.push({ media: m, comment: c });
+      return walk(graph.listReplies(account, c.id), `replies of comment ${c.id}`, (r) => {
+        found.push({ media: m, comment: { ...r, parent_id: r.parent_id ?? c.id } });
+        return undefined;
+      });
+    });
+    comments += found.length;
+    await queue(found);
+    input.onProgress?.({ media, comments, queued, current: m.id });
+    return complete;
+  };
+
+  if (!input.older) {
+    for await (const page of graph.listMedia(account, { since: input.since })) {
+      if (!page.ok) {
+        errors.push(`listing media: ${page.error.kind}: ${page.error.message}`);
+        break;
+      }
+      for (const m of page.value.items) await sweepMedia(m);
+    }
+    return { media, comments, queued, errors };
+  }
+
+  // 1. Recent media, every one; 2. the older ones listed within half the calls.
+  const { activity, maxCalls } = input.older;
+  let calls = 0;
+  const spend = (): boolean => {
+    if (calls >= maxCalls) return false;
+    calls++;
+    return true;
+  };
+  const listingCalls = Math.ceil(maxCalls / 2);
+  const sinceMs = input.since.getTime();
+  const recent: { mediaId: string; commentsCount: number }[] = [];
+  const older: IgMedia[] = [];
+  for await (const page of graph.listMedia(account)) {
     if (!page.ok) {
       errors.push(`listing media: ${page.error.kind}: ${page.error.message}`);
       break;
     }
+    let reachedOlder = false;
     for (const m of page.value.items) {
-      media++;
-      input.onProgress?.({ media, comments, queued, current: m.id });
-      const found: { media: IgMedia; comment: IgComment }[] = [];
-      for await (const cpage of graph.listComments(account, m.id)) {
-        if (!cpage.ok) {
-          errors.push(`comments of media ${m.id}: ${cpage.error.kind}: ${cpage.error.message}`);
-          break;
-        }
-        for (const c of cpage.value.items) {
-          found.push({ media: m, comment: c });
-          for await (const rpage of graph.listReplies(account, c.id)) {
-            if (!rpage.ok) {
-              errors.push(`replies of comment ${c.id}: ${rpage.error.kind}: ${rpage.error.message}`);
-              break;
-            }
-            for (const r of rpage.value.items)
-              found.push({ media: m, comment: { ...r, parent_id: r.parent_id ?? c.id } });
-          }
-        }
+      const time = m.timestamp ? parseGraphTime(m.timestamp) : Number.NaN;
+      if (Number.isFinite(time) && time < sinceMs) {
+        reachedOlder = true;
+        older.push(m);
+      } else if ((await sweepMedia(m)) && m.comments_count !== undefined) {
+        recent.push({ mediaId: m.id, commentsCount: m.comments_count });
       }
-      comments += found.length;
-      await queue(found);
-      input.onProgress?.({ media, comments, queued, current: m.id });
+    }
+    // The page that reached older media, and each one after it, is paid from the older calls.
+    if (reachedOlder) calls++;
+    if (page.value.hasNext && reachedOlder && calls >= listingCalls) break;
+  }
+  await activity.record(account.id, recent);
+
+  const stored = await activity.countsOf(
+    account.id,
+    older.map((m) => m.id),
+  );
+  const quiet: { mediaId: string; commentsCount: number }[] = [];
+  const moved: { m: IgMedia; rank: number }[] = [];
+  for (const m of older) {
+    const now = m.comments_count;
+    const before = stored.get(m.id);
+    if (now === undefined) moved.push({ m, rank: 0 });
+    else if (before === undefined && now === 0) quiet.push({ mediaId: m.id, commentsCount: 0 });
+    else if (before === undefined) moved.push({ m, rank: now });
+    // Known media whose count moved come first: that is recent activity.
+    else if (before !== now) moved.push({ m, rank: 1e9 + Math.abs(now - before) });
+  }
+  moved.sort((a, b) => b.rank - a.rank);
+  let swept = 0;
+  const done: { mediaId: string; commentsCount: number }[] = [...quiet];
+  for (const { m } of moved) {
+    if (calls >= maxCalls) break;
+    if (await sweepMedia(m, spend)) {
+      swept++;
+      if (m.comments_count !== undefined) done.push({ mediaId: m.id, commentsCount: m.comments_count });
     }
   }
-  return { media, comments, queued, errors };
+  await activity.record(account.id, done);
+  return {
+    media,
+    comments,
+    queued,
+    errors,
+    older: {
+      listed: older.length,
+      changed: moved.length,
+      swept,
+      left: moved.length - swept,
+      calls,
+    },
+  };
 }
 
 /** Parses "48h", "7d", "30m" or an ISO date into the start of the sweep window. */

@@ -22,6 +22,7 @@ import { createInboxRepo } from '../db/repos/inbox.js';
 import { checkReadiness } from '../db/repos/readiness.js';
 import { PgRepetitionCounter } from '../db/repos/repetition.js';
 import type { Env } from '../env.js';
+import { createAdaptivePacer } from '../graph/adaptive-pacing.js';
 import { createGraphClient, type GraphClient } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { GraphFetch } from '../graph/transport.js';
@@ -76,13 +77,18 @@ export interface RuntimeOptions {
   readonly console?: Pick<ConsoleWiring, 'ruleLoadErrors' | 'extensions'>;
   /** Where notices go; default: NOTIFY_WEBHOOK_URL (Workers passes none: its timers end with the request). */
   readonly notifier?: Notifier;
+  /** Overrides the write pacing built from env (the flood bench scales its time). */
+  readonly pacers?: { readonly pacer: Pacer; readonly budget: Pacer };
+  /** Node on Postgres: this process's lock id, written into its leases (src/db/process-lock.ts). */
+  readonly leaseHolder?: number;
 }
 
 export function createRuntime(options: RuntimeOptions) {
   const { env, database, logger } = options;
   const dispatch = options.dispatch ?? {};
-  const inbox = createInboxRepo(database.db);
-  const actions = createActionsRepo(database.db);
+  const holder = options.leaseHolder === undefined ? {} : { leaseHolder: options.leaseHolder };
+  const inbox = createInboxRepo(database.db, holder);
+  const actions = createActionsRepo(database.db, holder);
   const notifier = options.notifier ?? notifierFromEnv(env, logger);
   const accounts = withReauthNotice(accountStoreFromEnv(env, database), notifier);
   const graph = options.graph ?? graphClientFromEnv(env);
@@ -92,7 +98,7 @@ export function createRuntime(options: RuntimeOptions) {
     repo: actions,
     accounts,
     graph,
-    ...pacersFromEnv(env),
+    ...(options.pacers ?? pacersFromEnv(env)),
     logger,
     maxAttempts: env.INBOX_MAX_ATTEMPTS,
     dryRun: env.DRY_RUN,
@@ -108,7 +114,14 @@ export function createRuntime(options: RuntimeOptions) {
         repetition: new PgRepetitionCounter(database.db),
         recordDecisions: createDecisionRecorder(
           database.db,
-          options.claimFirstAction ? { claimFirst: { leaseSeconds: env.INBOX_LEASE_SECONDS } } : {},
+          options.claimFirstAction
+            ? {
+                claimFirst: {
+                  leaseSeconds: env.INBOX_LEASE_SECONDS,
+                  leaseHolder: options.leaseHolder ?? null,
+                },
+              }
+            : {},
         ),
         accounts,
         mentions: graph,
@@ -257,13 +270,21 @@ export function graphClientFromEnv(env: Env, fetch?: GraphFetch): GraphClient {
   });
 }
 
-/** Per-account write pacing (token bucket per minute) and hourly write budget. */
-function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
+/**
+ * Per-account write pacing and hourly write budget. Adaptive (default): by Meta's usage headers,
+ * never slower at low usage than the fixed rate would be; fixed: a token bucket per minute.
+ */
+export function pacersFromEnv(env: Env): { pacer: Pacer; budget: Pacer } {
   return {
-    pacer: createPacer({
-      ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60,
-      burst: Math.max(1, Math.ceil(env.GRAPH_WRITES_PER_MINUTE / 6)),
-    }),
+    pacer:
+      env.GRAPH_PACING === 'adaptive'
+        ? createAdaptivePacer({
+            maxRatePerSecond: Math.max(env.GRAPH_WRITES_PER_SECOND_MAX, env.GRAPH_WRITES_PER_MINUTE / 60),
+          })
+        : createPacer({
+            ratePerSecond: env.GRAPH_WRITES_PER_MINUTE / 60,
+            burst: Math.max(1, Math.ceil(env.GRAPH_WRITES_PER_MINUTE / 6)),
+          }),
     budget: createPacer({
       ratePerSecond: env.GRAPH_WRITES_PER_HOUR / 3600,
       burst: env.GRAPH_WRITES_PER_HOUR,

@@ -10,7 +10,7 @@ import type { AccountStore } from '../accounts/store.js';
 import { runRetention } from '../audit/retention.js';
 import { rollUpClosedDays } from '../audit/rollup.js';
 import type { Database } from '../db/client.js';
-
+import { createMediaActivityRepo } from '../db/repos/media-activity.js';
 import type { Env } from '../env.js';
 import type { GraphClient } from '../graph/client.js';
 import type { Logger } from '../log.js';
@@ -27,7 +27,10 @@ export interface PeriodicJob {
 }
 
 export interface JobDeps {
-  readonly env: Pick<Env, 'SWEEP_INTERVAL_MINUTES' | 'SWEEP_SINCE_HOURS' | 'RETENTION_DAYS'>;
+  readonly env: Pick<
+    Env,
+    'SWEEP_INTERVAL_MINUTES' | 'SWEEP_SINCE_HOURS' | 'SWEEP_OLDER_MEDIA_CALLS' | 'RETENTION_DAYS'
+  >;
   readonly db: Database;
   readonly accounts: AccountStore;
   readonly graph: GraphClient;
@@ -55,7 +58,7 @@ export function periodicJobs(deps: JobDeps): PeriodicJob[] {
       name: 'catch-up sweep',
       everyMinutes: env.SWEEP_INTERVAL_MINUTES,
       atMinute: 0,
-      run: () => sweepAllAccounts(deps, env.SWEEP_SINCE_HOURS),
+      run: () => sweepAllAccounts(deps, env.SWEEP_SINCE_HOURS, env.SWEEP_OLDER_MEDIA_CALLS),
     });
   jobs.push(
     {
@@ -125,7 +128,8 @@ export function runJobsOnTimers(jobs: readonly PeriodicJob[], logger: Logger): (
   };
 }
 
-async function sweepAllAccounts(deps: JobDeps, sinceHours: number): Promise<void> {
+async function sweepAllAccounts(deps: JobDeps, sinceHours: number, olderCalls: number): Promise<void> {
+  const activity = createMediaActivityRepo(deps.db);
   for (const summary of await deps.accounts.list()) {
     if (summary.status !== 'active') continue;
     const account = await deps.accounts.credentials(summary.id);
@@ -135,12 +139,14 @@ async function sweepAllAccounts(deps: JobDeps, sinceHours: number): Promise<void
       store: deps.store,
       account,
       since: new Date(Date.now() - sinceHours * 3600_000),
+      ...(olderCalls > 0 ? { older: { activity, maxCalls: olderCalls } } : {}),
     });
     deps.logger.info('scheduled sweep', {
       accountId: summary.id,
       media: result.media,
       comments: result.comments,
       queued: result.queued,
+      older: result.older,
       errors: result.errors,
     });
     if (result.queued > 0) deps.onQueued?.();

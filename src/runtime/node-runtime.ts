@@ -9,6 +9,7 @@ import type { ActionItem } from '../pipeline/ports.js';
 import { type ClaimLoop, startClaimLoop } from '../queue/claim-loop.js';
 import { startWorkerPool, type WorkerPool } from '../queue/node-worker.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
+import { takeOverStoppedProcesses } from './take-over.js';
 
 export interface NodeRuntime extends Runtime {
   /** The inbox (kept under its earlier name for callers that read it). */
@@ -70,6 +71,19 @@ export function startNodeRuntime(
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
   const loops = { pool, actuatorLoop };
+  // Several processes on one Postgres: a stopped one's work is taken within a second or two.
+  const stopTakingOver =
+    options.leaseHolder === undefined
+      ? () => {}
+      : takeOverStoppedProcesses({
+          inbox: runtime.inbox,
+          actions: runtime.actions,
+          logger,
+          onReleased: () => {
+            loops.pool.wake();
+            loops.actuatorLoop.wake();
+          },
+        });
 
   return {
     ...runtime,
@@ -84,6 +98,7 @@ export function startNodeRuntime(
       }
     },
     async stop() {
+      stopTakingOver();
       await loops.pool.stop();
       await runningNow.settled();
       await loops.actuatorLoop.stop();

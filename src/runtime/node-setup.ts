@@ -6,6 +6,8 @@
 
 import { undecryptableToken } from '../accounts/store.js';
 import { EncryptionKeyError, parseEncryptionKey } from '../accounts/token-crypto.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { holdProcessLock, type ProcessLock } from '../db/process-lock.js';
 import { releaseLeasesOfStoppedProcess } from '../db/repos/leases.js';
 import { ConfigError, type Env, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
@@ -135,6 +137,26 @@ async function reportUndecryptableTokens(
       account: account.id,
     });
   }
+}
+
+/**
+ * On Postgres: this process's advisory lock (src/db/process-lock.ts), so that if it dies another
+ * process takes its events and actions at once. If the lock is lost while running, the process
+ * exits: another may already be working what it holds, and two must never work the same reply.
+ */
+export async function holdProcessLockOrExit(
+  database: DatabaseHandle,
+  logger: Logger,
+): Promise<ProcessLock | null> {
+  if (database.kind !== 'postgres' || !database.url) return null;
+  return holdProcessLock(database.url, {
+    onLost: (why) => {
+      logger.error('process lock lost; stopping now so that no other process works what this one holds', {
+        why,
+      });
+      process.exit(1);
+    },
+  });
 }
 
 export function startBanner(input: {

@@ -156,6 +156,13 @@ export interface FakeGraphOptions {
   readonly autoCreate?: boolean;
   /** Listen port (default 0: random). */
   readonly port?: number;
+  /**
+   * A business-use-case budget per account, as Meta enforces one: at most `calls` calls in any
+   * rolling `windowMs`. Each answer's X-Business-Use-Case-Usage says how much of it is used (in
+   * percent); past it calls are refused with 80002 and estimated_time_to_regain_access, in minutes
+   * of `minuteMs` (default 60,000; the flood bench shortens time).
+   */
+  readonly buc?: { readonly calls: number; readonly windowMs: number; readonly minuteMs?: number };
 }
 
 export interface FakeGraphState {
@@ -619,6 +626,21 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     throw new GraphFail(400, 100, `Unsupported ${method} request`, undefined, 'GraphMethodException');
   }
 
+  // The business-use-case budget: when each account's counted calls were made, oldest first.
+  const bucCalls = new Map<string, number[]>();
+  const bucSpent = (accountId: string, at: number): number => {
+    const times = bucCalls.get(accountId) ?? [];
+    const windowMs = options.buc?.windowMs ?? 0;
+    while (times.length > 0 && (times[0] ?? 0) <= at - windowMs) times.shift();
+    bucCalls.set(accountId, times);
+    return times.length;
+  };
+  const bucSpend = (accountId: string, at: number): number => {
+    bucSpent(accountId, at);
+    bucCalls.get(accountId)?.push(at);
+    return bucCalls.get(accountId)?.length ?? 0;
+  };
+
   const takeRule = (method: string, path: string): ScriptRule | null => {
     for (const r of rules) {
       if (r.left <= 0) continue;
@@ -862,13 +884,29 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
           'GraphMethodException',
         ),
       };
+    } else if (options.buc && bucSpent(acct.id, call.at) >= options.buc.calls) {
+      const buc = options.buc;
+      const regainMs = (bucCalls.get(acct.id)?.[0] ?? call.at) + buc.windowMs - call.at;
+      answer = {
+        status: 400,
+        body: errorBody(
+          80002,
+          '(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.',
+        ),
+        headers: usageHeaders(
+          { app: 1, business: 100, regainMinutes: Math.max(regainMs, 1) / (buc.minuteMs ?? 60_000) },
+          acct.id,
+        ),
+      };
     } else {
       try {
         answer = route(method, path, url.pathname, query, body, acct);
-        answer.headers = {
-          ...usageHeaders(fault?.kind === 'usage' ? fault.usage : usage, acct.id),
-          ...answer.headers,
-        };
+        let spec = fault?.kind === 'usage' ? fault.usage : usage;
+        if (options.buc && fault?.kind !== 'usage') {
+          const spent = bucSpend(acct.id, call.at);
+          spec = { app: 1, business: Math.round((spent * 100) / options.buc.calls) };
+        }
+        answer.headers = { ...usageHeaders(spec, acct.id), ...answer.headers };
       } catch (err) {
         if (!(err instanceof GraphFail)) throw err;
         answer = { status: err.status, body: errorBody(err.code, err.message, err.subcode, err.type) };

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createMediaActivityRepo } from '../../src/db/repos/media-activity.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { loadRuleSet } from '../../src/moderation/index.js';
 import { parseSince, sweepAccount } from '../../src/pipeline/sweep-account.js';
@@ -101,4 +102,59 @@ it('moderates comments whose webhooks never arrived, once each, replies included
     since: new Date(Date.now() - 48 * 3600_000),
   });
   expect(again.queued).toBe(0);
+});
+
+it('finds a missed comment on an older post with new comments, within a bounded number of calls', async () => {
+  const activity = createMediaActivityRepo(rt.database.db);
+  const graph = graphClientFromEnv(rt.env);
+  const account = (await rt.accounts.credentials(ACCOUNT))!;
+  const since = () => new Date(Date.now() - 48 * 3600_000);
+  const sweep = (maxCalls: number) =>
+    sweepAccount({ graph, store: rt.repo, account, since: since(), older: { activity, maxCalls } });
+  const days = (n: number) => new Date(Date.now() - n * 86_400_000);
+  const viral = fake.state.addMedia(ACCOUNT, { timestamp: days(40) });
+  const quiet = fake.state.addMedia(ACCOUNT, { timestamp: days(41) });
+  fake.state.addComment(viral.id, { text: 'nice shot', fromId: '610001', username: 'f' });
+  fake.state.addComment(quiet.id, { text: 'love it', fromId: '610002', username: 'g' });
+
+  // First run: older media never swept are swept once (their counts become the baseline).
+  const first = await sweep(100);
+  expect(first.errors).toEqual([]);
+  expect(first.older?.left).toBe(0);
+  expect(first.older?.calls).toBeLessThanOrEqual(100);
+
+  // The old post goes viral; the webhook for one scam comment is lost.
+  const missed = fake.state.addComment(viral.id, {
+    text: 'dm me for the deal',
+    fromId: '610003',
+    username: 'h',
+  });
+  fake.state.addComment(viral.id, { text: 'so good', fromId: '610004', username: 'i' });
+  const before = fake.calls.length;
+  // Two calls are not enough to list the media and that post's comments and replies: it is left
+  // for the next run, its stored count unchanged, and never more than two calls are made for it.
+  const short = await sweep(2);
+  expect(short.older).toMatchObject({ changed: 1, swept: 0, left: 1, calls: 2 });
+  const pass = await sweep(100);
+  expect(pass.older).toMatchObject({ changed: 1, swept: 1, left: 0 });
+  // Of the older posts only the one with new comments had its comments listed (recent media are
+  // listed on every run); the quiet one cost nothing.
+  const listed = new Set(
+    fake.calls
+      .slice(before)
+      .filter((c) => c.path.endsWith('/comments'))
+      .map((c) => c.path),
+  );
+  expect(listed.has(`/${viral.id}/comments`)).toBe(true);
+  expect(listed.has(`/${quiet.id}/comments`)).toBe(false);
+  rt.pool.wake();
+  await rt.idle();
+  expect(
+    await rt.database.db.select().from(decisions).where(eq(decisions.commentId, missed.id)),
+  ).toHaveLength(1);
+  expect(fake.state.comments.get(missed.id)?.hidden).toBe(true);
+
+  // Nothing moved since: the next run lists media only.
+  const quietRun = await sweep(100);
+  expect(quietRun.older).toMatchObject({ changed: 0, swept: 0 });
 });

@@ -12,13 +12,17 @@ import type { ActionType } from '../../pipeline/plan.js';
 import type { ActionItem, AttemptRecord, Finish } from '../../pipeline/ports.js';
 import { reclaimSchedule } from '../../queue/reclaim.js';
 import { type Database, rowsOf } from '../client.js';
+import { holderGone } from '../process-lock.js';
 import { actions } from '../schema/actions.js';
+import type { QueueRepoOptions } from './inbox.js';
 
-export function createActionsRepo(db: Database, options: { reclaimEveryMs?: number } = {}) {
+export function createActionsRepo(db: Database, options: QueueRepoOptions = {}) {
+  const holder = options.leaseHolder ?? null;
   /**
-   * Leased actions go back to planned: those whose lease expired, or all of them (only when no
-   * live process can hold one, see src/db/repos/leases.ts). A reply that may have been posted is
-   * looked for before it is posted again, as after any unknown outcome.
+   * Leased actions go back to planned: those whose lease expired or whose process's lock is gone
+   * (src/db/process-lock.ts), or all of them (only when no live process can hold one, see
+   * src/db/repos/leases.ts). A reply that may have been posted is looked for before it is posted
+   * again, as after any unknown outcome (its attempt count says a claim came before).
    */
   const releaseLeases = async (which: 'expired' | 'all'): Promise<number> => {
     const rows = await db
@@ -27,22 +31,26 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
         status: 'planned',
         leaseUntil: null,
         claimToken: null,
+        leaseHolder: null,
         lastError:
           which === 'all'
             ? 'released at start (the process carrying it out had stopped)'
-            : 'lease expired (executor stopped?)',
+            : sql`case when ${holderGone(sql`${actions.leaseHolder}`)} then 'its process stopped (lock gone)'
+                else 'lease expired (executor stopped?)' end`,
         updatedAt: sql`now()`,
       })
       .where(
         and(
           eq(actions.status, 'in_progress'),
-          which === 'all' ? undefined : lt(actions.leaseUntil, sql`now()`),
+          which === 'all'
+            ? undefined
+            : or(lt(actions.leaseUntil, sql`now()`), holderGone(sql`${actions.leaseHolder}`)),
         ),
       )
       .returning({ id: actions.id });
     return rows.length;
   };
-  /** Actions whose executor died (lease expired) go back to planned. */
+  /** Actions whose executor died (lease expired, or its process's lock gone) go back to planned. */
   const reclaim = reclaimSchedule(async () => {
     await releaseLeases('expired');
   }, options.reclaimEveryMs);
@@ -84,7 +92,7 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
         await db.execute(sql`
           update actions set status = 'in_progress', attempts = attempts + 1,
             lease_until = now() + make_interval(secs => ${leaseSeconds}),
-            claim_token = ${crypto.randomUUID()}, updated_at = now()
+            claim_token = ${crypto.randomUUID()}, lease_holder = ${holder}::int, updated_at = now()
           where id in (
             select a.id from actions a
             where a.status = 'planned' and a.next_attempt_at <= now()
@@ -203,6 +211,7 @@ export function createActionsRepo(db: Database, options: { reclaimEveryMs?: numb
             completed_at = case when f.completed then now() else a.completed_at end,
             lease_until = null,
             claim_token = null,
+            lease_holder = null,
             updated_at = now()
           from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) as f(
             id uuid, claim_token uuid, status text, attempts_delta integer, set_result boolean,

@@ -29,7 +29,11 @@ export interface RecorderOptions {
    * durable in the same commit, one flush before the Graph call instead of two. Off where
    * another process executes actions (Workers).
    */
-  readonly claimFirst?: { readonly leaseSeconds: number };
+  readonly claimFirst?: {
+    readonly leaseSeconds: number;
+    /** This process's lock id (src/db/process-lock.ts), written into the lease; null on PGlite. */
+    readonly leaseHolder?: number | null;
+  };
 }
 
 /** Actions whose Graph call can be repeated without a visible difference (not replies). */
@@ -150,14 +154,15 @@ export function createDecisionRecorder(db: Database, options: RecorderOptions = 
         ), planned as (
           insert into actions (id, decision_id, inbox_id, account_id, comment_id, media_id, type,
             message, seq, priority, rule_id, status, reason, attempts, lease_until, claim_token,
-            next_attempt_at)
+            next_attempt_at, lease_holder)
           select a.id, a.decision_id, a.inbox_id, a.account_id, a.comment_id, a.media_id, a.type,
             a.message, a.seq, a.priority, a.rule_id,
             case when a.now then 'in_progress' else a.status end, a.reason,
             case when a.now then 1 else 0 end,
             case when a.now then now() + make_interval(secs => ${claimFirst?.leaseSeconds ?? 0}) end,
             case when a.now then ${claimToken}::uuid end,
-            now() + make_interval(secs => coalesce(a.due_in_secs, 0))
+            now() + make_interval(secs => coalesce(a.due_in_secs, 0)),
+            case when a.now then ${claimFirst?.leaseHolder ?? null}::int end
           from (
             select a.*, c.now,
               row_number() over (partition by a.account_id, a.media_id, a.type, a.status order by a.seq) as nth

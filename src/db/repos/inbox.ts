@@ -17,12 +17,23 @@ import type { InboxItem, InboxQueue } from '../../queue/ports.js';
 import { reclaimSchedule } from '../../queue/reclaim.js';
 import type { InstagramEvent } from '../../webhook/events.js';
 import { type Database, rowsOf, withoutFlushWait } from '../client.js';
+import { holderGone } from '../process-lock.js';
 import { inbox } from '../schema/inbox.js';
 
 /** The inbox as the workers see it (claims, completion, retries) and as intake writes it. */
 export interface InboxRepo extends InboxQueue, DeliveryStore {}
 
-export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number } = {}): InboxRepo {
+export interface QueueRepoOptions {
+  readonly reclaimEveryMs?: number;
+  /**
+   * This process's lock id (src/db/process-lock.ts), written into every lease it takes; leases
+   * whose holder's lock is gone are released with the expired ones. Unset on PGlite and commands.
+   */
+  readonly leaseHolder?: number;
+}
+
+export function createInboxRepo(db: Database, options: QueueRepoOptions = {}): InboxRepo {
+  const holder = options.leaseHolder ?? null;
   /**
    * A claimed row goes back to the queue (`changes`: its new status, and for a deferral its attempt
    * back), due again in `retryInMs` with `error` kept; only while this claim still holds it.
@@ -42,6 +53,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
         nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
         leaseUntil: null,
         claimToken: null,
+        leaseHolder: null,
         updatedAt: sql`now()`,
       })
       .where(
@@ -57,19 +69,29 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
         status: 'pending',
         leaseUntil: null,
         claimToken: null,
+        leaseHolder: null,
         lastError:
           which === 'all'
             ? 'released at start (the process holding it had stopped)'
-            : 'lease expired (worker stopped?)',
+            : sql`case when ${holderGone(sql`${inbox.leaseHolder}`)} then 'its process stopped (lock gone)'
+                else 'lease expired (worker stopped?)' end`,
         updatedAt: sql`now()`,
       })
       .where(
-        and(eq(inbox.status, 'processing'), which === 'all' ? undefined : lt(inbox.leaseUntil, sql`now()`)),
+        and(
+          eq(inbox.status, 'processing'),
+          which === 'all'
+            ? undefined
+            : or(lt(inbox.leaseUntil, sql`now()`), holderGone(sql`${inbox.leaseHolder}`)),
+        ),
       )
       .returning({ id: inbox.id });
     return rows.length;
   };
-  /** Rows whose worker died (lease expired) become claimable again. */
+  /**
+   * Rows whose worker died (lease expired, or its process's lock gone) become claimable again.
+   * (With a process lock, the Node runtime also runs this every second, busy or not.)
+   */
   const reclaim = reclaimSchedule(async () => {
     await releaseLeases('expired');
   }, options.reclaimEveryMs);
@@ -101,7 +123,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
       await db.execute(sql`
         update inbox set status = 'processing', attempts = attempts + 1,
           lease_until = now() + make_interval(secs => ${leaseSeconds}),
-          claim_token = ${crypto.randomUUID()}, updated_at = now()
+          claim_token = ${crypto.randomUUID()}, lease_holder = ${holder}::int, updated_at = now()
         where id in (
           select id from inbox
           where status = 'pending' and next_attempt_at <= now()
@@ -174,10 +196,11 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
               change_count integer, event_count integer, unhandled jsonb, is_test boolean)
           )
           insert into inbox (delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test,
-            status, attempts, lease_until, claim_token)
+            status, attempts, lease_until, claim_token, lease_holder)
           select delivery_id, dedupe_key, account_id, field, kind, comment_id, media_id, event, is_test,
             status, claimed::int, case when claimed then now() + make_interval(secs => ${claim?.leaseSeconds ?? 0}) end,
-            case when claimed then ${claim?.claimToken ?? null}::uuid end
+            case when claimed then ${claim?.claimToken ?? null}::uuid end,
+            case when claimed then ${holder}::int end
           from jsonb_to_recordset(${JSON.stringify(inboxRows)}::jsonb) as i(
             delivery_id uuid, dedupe_key text, account_id text, field text, kind text,
             comment_id text, media_id text, event jsonb, is_test boolean, status text),
@@ -250,6 +273,7 @@ export function createInboxRepo(db: Database, options: { reclaimEveryMs?: number
           processedAt: sql`now()`,
           leaseUntil: null,
           claimToken: null,
+          leaseHolder: null,
           updatedAt: sql`now()`,
         })
         .where(
@@ -318,7 +342,7 @@ export function completeClaims(
   const rows = claims.map((c) => ({ id: c.id, claim_token: c.claimToken }));
   return sql`
     update inbox set status = 'done', processed_at = now(), lease_until = null,
-      claim_token = null, updated_at = now()
+      claim_token = null, lease_holder = null, updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(id bigint, claim_token uuid)
     where inbox.id = c.id and inbox.claim_token = c.claim_token and inbox.status = 'processing'
       ${extra}

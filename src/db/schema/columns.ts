@@ -12,6 +12,8 @@ export function leaseColumns() {
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
     /** Identifies the current claim, so a worker whose lease expired cannot complete a reclaimed row. */
     claimToken: uuid('claim_token'),
+    /** The process holding the lease (its advisory lock id, src/db/process-lock.ts); null on PGlite. */
+    leaseHolder: integer('lease_holder'),
     lastError: text('last_error'),
   };
 }

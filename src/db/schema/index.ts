@@ -6,4 +6,5 @@ export * from './decisions.js';
 export * from './deliveries.js';
 export * from './erasures.js';
 export * from './inbox.js';
+export * from './media-activity.js';
 export * from './rule-sets.js';
