@@ -187,6 +187,7 @@ export function explainDecision(x: DecisionDetail): string {
         cached?: boolean;
         latencyMs?: number;
         reason?: string;
+        reasons?: Record<string, string>;
         contributions?: { feature: string; weight: number }[];
       } | null;
       error: { code: string; message: string } | null;
@@ -224,6 +225,8 @@ export function explainDecision(x: DecisionDetail): string {
         `  ${c.classifier}${c.question ? ` ("${safeText(c.question)}")` : ''}: ${c.error ? `error ${c.error.code}: ${safeText(c.error.message)}` : scores}${c.result?.model ? `  [${c.result.model}${c.result.cached ? ', cached' : ''}${c.result.latencyMs !== undefined ? `, ${c.result.latencyMs} ms` : ''}]` : ''}`,
       );
       if (c.result?.reason) out.push(`    reason: ${safeText(c.result.reason)}`);
+      for (const [score, why] of Object.entries(c.result?.reasons ?? {}))
+        out.push(`    ${safeText(score)}: ${safeText(why)}`);
       // The features that moved the model score most, as recorded with the decision.
       if (c.result?.contributions && c.result.contributions.length > 0)
         out.push(

@@ -79,6 +79,8 @@ export function formatExplanation(input: {
     const contributions = formatContributions(c.result?.contributions);
     if (contributions) out.push(`  moved by:  ${contributions}`);
     if (c.result?.reason) out.push(`  reason:    ${c.result.reason}`);
+    for (const [score, why] of Object.entries(c.result?.reasons ?? {}))
+      out.push(`  ${score}:${' '.repeat(Math.max(1, 10 - score.length))}${why}`);
   }
   for (const n of d.notes) out.push(`note:        ${n}`);
   return out.join('\n');

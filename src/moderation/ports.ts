@@ -34,6 +34,11 @@ export interface ClassifierResult {
   /** A short human-readable reason, when the classifier gives one (policy questions). */
   readonly reason?: string;
   /**
+   * A reason per score, when a classifier with several scores can say what drove each (the
+   * builtin: the terms behind `abuse`). A rule on one score is explained by that score's reason.
+   */
+  readonly reasons?: Readonly<Record<string, string>>;
+  /**
    * The features that moved the score most, largest first, when the classifier can say
    * (the builtin model: e.g. `{feature: "b:mesage me", weight: 1.8}`, in log-odds of its margin).
    */

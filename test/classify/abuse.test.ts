@@ -19,7 +19,7 @@ describe('builtin abuse score', () => {
     for (const row of ROWS.filter((r) => r.abusive === '1')) {
       const r = await classify(row.text!);
       expect(r.scores.abuse, `${row.kind}: ${row.text}`).toBeGreaterThanOrEqual(0.9);
-      expect(r.reason, row.text).toMatch(/^abuse 0\.9\d|^abuse 1\.00/);
+      expect(r.reasons?.abuse, row.text).toMatch(/^abuse 0\.9\d|^abuse 1\.00/);
     }
   });
 

@@ -90,7 +90,7 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
         latencyMs: performance.now() - started,
         usage: { costUsd: 0 },
         cached: false,
-        reason: describeAbuse(a),
+        reasons: { abuse: describeAbuse(a) },
         contributions,
       };
     },

@@ -50,7 +50,7 @@ function decisionTombstone(mark: string, eraseAuthorId: boolean) {
           'conditions', coalesce((select jsonb_agg(c || jsonb_build_object('detail', ${mark}::text))
                                   from jsonb_array_elements(${arrayOr(sql`f->'conditions'`)}) c), '[]'::jsonb)))
         from jsonb_array_elements(${arrayOr(fired)}) f), '[]'::jsonb),
-      'classifierCalls', coalesce((select jsonb_agg(c #- '{result,reason}' #- '{result,contributions}') from jsonb_array_elements(${arrayOr(calls)}) c), '[]'::jsonb),
+      'classifierCalls', coalesce((select jsonb_agg(c #- '{result,reason}' #- '{result,reasons}' #- '{result,contributions}') from jsonb_array_elements(${arrayOr(calls)}) c), '[]'::jsonb),
       'steps', ${stepsTombstone(sql`${d.detail}->'steps'`, mark)},
       'shadow', case when jsonb_typeof(${d.detail}->'shadow') = 'object' then (${d.detail}->'shadow') - 'steps' else 'null'::jsonb end)`,
     steps: stepsTombstone(sql`${d.steps}`, mark),

@@ -152,9 +152,10 @@ function applyClassifier(
     return;
   }
   const score = outcome.result.scores[leaf.score] ?? 0;
+  const why = outcome.result.reasons ? outcome.result.reasons[leaf.score] : outcome.result.reason;
   ctx.resolved.set(node.id, {
     value: score >= leaf.atLeast,
-    detail: `${leaf.use} ${leaf.score} ${score.toFixed(2)} (at least ${leaf.atLeast})${outcome.result.reason ? `: ${outcome.result.reason}` : ''}`,
+    detail: `${leaf.use} ${leaf.score} ${score.toFixed(2)} (at least ${leaf.atLeast})${why ? `: ${why}` : ''}`,
     fallback: null,
   });
 }
