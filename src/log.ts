@@ -40,12 +40,25 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   const clean = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return mask(value);
-    if (value instanceof Error) return { name: value.name, message: mask(value.message) };
+    if (value instanceof Error) return errorFields(value, 0);
     if (depth > 4 || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
       out[k] = credentialKey.test(k) ? '[redacted]' : clean(v, depth + 1);
+    return out;
+  };
+
+  /**
+   * An error as its name, code and message, then its cause (a database driver's error under the
+   * query builder's). Messages are cut short: a failed query's message carries its parameters,
+   * which can be a whole batch of comment texts.
+   */
+  const errorFields = (error: Error, depth: number): LogFields => {
+    const out: LogFields = { name: error.name, message: mask(short(error.message)) };
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') out.code = code;
+    if (error.cause instanceof Error && depth < 3) out.cause = errorFields(error.cause, depth + 1);
     return out;
   };
 
@@ -91,6 +104,11 @@ class JsonLogger implements Logger {
   child(fields: LogFields): Logger {
     return new JsonLogger(this.sink, { ...this.base, ...fields });
   }
+}
+
+const maxMessage = 300;
+function short(text: string): string {
+  return text.length > maxMessage ? `${text.slice(0, maxMessage)}… (${text.length} characters)` : text;
 }
 
 /** A logger that prints nothing (tests, benchmarks). */

@@ -19,6 +19,7 @@ import { type IgComment, type IgMedia, parseGraphTime } from '../graph/reads.js'
 import type { GraphResult } from '../graph/transport.js';
 import type { InstagramEvent, MediaProductType } from '../webhook/events.js';
 import { dedupeKey } from '../webhook/normalise.js';
+import { storableText } from '../webhook/storable.js';
 import type { DeliveryStore } from './receive-delivery.js';
 
 export interface SweepProgress {
@@ -59,7 +60,7 @@ function eventOf(account: AccountCredentials, media: IgMedia, c: IgComment, now:
     commentId: c.id,
     mediaId: media.id,
     parentId: c.parent_id ?? null,
-    text: c.text ?? null,
+    text: c.text === undefined || c.text === null ? null : storableText(c.text),
     author: { id: authorId, username: c.from?.username ?? c.username ?? null },
     fromSelf:
       authorId === account.id ||

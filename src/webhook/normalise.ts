@@ -6,11 +6,14 @@
  * - `entry.time` in seconds or milliseconds;
  * - dashboard test events (entry.id "0") marked as tests.
  * Anything else (DMs in `messaging[]`, fields we do not moderate, changes missing ids) becomes an
- * "unhandled" change: stored with the delivery, acknowledged, never acted on.
+ * "unhandled" change: stored with the delivery, acknowledged, never acted on. So does an event
+ * whose ids cannot be stored (kilobytes long, NUL): refused alone, with its reason recorded.
+ * Texts are made storable (storable.ts): NUL removed, lone surrogates replaced.
  */
 
 import type { EventKind, InstagramEvent, MediaProductType } from './events.js';
 import type { Envelope } from './payload.js';
+import { idProblem, storableText } from './storable.js';
 
 export type NormalisedChange =
   | { readonly type: 'event'; readonly dedupeKey: string; readonly event: InstagramEvent }
@@ -31,17 +34,25 @@ export function normaliseEnvelopes(envelopes: readonly Envelope[], receivedAt: D
   return out;
 }
 
-function normaliseEntry(object: string, entry: unknown, receivedAt: Date): NormalisedChange[] {
-  const unhandled = (field: string | null, reason: string): NormalisedChange => ({
+/** An unhandled change, its strings cut short and made storable (they come from the sender). */
+function unhandledChange(object: string, field: string | null, reason: string): NormalisedChange {
+  const short = (s: string) => storableText(s.length > 200 ? `${s.slice(0, 200)}…` : s);
+  return {
     type: 'unhandled',
-    object,
-    field,
-    reason,
-  });
+    object: short(object),
+    field: field === null ? null : short(field),
+    reason: short(reason),
+  };
+}
+
+function normaliseEntry(object: string, entry: unknown, receivedAt: Date): NormalisedChange[] {
+  const unhandled = (field: string | null, reason: string) => unhandledChange(object, field, reason);
   if (!isRecord(entry)) return [unhandled(null, 'entry is not an object')];
-  if (object !== 'instagram') return [unhandled(null, `object "${object}" is not moderated`)];
+  if (object !== 'instagram') return [unhandled(null, `object "${object.slice(0, 100)}" is not moderated`)];
   const accountId = idOf(entry.id);
   if (!accountId) return [unhandled(null, 'entry has no id')];
+  const badAccount = idProblem('entry id', accountId);
+  if (badAccount) return [unhandled(null, badAccount)];
   const sentAt = timeOf(entry.time) ?? receivedAt;
 
   const changes: unknown[] = [];
@@ -58,11 +69,11 @@ function normaliseEntry(object: string, entry: unknown, receivedAt: Date): Norma
 
 function normaliseChange(object: string, accountId: string, sentAt: Date, change: unknown): NormalisedChange {
   if (!isRecord(change) || typeof change.field !== 'string') {
-    return { type: 'unhandled', object, field: null, reason: 'change has no field' };
+    return unhandledChange(object, null, 'change has no field');
   }
   const field = change.field;
   const value = isRecord(change.value) ? change.value : null;
-  const unhandled = (reason: string): NormalisedChange => ({ type: 'unhandled', object, field, reason });
+  const unhandled = (reason: string) => unhandledChange(object, field, reason);
   if (!value) return unhandled('change has no value object');
   const isTest = accountId === '0';
 
@@ -73,6 +84,16 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
     const media = isRecord(value.media) ? value.media : null;
     const parentId = idOf(value.parent_id);
     const authorId = from ? idOf(from.id) : null;
+    const mediaId = media ? idOf(media.id) : idOf(value.media_id);
+    const adId = media ? idOf(media.ad_id) : null;
+    const badId = firstIdProblem({
+      'comment id': commentId,
+      'media id': mediaId,
+      'parent id': parentId,
+      'author id': authorId,
+      'ad id': adId,
+    });
+    if (badId) return unhandled(badId);
     const kind: EventKind = field === 'live_comments' ? 'live_comment' : parentId ? 'reply' : 'comment';
     const productType =
       media && typeof media.media_product_type === 'string' ? media.media_product_type.toUpperCase() : null;
@@ -81,11 +102,11 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
       accountId,
       field,
       commentId,
-      mediaId: media ? idOf(media.id) : idOf(value.media_id),
+      mediaId,
       parentId,
-      text: typeof value.text === 'string' ? value.text : null,
+      text: typeof value.text === 'string' ? storableText(value.text) : null,
       author: from
-        ? { id: authorId, username: typeof from.username === 'string' ? from.username : null }
+        ? { id: authorId, username: typeof from.username === 'string' ? storableText(from.username) : null }
         : null,
       fromSelf:
         (authorId !== null && authorId === accountId) ||
@@ -94,7 +115,7 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
         productType && productTypes.has(productType as MediaProductType)
           ? (productType as MediaProductType)
           : null,
-      adId: media ? idOf(media.ad_id) : null,
+      adId,
       sentAt,
       isTest,
     };
@@ -105,6 +126,8 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
     const mediaId = idOf(value.media_id);
     const commentId = idOf(value.comment_id);
     if (!mediaId && !commentId) return unhandled('mention change has neither media_id nor comment_id');
+    const badId = firstIdProblem({ 'comment id': commentId, 'media id': mediaId });
+    if (badId) return unhandled(badId);
     const event: InstagramEvent = {
       kind: commentId ? 'mention_comment' : 'mention_caption',
       accountId,
@@ -113,7 +136,7 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
       mediaId,
       parentId: null,
       // Meta sends ids only; a text here comes from `modbot simulate` (used without a token).
-      text: typeof value.text === 'string' ? value.text : null,
+      text: typeof value.text === 'string' ? storableText(value.text) : null,
       author: null,
       fromSelf: false,
       mediaProductType: null,
@@ -130,6 +153,14 @@ function normaliseChange(object: string, accountId: string, sentAt: Date, change
 /** One row per (account, field, comment or media id): Meta's retries and duplicates collapse onto it. */
 export function dedupeKey(accountId: string, field: string, objectId: string): string {
   return `${accountId}:${field}:${objectId}`;
+}
+
+function firstIdProblem(ids: Record<string, string | null>): string | null {
+  for (const [what, id] of Object.entries(ids)) {
+    const problem = id === null ? null : idProblem(what, id);
+    if (problem) return problem;
+  }
+  return null;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

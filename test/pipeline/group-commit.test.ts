@@ -78,4 +78,20 @@ describe('group commit', () => {
     expect(await later).toBe(2);
     expect(batches).toEqual([[1], [2]]);
   });
+
+  it('a failed batch is tried again one item at a time: only the item the database refuses fails', async () => {
+    const batches: number[][] = [];
+    const gc = new GroupCommitter<number, number>(async (items) => {
+      batches.push([...items]);
+      if (items.includes(13)) throw new Error('unsupported Unicode escape sequence');
+      return items.map((i) => i * 10);
+    });
+    const outcomes = await Promise.allSettled([12, 13, 14].map((i) => gc.submit(i)));
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+      120,
+      'unsupported Unicode escape sequence',
+      140,
+    ]);
+    expect(batches).toEqual([[12, 13, 14], [12], [13], [14]]);
+  });
 });

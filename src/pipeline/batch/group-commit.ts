@@ -4,7 +4,8 @@
  * concurrency while every caller keeps "stored before answered".
  *
  * While one flush is in flight, new items queue up; when it ends, everything queued goes in the
- * next flush. A failed flush rejects exactly the callers whose items it carried.
+ * next flush. A failed flush is tried again one item at a time, so one item the database refuses
+ * (a poison delivery) fails only its own caller, never its batch-mates.
  */
 export class GroupCommitter<T, R> {
   private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
@@ -38,10 +39,23 @@ export class GroupCommitter<T, R> {
         const results = await this.write(batch.map((b) => b.item));
         for (const [i, b] of batch.entries()) b.resolve(results[i] as R);
       } catch (error) {
-        for (const b of batch) b.reject(error);
+        if (batch.length === 1) batch[0]?.reject(error);
+        else await this.oneByOne(batch);
       }
     }
     this.flushing = false;
+  }
+
+  /** After a failed batch: each item in a transaction of its own, each caller told its own outcome. */
+  private async oneByOne(batch: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[]) {
+    for (const b of batch) {
+      try {
+        const [result] = await this.write([b.item]);
+        b.resolve(result as R);
+      } catch (error) {
+        b.reject(error);
+      }
+    }
   }
 }
 
