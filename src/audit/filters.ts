@@ -55,6 +55,15 @@ export function parseTime(value: string, now: Date = new Date()): Date | null {
   return Number.isNaN(t) ? null : new Date(t);
 }
 
+/**
+ * The times a filter may name: Postgres's own range is wider, but a year 0 or a six-digit year
+ * (`0000-01-01`, `999999d` ago) is no audit time and would reach the database as text it refuses.
+ */
+export const timeRange = {
+  from: new Date('1970-01-01T00:00:00Z'),
+  to: new Date('9999-12-31T23:59:59Z'),
+} as const;
+
 const time = (name: string) =>
   z
     .string()
@@ -69,8 +78,21 @@ const time = (name: string) =>
         });
         return z.NEVER;
       }
+      if (t < timeRange.from || t > timeRange.to) {
+        ctx.addIssue({ code: 'custom', message: `${name}: out of range (1970-01-01 to 9999-12-31)` });
+        return z.NEVER;
+      }
       return t;
     });
+
+/**
+ * A search as Postgres's websearch_to_tsquery can take it: a `-` that negates no word (runs like
+ * `- - -a`, `-!-!`) is dropped, since each pushes a NOT and 32 of them overflow the parser's stack
+ * ("tsquery stack too small"). `-word` and `-"a phrase"` keep their meaning.
+ */
+export function searchable(q: string): string {
+  return q.replace(/-+(?![\p{L}\p{N}_"])/gu, ' ').replace(/-{2,}/g, '-');
+}
 
 export const auditFilterSchema = z.strictObject({
   account: igId('account').optional(),
@@ -130,6 +152,7 @@ export const auditFilterSchema = z.strictObject({
     .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v), {
       message: 'text search cannot contain control characters',
     })
+    .transform(searchable)
     .optional(),
   dryRun: z
     .enum(['true', 'false'], { error: 'dry run is true or false' })

@@ -41,7 +41,18 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
         ),
       };
     }
-    const form = await c.req.parseBody();
+    let form: Record<string, unknown>;
+    try {
+      form = await c.req.parseBody();
+    } catch {
+      // A multipart body without its boundary, or one that does not follow it.
+      return {
+        response: c.json(
+          { error: 'bad_request', message: 'the form could not be read (multipart needs its boundary)' },
+          400,
+        ),
+      };
+    }
     const value = form.signed_request;
     const check = await verifySignedRequest(typeof value === 'string' ? value : null, deps.secrets);
     if (!check.ok) {
