@@ -47,6 +47,10 @@ export interface ErasureResult {
  * Rewrites a webhook body so that nothing in it names or quotes the person: every object whose
  * `from.id` is theirs loses its text and author, and any string equal to their id, one of their
  * usernames or one of their comments becomes "[erased]". Other people's comments stay.
+ *
+ * A signed delivery can be nested as deep as its size allows (a 1 MiB body, half a million
+ * levels): the walk and the writing back use a stack of their own, never the call stack, so any
+ * stored body can be erased.
  */
 export function eraseFromBody(
   body: string,
@@ -60,25 +64,81 @@ export function eraseFromBody(
   } catch {
     return JSON.stringify({ redacted: ERASED, reason: 'unparseable body containing an erased id' });
   }
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string')
-      return v === userId || usernames.has(v.toLowerCase()) || texts.has(v) ? ERASED : v;
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      const from = o.from as { id?: unknown } | undefined;
-      const theirs = from && typeof from === 'object' && String(from.id ?? '') === userId;
-      const out: Record<string, unknown> = {};
-      for (const [k, val] of Object.entries(o)) {
-        if (theirs && (k === 'text' || k === 'message' || k === 'caption')) out[k] = ERASED;
-        else if (theirs && k === 'from') out[k] = { id: ERASED, username: ERASED };
-        else out[k] = walk(val);
-      }
-      return out;
-    }
-    return v;
+  const named = (v: string) => v === userId || usernames.has(v.toLowerCase()) || texts.has(v);
+  // The parsed copy is ours: rewritten in place, container by container.
+  const root: Record<string, unknown> = { body: parsed };
+  const pending: object[] = [root];
+  const visit = (holder: Record<string, unknown>, key: string) => {
+    const v = holder[key];
+    if (typeof v === 'string') {
+      if (named(v)) setOwn(holder, key, ERASED);
+    } else if (v && typeof v === 'object') pending.push(v);
   };
-  return JSON.stringify(walk(parsed));
+  for (let container = pending.pop(); container; container = pending.pop()) {
+    const o = container as Record<string, unknown>;
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i++) visit(o, String(i));
+      continue;
+    }
+    const from = o.from as { id?: unknown } | undefined;
+    const theirs = !!from && typeof from === 'object' && String(from.id ?? '') === userId;
+    for (const k of Object.keys(o)) {
+      if (theirs && (k === 'text' || k === 'message' || k === 'caption')) setOwn(o, k, ERASED);
+      else if (theirs && k === 'from') setOwn(o, k, { id: ERASED, username: ERASED });
+      else visit(o, k);
+    }
+  }
+  return stringifyDeep(root.body);
+}
+
+/** Sets an own property, even one named `__proto__` (JSON.parse makes those own properties). */
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * JSON.stringify for parsed JSON of any depth (V8's own recurses and overflows at about 10,000
+ * levels). Same output for the values JSON.parse makes.
+ */
+export function stringifyDeep(value: unknown): string {
+  const out: string[] = [];
+  type Frame =
+    | { readonly array: readonly unknown[]; i: number }
+    | { readonly object: Record<string, unknown>; readonly keys: string[]; i: number };
+  const stack: Frame[] = [];
+  const open = (v: unknown) => {
+    if (v === null || typeof v !== 'object') out.push(JSON.stringify(v) ?? 'null');
+    else if (Array.isArray(v)) {
+      out.push('[');
+      stack.push({ array: v, i: 0 });
+    } else {
+      out.push('{');
+      const object = v as Record<string, unknown>;
+      stack.push({ object, keys: Object.keys(object), i: 0 });
+    }
+  };
+  open(value);
+  for (let frame = stack.at(-1); frame; frame = stack.at(-1)) {
+    if ('array' in frame) {
+      if (frame.i >= frame.array.length) {
+        out.push(']');
+        stack.pop();
+        continue;
+      }
+      if (frame.i > 0) out.push(',');
+      open(frame.array[frame.i++]);
+    } else {
+      if (frame.i >= frame.keys.length) {
+        out.push('}');
+        stack.pop();
+        continue;
+      }
+      const key = frame.keys[frame.i++] as string;
+      out.push(frame.i > 1 ? ',' : '', JSON.stringify(key), ':');
+      open(frame.object[key]);
+    }
+  }
+  return out.join('');
 }
 
 /**

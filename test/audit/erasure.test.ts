@@ -6,6 +6,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringifyDeep } from '../../src/audit/erase-subject.js';
 import { parseAuditFilter } from '../../src/audit/filters.js';
 import { auditStats, getDecision } from '../../src/audit/query.js';
 import { runRetention } from '../../src/audit/retention.js';
@@ -302,5 +303,41 @@ describe('retention', () => {
     expect(runs.map((r) => r.status)).toEqual(['done', 'done']);
     const [row] = await db.select().from(inbox).limit(1);
     expect((row?.event as { redacted?: string } | undefined)?.redacted).toBeTruthy();
+  });
+});
+
+describe('data deletion of a deeply nested delivery', () => {
+  it('erases a person named 100,000 levels deep in a stored delivery (no stack overflow)', async () => {
+    const DEEP_ID = '6000000000000999';
+    const depth = 100_000;
+    const nested = `${'['.repeat(depth)}{"note":"${DEEP_ID}","keep":"other"}${']'.repeat(depth)}`;
+    const body = `{"object":"instagram","entry":[{"id":"${ACCOUNT}","time":${Math.floor(Date.now() / 1000)},"changes":[{"field":"comments","value":{"id":"17900000000000999","text":"deep thoughts","from":{"id":"${DEEP_ID}","username":"deep.diver"},"media":{"id":"18000000000000004"},"extra":${nested}}}]}]}`;
+    expect((await rt.post(body)).status).toBe(200);
+    await rt.idle();
+    const res = await rt.app.request(
+      '/meta/data-deletion',
+      form({
+        signed_request: await signRequest(
+          { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: DEEP_ID },
+          META_SECRET,
+        ),
+      }),
+    );
+    expect(res.status).toBe(200);
+    const stored = await rt.database.db.select({ body: deliveries.body }).from(deliveries);
+    const deep = stored.find((d) => d.body.includes('"note"'));
+    expect(deep?.body).not.toContain(DEEP_ID);
+    expect(deep?.body).not.toContain('deep.diver');
+    expect(deep?.body).toContain('"keep":"other"');
+    expect(deep?.body.length).toBeGreaterThan(2 * depth);
+  });
+
+  it('writes bodies back exactly as JSON.stringify would', () => {
+    const samples = [
+      { a: [1, 'two', null, true, { b: -0.5e-7, c: '\u2028"\\' }], '': {}, d: [] },
+      [[], [[]], {}, 'x', 0],
+      'plain',
+    ];
+    for (const v of samples) expect(stringifyDeep(v)).toBe(JSON.stringify(v));
   });
 });
