@@ -170,6 +170,8 @@ export const envSchema = z
         return v.trim();
       }),
     RETENTION_DAYS: int(90, 1, 3650),
+    ERASURE_HASH_KEY: optionalSecret,
+    INTAKE_TIMEOUT_MS: int(5000, 100, 120_000),
     MODERATOR_TOKENS: moderatorTokens,
     CONSOLE_SESSION_HOURS: int(12, 1, 24 * 30),
     PUBLIC_URL: z
@@ -274,12 +276,16 @@ const hints: Record<string, string> = {
     'named console sign-in tokens, "name:token" separated by commas, e.g. alice:<32 hex>,bob:<32 hex>',
   CONSOLE_SESSION_HOURS: 'how long a console sign-in lasts, in hours (default 12)',
   RETENTION_DAYS: 'days comment text and author names are kept before redaction (default 90)',
+  ERASURE_HASH_KEY:
+    'a secret (16+ random characters) the erasure record hashes erased ids with; default: the app secret',
+  INTAKE_TIMEOUT_MS:
+    'Postgres: how long storing a webhook may take before it is answered 503 and Meta retries (default 5000)',
   NOTIFY_WEBHOOK_URL:
     'where notices go (floods, lockdowns, re-authorisation, dead letters, review queue): a Slack incoming-webhook URL or any JSON receiver; unset: none',
   NOTIFY_INTERVAL_SECONDS: 'at most one notification message per this many seconds (default 60)',
   NOTIFY_REVIEW_QUEUE_OVER: 'tell people when more comments than this wait for review (default 50)',
   PUBLIC_URL:
-    'the https:// address Meta reaches modbot at, used in data-deletion status URLs (default: the request origin)',
+    'the https:// address Meta reaches modbot at, used in data-deletion status URLs; required when DRY_RUN=false',
 };
 
 export class ConfigError extends Error {
@@ -311,6 +317,7 @@ export function secretsOf(env: Env): string[] {
     env.IG_ACCESS_TOKEN,
     env.MODBOT_ENCRYPTION_KEY,
     env.ADMIN_TOKEN,
+    env.ERASURE_HASH_KEY,
     ...env.MODERATOR_TOKENS.map((m) => m.token),
     env.NOTIFY_WEBHOOK_URL,
     passwordOf(env.DATABASE_URL),
@@ -327,12 +334,31 @@ function passwordOf(url: string | undefined): string | undefined {
   }
 }
 
+/** The secret erasure records hash erased ids with (ERASURE_HASH_KEY, else an app secret). */
+export function erasureHashKey(env: Env): string | undefined {
+  return env.ERASURE_HASH_KEY ?? env.META_APP_SECRET ?? env.INSTAGRAM_APP_SECRET;
+}
+
+/**
+ * What a server refuses to start without when it acts for real (DRY_RUN=false), beyond what
+ * parseEnv checks: checked by the entries, so tools and tests can build a live configuration.
+ */
+export function liveStartProblems(env: Env): string[] {
+  if (env.DRY_RUN) return [];
+  return env.PUBLIC_URL
+    ? []
+    : [
+        `PUBLIC_URL: required when DRY_RUN=false (${hints.PUBLIC_URL?.replace(/; required.*$/, '')}, e.g. PUBLIC_URL=https://modbot.example.com)`,
+      ];
+}
+
 /** Settings a live deployment needs that are not set: printed at start in dry run. */
 export function missingForLive(env: Env): string[] {
   const missing: string[] = [];
   if (!env.META_APP_SECRET && !env.INSTAGRAM_APP_SECRET)
     missing.push('META_APP_SECRET (or INSTAGRAM_APP_SECRET)');
   if (!env.META_VERIFY_TOKEN) missing.push('META_VERIFY_TOKEN');
+  if (!env.PUBLIC_URL) missing.push('PUBLIC_URL');
   if (!env.DATABASE_URL)
     missing.push('DATABASE_URL (optional: the embedded database suits a single small instance)');
   return missing;

@@ -16,6 +16,7 @@ describe('configuration', () => {
     expect(missingForLive(env)).toEqual([
       'META_APP_SECRET (or INSTAGRAM_APP_SECRET)',
       'META_VERIFY_TOKEN',
+      'PUBLIC_URL',
       'DATABASE_URL (optional: the embedded database suits a single small instance)',
     ]);
   });

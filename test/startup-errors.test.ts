@@ -51,11 +51,16 @@ describe('start-up mistakes', () => {
     const closedPort = await freePort();
     const missing = `modbot_missing_${process.pid}_${Date.now()}`;
     try {
-      const [portInUse, noDatabase, refused, badKey] = await Promise.all([
+      const [portInUse, noDatabase, refused, badKey, noPublicUrl] = await Promise.all([
         start({ PORT: String(busyPort) }),
         start({ DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${missing}` }),
         start({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/postgres` }),
         start({ MODBOT_ENCRYPTION_KEY: 'abc' }),
+        start({
+          DRY_RUN: 'false',
+          META_APP_SECRET: 'live-app-secret-1',
+          META_VERIFY_TOKEN: 'live-verify-token',
+        }),
       ]);
       expect(portInUse).toEqual({
         code: 1,
@@ -75,6 +80,12 @@ describe('start-up mistakes', () => {
         code: 1,
         out: 'modbot cannot start: MODBOT_ENCRYPTION_KEY: must be 32 bytes, got 2 (generate one with: openssl rand -hex 32)\n',
       });
+      // Live mode needs the address Meta reaches (data-deletion status URLs never use the Host header).
+      expect(noPublicUrl.code).toBe(1);
+      expect(noPublicUrl.out).toMatch(
+        /^modbot cannot start\.\nInvalid configuration:\n {2}- PUBLIC_URL: required when DRY_RUN=false/,
+      );
+      expect(noPublicUrl.out).not.toMatch(/\n\s+at /);
     } finally {
       busy.close();
     }

@@ -2,7 +2,7 @@
  * Erase a subject: the story of one person's data-deletion request (Meta's callback, or an
  * operator), and of an account's deauthorisation.
  *
- *   1. check the request and record it in `erasures` (a SHA-256 of the id, never the id);
+ *   1. check the request and record it in `erasures` (a keyed hash of the id, never the id);
  *   2. in one transaction, replace that person's text and identifiers with a tombstone wherever
  *      they are stored: decisions (text, normalised text, hash, username, id, condition traces,
  *      matched terms, reply text), actions (reply messages) and their attempts' requests, inbox
@@ -24,7 +24,6 @@ import {
   type ErasureKind,
   type ErasureStatus,
 } from '../db/repos/erasure.js';
-import { sha256Hex } from '../moderation/index.js';
 import { AuditInputError } from './filters.js';
 
 export const ERASED = '[erased]';
@@ -34,6 +33,26 @@ function confirmationCode(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+/**
+ * What the erasure record keeps of the person: an HMAC-SHA256 of their id under a secret from
+ * the configuration (ERASURE_HASH_KEY, else the app secret), so a repeated request can be
+ * recognised by whoever holds the secret, while the table alone cannot be matched against a list
+ * of ids (a plain SHA-256 of a 17-digit id is reversed by trying them). No secret: nothing kept.
+ */
+export async function subjectHash(userId: string, key: string | undefined): Promise<string | null> {
+  if (!key) return null;
+  const encoder = new TextEncoder();
+  const hmac = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(key),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', hmac, encoder.encode(userId)));
+  return `hmac-sha256:${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 export interface ErasureResult {
@@ -148,6 +167,7 @@ export function stringifyDeep(value: unknown): string {
 export async function eraseSubject(
   db: Database,
   request: { userId: string; kind: Exclude<ErasureKind, 'retention'>; requestedBy: string },
+  options: { readonly subjectKey?: string | undefined } = {},
 ): Promise<ErasureResult> {
   const userId = String(request.userId).trim();
   if (!/^[0-9A-Za-z_-]{1,64}$/.test(userId)) throw new AuditInputError('user id is an Instagram id (digits)');
@@ -158,7 +178,7 @@ export async function eraseSubject(
     id,
     kind: request.kind,
     confirmationCode: code,
-    subjectHash: sha256Hex(userId),
+    subjectHash: await subjectHash(userId, options.subjectKey),
     requestedBy: request.requestedBy,
   });
   try {

@@ -15,7 +15,14 @@ import { runRetention } from './retention.js';
 /** Everything but the first argument (the database), for the bound functions below. */
 type Rest<F> = F extends (db: Database, ...rest: infer R) => unknown ? R : never;
 
-export function createAuditService(db: Database, options: { readonly retentionDays: number }) {
+export function createAuditService(
+  db: Database,
+  options: {
+    readonly retentionDays: number;
+    /** The secret erasure records hash the subject's id with (erase-subject.ts `subjectHash`). */
+    readonly subjectKey?: string | undefined;
+  },
+) {
   return {
     listDecisions: (...a: Rest<typeof listDecisions>) => listDecisions(db, ...a),
     getDecision: (...a: Rest<typeof getDecision>) => getDecision(db, ...a),
@@ -26,7 +33,8 @@ export function createAuditService(db: Database, options: { readonly retentionDa
     unlockMedia: (...a: Rest<typeof unlockMedia>) => unlockMedia(db, ...a),
     mediaLockHistory: (...a: Rest<typeof mediaLockHistory>) => mediaLockHistory(db, ...a),
     lockedMedia: (...a: Rest<typeof lockedMedia>) => lockedMedia(db, ...a),
-    eraseSubject: (...a: Rest<typeof eraseSubject>) => eraseSubject(db, ...a),
+    eraseSubject: (request: Rest<typeof eraseSubject>[0]) =>
+      eraseSubject(db, request, { subjectKey: options.subjectKey }),
     erasureStatus: (...a: Rest<typeof erasureStatus>) => erasureStatus(db, ...a),
     disconnectAccount: (...a: Rest<typeof disconnectAccount>) => disconnectAccount(db, ...a),
     /** Whether any decision names the rule (an empty `--rule` result: unknown rule, or quiet one). */

@@ -25,8 +25,17 @@ export type SignedRequestCheck =
         | 'malformed'
         | 'mismatch'
         | 'no_secret_configured'
-        | 'unsupported_algorithm';
+        | 'unsupported_algorithm'
+        | 'expired';
     };
+
+/**
+ * How old a signed_request may be. Meta calls back at once; an older one is a replay of a
+ * request seen (or stolen) earlier, refused so it cannot repeat an erasure or a disconnection.
+ */
+export const signedRequestMaxAgeSeconds = 3600;
+/** Clocks differ a little: an issued_at this far ahead of ours is still taken. */
+const clockSkewSeconds = 300;
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -68,6 +77,7 @@ export function base64UrlEncode(bytes: Uint8Array): string {
 export async function verifySignedRequest(
   signedRequest: string | null | undefined,
   secrets: readonly SigningSecret[],
+  now: Date = new Date(),
 ): Promise<SignedRequestCheck> {
   if (secrets.length === 0) return { ok: false, reason: 'no_secret_configured' };
   if (!signedRequest) return { ok: false, reason: 'missing' };
@@ -104,6 +114,11 @@ export async function verifySignedRequest(
   const userId = typeof p.user_id === 'number' ? String(p.user_id) : p.user_id;
   if (typeof userId !== 'string' || !/^[0-9A-Za-z_-]{1,64}$/.test(userId))
     return { ok: false, reason: 'malformed' };
+  // issued_at is in seconds; a request without one cannot be placed in time, so it is refused too.
+  const issuedAt = typeof p.issued_at === 'number' ? p.issued_at : Number.NaN;
+  const age = now.getTime() / 1000 - issuedAt;
+  if (!Number.isFinite(issuedAt) || age > signedRequestMaxAgeSeconds || age < -clockSkewSeconds)
+    return { ok: false, reason: 'expired' };
   return { ok: true, payload: { ...p, algorithm: p.algorithm, user_id: userId }, matched };
 }
 

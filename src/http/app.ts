@@ -18,7 +18,8 @@ import { type WebhookDeps, webhookRoutes } from './webhooks.js';
  */
 export type Readiness =
   | { readonly ok: true; readonly warnings?: readonly string[] }
-  | { readonly ok: false; readonly reason: string };
+  /** `reason` is shown to anyone; `detail` (the error, SQL and all) only logged. */
+  | { readonly ok: false; readonly reason: string; readonly detail?: unknown };
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -43,7 +44,10 @@ export function createApp(deps: AppDeps) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     const ready = await deps.readiness();
-    if (!ready.ok) return c.json({ ok: false, reason: ready.reason }, 503);
+    if (!ready.ok) {
+      c.get('log')?.warn('not ready', { reason: ready.reason, error: ready.detail });
+      return c.json({ ok: false, reason: ready.reason }, 503);
+    }
     return c.json(ready.warnings?.length ? { ok: true, warnings: ready.warnings } : { ok: true });
   });
   app.route('/webhooks/instagram', webhookRoutes(deps.webhooks));

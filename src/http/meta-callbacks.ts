@@ -16,8 +16,8 @@ import type { AppEnv } from './context.js';
 export interface MetaCallbackDeps {
   readonly audit: Pick<AuditService, 'eraseSubject' | 'erasureStatus' | 'disconnectAccount'>;
   readonly secrets: readonly SigningSecret[];
-  /** The https:// origin Meta and people reach modbot at (PUBLIC_URL); default: the request's origin. */
-  readonly publicUrl?: string | undefined;
+  /** The https:// origin Meta and people reach modbot at (PUBLIC_URL), never taken from the request. */
+  readonly publicUrl: string;
 }
 
 const maxBody = 64 * 1024;
@@ -63,7 +63,9 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
           ? 'set META_APP_SECRET or INSTAGRAM_APP_SECRET'
           : check.reason === 'mismatch'
             ? 'signed_request signature does not match the app secret'
-            : `signed_request is ${check.reason.replace(/_/g, ' ')}`;
+            : check.reason === 'expired'
+              ? 'signed_request is expired: its issued_at is missing, over an hour old or in the future (a replay?)'
+              : `signed_request is ${check.reason.replace(/_/g, ' ')}`;
       return { response: c.json({ error: 'invalid_signed_request', message }, status) };
     }
     return { userId: check.payload.user_id, matched: check.matched };
@@ -81,9 +83,8 @@ export function metaCallbackRoutes(deps: MetaCallbackDeps) {
       confirmationCode: result.confirmationCode,
       counts: result.counts,
     });
-    const origin = deps.publicUrl ?? new URL(c.req.url).origin;
     return c.json({
-      url: `${origin}/meta/data-deletion/status/${result.confirmationCode}`,
+      url: `${deps.publicUrl}/meta/data-deletion/status/${result.confirmationCode}`,
       confirmation_code: result.confirmationCode,
     });
   });

@@ -42,10 +42,17 @@ export interface AuditConnection {
   close(): Promise<void>;
 }
 
-export function auditConnection(database: DatabaseHandle, env: Pick<Env, 'RETENTION_DAYS'>): AuditConnection {
+export function auditConnection(
+  database: DatabaseHandle,
+  env: Pick<Env, 'RETENTION_DAYS'> &
+    Partial<Pick<Env, 'ERASURE_HASH_KEY' | 'META_APP_SECRET' | 'INSTAGRAM_APP_SECRET'>>,
+): AuditConnection {
   // Ad hoc queries are planned for their actual parameters (database.adHoc).
   return {
-    audit: createAuditService(database.adHoc, { retentionDays: env.RETENTION_DAYS }),
+    audit: createAuditService(database.adHoc, {
+      retentionDays: env.RETENTION_DAYS,
+      subjectKey: env.ERASURE_HASH_KEY ?? env.META_APP_SECRET ?? env.INSTAGRAM_APP_SECRET,
+    }),
     close: () => database.close(),
   };
 }

@@ -21,7 +21,7 @@ import { createDecisionRecorder } from '../db/repos/decisions.js';
 import { createInboxRepo } from '../db/repos/inbox.js';
 import { checkReadiness } from '../db/repos/readiness.js';
 import { PgRepetitionCounter } from '../db/repos/repetition.js';
-import type { Env } from '../env.js';
+import { type Env, erasureHashKey } from '../env.js';
 import { createAdaptivePacer } from '../graph/adaptive-pacing.js';
 import { createGraphClient, type GraphClient } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
@@ -140,13 +140,23 @@ export function createRuntime(options: RuntimeOptions) {
   });
 
   const retentionDays = env.RETENTION_DAYS;
-  const consoleAudit = createAuditService(database.adHoc, { retentionDays });
+  const subjectKey = erasureHashKey(env);
+  const consoleAudit = createAuditService(database.adHoc, { retentionDays, subjectKey });
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
     // The admin API's queries are planned for their actual parameters (database.adHoc).
-    api: { audit: createAuditService(database.adHoc, { retentionDays }), adminToken: env.ADMIN_TOKEN },
-    meta: { audit: createAuditService(database.db, { retentionDays }), secrets, publicUrl: env.PUBLIC_URL },
+    api: {
+      audit: createAuditService(database.adHoc, { retentionDays, subjectKey }),
+      adminToken: env.ADMIN_TOKEN,
+    },
+    meta: {
+      audit: createAuditService(database.db, { retentionDays, subjectKey }),
+      secrets,
+      // Never the request's Host header: a forged one would put another site in Meta's answer.
+      // Without PUBLIC_URL (dry run only: live start refuses) the configured address.
+      publicUrl: env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`,
+    },
     console: consoleDeps({
       env,
       database,

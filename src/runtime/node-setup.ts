@@ -9,7 +9,7 @@ import { EncryptionKeyError, parseEncryptionKey } from '../accounts/token-crypto
 import type { DatabaseHandle } from '../db/client.js';
 import { holdProcessLock, type ProcessLock } from '../db/process-lock.js';
 import { releaseLeasesOfStoppedProcess } from '../db/repos/leases.js';
-import { ConfigError, type Env, missingForLive, parseEnv, secretsOf } from '../env.js';
+import { ConfigError, type Env, liveStartProblems, missingForLive, parseEnv, secretsOf } from '../env.js';
 import { createLogger, type Logger } from '../log.js';
 import { RuleLoadError, watchRules } from '../rules-source/watch.js';
 import { signingSecrets } from '../webhook/verify.js';
@@ -32,6 +32,8 @@ export function configureNode() {
     if (error instanceof ConfigError) refuseToStart(`modbot cannot start.\n${error.message}`);
     throw error;
   }
+  const live = liveStartProblems(env);
+  if (live.length > 0) refuseToStart(`modbot cannot start.\n${new ConfigError(live).message}`);
   // Checked now, not when the first token is stored or read.
   if (env.MODBOT_ENCRYPTION_KEY) {
     try {

@@ -9,7 +9,7 @@
  */
 
 import { openPostgres } from '../db/postgres.js';
-import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
+import { ConfigError, type Env, liveStartProblems, parseEnv, secretsOf } from '../env.js';
 import { bundledRuleFiles } from '../generated/rules.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadRuleSet, type RuleSet } from '../moderation/index.js';
@@ -51,6 +51,8 @@ export function workersRuntime(bindings: WorkerBindings): Runtime & { readonly p
   const vars: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(bindings)) if (typeof v === 'string') vars[k] = v;
   const env: Env = parseEnv(vars);
+  const live = liveStartProblems(env);
+  if (live.length > 0) throw new ConfigError(live);
   const url = env.DATABASE_URL ?? bindings.HYPERDRIVE?.connectionString;
   if (!url)
     throw new ConfigError([

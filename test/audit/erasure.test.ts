@@ -6,7 +6,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringifyDeep } from '../../src/audit/erase-subject.js';
+import { stringifyDeep, subjectHash } from '../../src/audit/erase-subject.js';
 import { parseAuditFilter } from '../../src/audit/filters.js';
 import { auditStats, getDecision } from '../../src/audit/query.js';
 import { runRetention } from '../../src/audit/retention.js';
@@ -18,7 +18,7 @@ import { decisions } from '../../src/db/schema/decisions.js';
 import { deliveries } from '../../src/db/schema/deliveries.js';
 import { erasures } from '../../src/db/schema/erasures.js';
 import { inbox } from '../../src/db/schema/inbox.js';
-import { loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
+import { loadRuleSet, type RuleSet, sha256Hex } from '../../src/moderation/index.js';
 import { IG_SECRET, META_SECRET, startTestRuntime } from '../support/runtime.js';
 
 const rulesYaml = `
@@ -71,7 +71,12 @@ beforeAll(async () => {
   const rules = ruleSet();
   rt = await startTestRuntime({
     rules: () => rules,
-    env: { INBOX_WORKERS: '1', INBOX_POLL_MS: '50', ACTION_WORKERS: '1' },
+    env: {
+      INBOX_WORKERS: '1',
+      INBOX_POLL_MS: '50',
+      ACTION_WORKERS: '1',
+      PUBLIC_URL: 'https://modbot.example.com',
+    },
   });
   // One delivery carrying both people's comments (Meta batches), then one more of theirs alone.
   const change = (id: string, text: string, from: string, username: string) => ({
@@ -119,15 +124,15 @@ beforeAll(async () => {
 });
 afterAll(() => rt.close());
 
-const form = (fields: Record<string, string>) => ({
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({
   method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
   body: new URLSearchParams(fields).toString(),
 });
 
 describe('signed_request', () => {
   it('verifies with either app secret, pads base64url, refuses tampering', async () => {
-    const payload = { algorithm: 'HMAC-SHA256', issued_at: 1767225600, user_id: '123' };
+    const payload = { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: '123' };
     const secrets = [
       { name: 'meta' as const, secret: META_SECRET },
       { name: 'instagram' as const, secret: IG_SECRET },
@@ -157,6 +162,35 @@ describe('signed_request', () => {
       ok: false,
       reason: 'no_secret_configured',
     });
+  });
+
+  it('refuses a replay: issued_at missing, over an hour old, or in the future', async () => {
+    const secrets = [{ name: 'meta' as const, secret: META_SECRET }];
+    const now = new Date('2026-12-05T12:00:00Z');
+    const at = (secondsAgo: number | null) =>
+      signRequest(
+        {
+          algorithm: 'HMAC-SHA256',
+          user_id: '123',
+          ...(secondsAgo === null ? {} : { issued_at: now.getTime() / 1000 - secondsAgo }),
+        },
+        META_SECRET,
+      );
+    expect((await verifySignedRequest(await at(3500), secrets, now)).ok).toBe(true);
+    expect((await verifySignedRequest(await at(-60), secrets, now)).ok).toBe(true);
+    for (const stale of [3700, 86_400 * 30, -3600, null])
+      expect(await verifySignedRequest(await at(stale), secrets, now), String(stale)).toEqual({
+        ok: false,
+        reason: 'expired',
+      });
+    const old = await signRequest(
+      { algorithm: 'HMAC-SHA256', user_id: ERASE_ID, issued_at: 1767225600 },
+      META_SECRET,
+    );
+    const res = await rt.app.request('/meta/data-deletion', form({ signed_request: old }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/expired.*replay/);
+    expect(await wholeDatabase()).toContain('xyzzy-plugh');
   });
 
   it('the callbacks refuse unsigned, badly signed and malformed requests', async () => {
@@ -209,17 +243,23 @@ describe('data deletion', () => {
 
     const res = await rt.app.request(
       '/meta/data-deletion',
-      form({
-        signed_request: await signRequest(
-          { algorithm: 'HMAC-SHA256', issued_at: 1767225600, user_id: ERASE_ID },
-          IG_SECRET,
-        ),
-      }),
+      form(
+        {
+          signed_request: await signRequest(
+            { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: ERASE_ID },
+            IG_SECRET,
+          ),
+        },
+        // A forged Host header must not reach the status URL given to Meta.
+        { host: 'evil.example' },
+      ),
     );
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { url: string; confirmation_code: string };
     expect(answer.confirmation_code).toMatch(/^[A-Z0-9]{16}$/);
-    expect(answer.url).toMatch(new RegExp(`/meta/data-deletion/status/${answer.confirmation_code}$`));
+    expect(answer.url).toBe(
+      `https://modbot.example.com/meta/data-deletion/status/${answer.confirmation_code}`,
+    );
 
     const after = await wholeDatabase();
     for (const trace of ['xyzzy-plugh', ERASE_NAME, ERASE_ID, ERASE_TEXT]) expect(after).not.toContain(trace);
@@ -245,6 +285,16 @@ describe('data deletion', () => {
     const delivered = await rt.database.db.select({ body: deliveries.body }).from(deliveries);
     expect(delivered.some((d) => d.body.includes('quux-frobnitz') && d.body.includes('[erased]'))).toBe(true);
 
+    // The erasure record keeps a keyed hash of the id, not the id and not its plain SHA-256.
+    const [kept] = await rt.database.db
+      .select({ subjectHash: erasures.subjectHash })
+      .from(erasures)
+      .where(eq(erasures.confirmationCode, answer.confirmation_code));
+    expect(kept?.subjectHash).toBe(await subjectHash(ERASE_ID, META_SECRET));
+    expect(kept?.subjectHash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(kept?.subjectHash).not.toContain(sha256Hex(ERASE_ID));
+    expect(await subjectHash(ERASE_ID, 'another-secret-123')).not.toBe(kept?.subjectHash);
+
     const status = await rt.app.request(new URL(answer.url).pathname);
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({
@@ -267,7 +317,10 @@ describe('deauthorize', () => {
     const res = await rt.app.request(
       '/meta/deauthorize',
       form({
-        signed_request: await signRequest({ algorithm: 'HMAC-SHA256', user_id: ACCOUNT }, META_SECRET),
+        signed_request: await signRequest(
+          { algorithm: 'HMAC-SHA256', user_id: ACCOUNT, issued_at: Math.floor(Date.now() / 1000) },
+          META_SECRET,
+        ),
       }),
     );
     expect(res.status).toBe(200);

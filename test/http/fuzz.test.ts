@@ -5,7 +5,9 @@
  * DATABASE_URL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkReadiness } from '../../src/db/repos/readiness.js';
 import { createLogger } from '../../src/log.js';
+import { openTestDatabase } from '../support/db.js';
 import { startTestRuntime } from '../support/runtime.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -92,5 +94,19 @@ describe('Meta callbacks fuzz', () => {
 
   it('no request in this file was logged as an internal error', () => {
     expect(lines.filter((l) => /"(api error|unhandled error)"/.test(l))).toEqual([]);
+  });
+});
+
+describe('/readyz', () => {
+  it('says what is wrong without the SQL or the driver error (it is unauthenticated)', async () => {
+    const database = await openTestDatabase();
+    await database.close();
+    const ready = await checkReadiness(database.db);
+    expect(ready.ok).toBe(false);
+    if (ready.ok) return;
+    expect(ready.reason).toMatch(/^database unreachable|^migrations not applied/);
+    expect(ready.reason).not.toMatch(/select|drizzle|__drizzle_migrations|Failed query/i);
+    // The whole error is kept for the log.
+    expect(String((ready.detail as Error | undefined)?.message ?? '')).not.toBe('');
   });
 });

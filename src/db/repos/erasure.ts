@@ -106,7 +106,7 @@ export interface ErasureRepo {
     kind: ErasureKind;
     requestedBy: string;
     confirmationCode?: string;
-    subjectHash?: string;
+    subjectHash?: string | null;
     cutoff?: Date;
   }): Promise<void>;
   finish(id: string, outcome: { status: 'done'; counts: ErasureCounts }): Promise<void>;

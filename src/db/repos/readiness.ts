@@ -8,7 +8,8 @@ import { type Database, rowsOf } from '../client.js';
 
 export type Readiness =
   | { readonly ok: true; readonly warnings?: readonly string[] }
-  | { readonly ok: false; readonly reason: string };
+  /** `reason` is shown to anyone (/readyz is unauthenticated); `detail` only logged. */
+  | { readonly ok: false; readonly reason: string; readonly detail?: unknown };
 
 const latest = journal.entries.at(-1);
 
@@ -21,10 +22,14 @@ export async function checkReadiness(db: Database): Promise<Readiness> {
       ),
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/does not exist/.test(message))
-      return { ok: false, reason: 'migrations not applied (run: npm run modbot -- migrate)' };
-    return { ok: false, reason: `database unreachable: ${message}` };
+    // The driver's message carries the query's SQL text: it goes to the log, never the answer.
+    const causes: unknown[] = [error, (error as { cause?: unknown })?.cause];
+    const code = causes
+      .map((e) => (e as { code?: unknown } | undefined)?.code)
+      .find((c): c is string => typeof c === 'string');
+    if (code === '42P01' || causes.some((e) => e instanceof Error && /does not exist/.test(e.message)))
+      return { ok: false, reason: 'migrations not applied (run: npm run modbot -- migrate)', detail: error };
+    return { ok: false, reason: `database unreachable${code ? ` (${code})` : ''}`, detail: error };
   }
   if (!latest) return { ok: true };
   const newest = Number(applied[0]?.created_at ?? 0);

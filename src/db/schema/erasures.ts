@@ -13,7 +13,7 @@ export type ErasureCounts = Partial<
 /**
  * The record that text and identifiers were erased: Meta's data-deletion requests (looked up by
  * confirmation code), erasures an operator ran, and each retention run. It never holds the
- * erased identifier itself, only its SHA-256 (so a repeated request can be recognised).
+ * erased identifier itself, only a keyed hash of it (so a repeated request can be recognised).
  */
 export const erasures = pgTable(
   'erasures',
@@ -22,7 +22,10 @@ export const erasures = pgTable(
     kind: text('kind').$type<ErasureKind>().notNull(),
     /** Alphanumeric code given to Meta; the status URL carries it. Null for retention runs. */
     confirmationCode: text('confirmation_code').unique(),
-    /** hex SHA-256 of the erased user id (data deletion, operator); null for retention. */
+    /**
+     * `hmac-sha256:<hex>` of the erased user id under ERASURE_HASH_KEY (else the app secret);
+     * null for retention and when no secret is configured. Rows before this scheme: plain hex SHA-256.
+     */
     subjectHash: text('subject_hash'),
     /** Who asked: "meta", "moderator:<name>", "retention". */
     requestedBy: text('requested_by').notNull(),
