@@ -18,6 +18,11 @@ export interface DatabaseHandle {
    * parameters; with kept generic plans the author query took 30–89 ms instead of 2–4 ms.
    */
   readonly adHoc: Database;
+  /**
+   * Postgres: webhook intake's own connections, whose statements time out (INTAKE_TIMEOUT_MS).
+   * Unset: intake uses `db` (PGlite, the commands).
+   */
+  readonly intake?: Database;
   readonly kind: 'postgres' | 'pglite';
   /** Where it is: the data folder, or the URL without its password. */
   readonly location: string;

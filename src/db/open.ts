@@ -26,10 +26,16 @@ export interface NodeDatabaseHandle extends DatabaseHandle {
 }
 
 export async function openDatabase(
-  config: { DATABASE_URL?: string | undefined; MODBOT_DATA_DIR: string },
+  config: { DATABASE_URL?: string | undefined; MODBOT_DATA_DIR: string; INTAKE_TIMEOUT_MS?: number },
   options: OpenOptions = {},
 ): Promise<NodeDatabaseHandle> {
-  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL);
+  if (config.DATABASE_URL)
+    return openPostgres(
+      config.DATABASE_URL,
+      options.role === 'server' && config.INTAKE_TIMEOUT_MS
+        ? { intakeTimeoutMs: config.INTAKE_TIMEOUT_MS }
+        : {},
+    );
   const dataDir = config.MODBOT_DATA_DIR;
   mkdirSync(dataDir, { recursive: true });
   const role = options.role ?? 'command';

@@ -14,6 +14,11 @@ export interface PostgresOptions {
   prepare?: boolean;
   /** Connect over this Unix socket instead of the URL (the running server's embedded database). */
   socketPath?: string;
+  /**
+   * Give webhook intake connections of its own whose statements end after this many ms
+   * (statement_timeout), so a held lock answers 503 fast instead of hanging the request.
+   */
+  intakeTimeoutMs?: number;
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
@@ -44,23 +49,34 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   // uses a generic plan unless that looks costlier. Our repeated statements carry their rows as
   // JSON, which a custom plan cannot see into anyway, so planning each run was pure cost
   // (a third of the database's CPU in the pipeline benchmark).
-  const named =
-    options.prepare === false || options.socketPath
-      ? adHoc
-      : over(
-          Object.assign(Object.create(client) as typeof client, {
-            unsafe: ((query: string, args: never[] = [], opts: Record<string, unknown> = {}) =>
-              client.unsafe(query, args, { ...opts, prepare: true })) as typeof client.unsafe,
-          }),
-        );
+  const namedOver = (c: typeof client) =>
+    over(
+      Object.assign(Object.create(c) as typeof c, {
+        unsafe: ((query: string, args: never[] = [], opts: Record<string, unknown> = {}) =>
+          c.unsafe(query, args, { ...opts, prepare: true })) as typeof c.unsafe,
+      }),
+    );
+  const named = options.prepare === false || options.socketPath ? adHoc : namedOver(client);
+  // Intake writes one group commit at a time (and retries one by one after it): two connections.
+  const intakeClient =
+    options.intakeTimeoutMs && !options.socketPath
+      ? postgres(url, { ...settings, max: 2, connection: { statement_timeout: options.intakeTimeoutMs } })
+      : null;
+  const intake = intakeClient
+    ? options.prepare === false
+      ? over(intakeClient)
+      : namedOver(intakeClient)
+    : undefined;
   return {
     db: named,
     adHoc,
+    ...(intake ? { intake } : {}),
     kind: 'postgres',
     location: options.socketPath ?? redactUrl(url),
     ...(options.socketPath ? {} : { url }),
     close: async () => {
-      if (options.endOnClose !== false) await client.end({ timeout: 5 });
+      if (options.endOnClose !== false)
+        await Promise.all([client.end({ timeout: 5 }), intakeClient?.end({ timeout: 5 })]);
     },
   };
 }

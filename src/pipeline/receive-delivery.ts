@@ -156,12 +156,29 @@ const signatureProblem: Record<
 
 /** Concurrent deliveries share one transaction; each caller settles after it commits. */
 function groupCommitted(deps: Pick<ReceiveDeliveryDeps, 'store' | 'claimLease' | 'maxBatch'>) {
-  const committer = new GroupCommitter<DeliveryToStore, StoredDelivery>((items) => {
-    const lease = deps.claimLease?.();
-    return deps.store.storeDeliveries(
-      items,
-      lease ? { claimFor: { claimToken: crypto.randomUUID(), leaseSeconds: lease.leaseSeconds } } : {},
-    );
-  }, deps.maxBatch);
+  const committer = new GroupCommitter<DeliveryToStore, StoredDelivery>(
+    (items) => {
+      const lease = deps.claimLease?.();
+      return deps.store.storeDeliveries(
+        items,
+        lease ? { claimFor: { claimToken: crypto.randomUUID(), leaseSeconds: lease.leaseSeconds } } : {},
+      );
+    },
+    deps.maxBatch,
+    refusedData,
+  );
   return (delivery: DeliveryToStore) => committer.submit(delivery);
+}
+
+/**
+ * A failure one delivery may have caused (SQLSTATE 22 data exception, 23 integrity, 54 program
+ * limit such as an index row too big, XX internal): its batch is tried again one by one. A
+ * timeout (57), a lost connection (08) or an error without a code fails the batch at once.
+ */
+function refusedData(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(22|23|54|XX)/.test(code);
+  }
+  return false;
 }

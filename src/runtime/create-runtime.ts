@@ -134,7 +134,8 @@ export function createRuntime(options: RuntimeOptions) {
   const secrets = options.secrets ?? signingSecrets(env.META_APP_SECRET, env.INSTAGRAM_APP_SECRET);
   const receiveDelivery = createReceiveDelivery({
     secrets,
-    store: inbox,
+    // On Postgres, intake's own connections with a statement timeout (INTAKE_TIMEOUT_MS).
+    store: database.intake ? createInboxRepo(database.intake, holder) : inbox,
     claimLease: () => dispatch.claimLease?.() ?? null,
     handOver: (stored, waitUntil) => dispatch.eventsStored?.(stored, waitUntil),
   });

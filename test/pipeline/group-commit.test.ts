@@ -94,4 +94,22 @@ describe('group commit', () => {
     ]);
     expect(batches).toEqual([[12, 13, 14], [12], [13], [14]]);
   });
+
+  it('a failure no single item caused (a timeout) fails the batch at once, without a retry per item', async () => {
+    const batches: number[][] = [];
+    const timeout = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+    });
+    const gc = new GroupCommitter<number, number>(
+      async (items) => {
+        batches.push([...items]);
+        throw timeout;
+      },
+      256,
+      (error) => (error as { code?: string }).code?.startsWith('22') === true,
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3].map((i) => gc.submit(i)));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
 });

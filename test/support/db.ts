@@ -15,7 +15,7 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 export async function openTestDatabase(
-  options: { onQuery?: (query: string) => void } = {},
+  options: { onQuery?: (query: string) => void; intakeTimeoutMs?: number } = {},
 ): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   if (url) {
@@ -33,7 +33,10 @@ export async function openTestDatabase(
       }
     }
     const testUrl = withDatabase(url, name);
-    const handle = openPostgres(testUrl, options.onQuery ? { onQuery: options.onQuery } : {});
+    const handle = openPostgres(testUrl, {
+      ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+      ...(options.intakeTimeoutMs ? { intakeTimeoutMs: options.intakeTimeoutMs } : {}),
+    });
     return {
       ...handle,
       testUrl,

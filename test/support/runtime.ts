@@ -30,7 +30,11 @@ export async function startTestRuntime(
     backoff?: (attempt: number) => number;
   } = {},
 ) {
-  const database = await openTestDatabase(options.onQuery ? { onQuery: options.onQuery } : {});
+  const intakeTimeoutMs = Number(options.env?.INTAKE_TIMEOUT_MS ?? 0);
+  const database = await openTestDatabase({
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    ...(intakeTimeoutMs ? { intakeTimeoutMs } : {}),
+  });
   const env = parseEnv({
     META_APP_SECRET: META_SECRET,
     INSTAGRAM_APP_SECRET: IG_SECRET,

@@ -5,6 +5,7 @@
  * Runs on PGlite, and on Postgres with DATABASE_URL.
  */
 import { eq, inArray } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { deliveries } from '../../src/db/schema/deliveries.js';
@@ -156,4 +157,38 @@ describe('the log of a failed store', () => {
       code: '22P05',
     });
   });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('intake while a lock is held (Postgres)', () => {
+  it('answers 503 within INTAKE_TIMEOUT_MS instead of hanging, and 200 once the lock is gone', async () => {
+    const held = await startTestRuntime({ env: { INTAKE_TIMEOUT_MS: '300' } });
+    const locker = postgres(held.database.testUrl as string, { max: 1, onnotice: () => {} });
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked: () => void = () => {};
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holding = locker.begin(async (tx) => {
+      await tx`lock table deliveries in access exclusive mode`;
+      locked();
+      await released;
+    });
+    try {
+      await isLocked;
+      // Several at once share a group commit: the timeout fails them together, not one by one.
+      const answers = await Promise.all(
+        ['lock-1', 'lock-2', 'lock-3'].map((id) => held.post(comment(id)).then((r) => r.status)),
+      );
+      expect(answers).toEqual([503, 503, 503]);
+    } finally {
+      release();
+      await holding;
+      await locker.end();
+    }
+    expect((await held.post(comment('lock-1'))).status).toBe(200);
+    await held.close();
+  }, 60_000);
 });

@@ -15,6 +15,12 @@ export class GroupCommitter<T, R> {
     private readonly write: (items: T[]) => Promise<R[]>,
     /** Upper bound on items per transaction, to bound statement size and latency. */
     private readonly maxBatch = 256,
+    /**
+     * Whether a failed batch is worth trying again item by item: yes when one item may be the
+     * cause (the database refused some data); no when any write would fail the same way (timeout,
+     * connection lost), which would only multiply the wait.
+     */
+    private readonly mayBeOneItem: (error: unknown) => boolean = () => true,
   ) {}
 
   submit(item: T): Promise<R> {
@@ -39,8 +45,8 @@ export class GroupCommitter<T, R> {
         const results = await this.write(batch.map((b) => b.item));
         for (const [i, b] of batch.entries()) b.resolve(results[i] as R);
       } catch (error) {
-        if (batch.length === 1) batch[0]?.reject(error);
-        else await this.oneByOne(batch);
+        if (batch.length > 1 && this.mayBeOneItem(error)) await this.oneByOne(batch);
+        else for (const b of batch) b.reject(error);
       }
     }
     this.flushing = false;
