@@ -27,7 +27,10 @@ export interface AccountsRepo {
   find(id: string): Promise<AccountRecord | null>;
   /** A row without a token, unless the account has one already (the environment's account). */
   addIfMissing(account: { id: string; username: string | null; loginType: LoginType }): Promise<void>;
-  /** Adds or replaces an account with a fresh token: active again, no pause, no status reason. */
+  /**
+   * Adds or replaces an account with a fresh token: active again, no pause, no status reason; if
+   * it was waiting for a token, its actions put off meanwhile are due now.
+   */
   upsert(account: {
     id: string;
     username: string | null;
@@ -36,7 +39,7 @@ export interface AccountsRepo {
     tokenExpiresAt: Date | null;
   }): Promise<void>;
   remove(id: string): Promise<boolean>;
-  /** A refreshed or re-authorised token: active again. */
+  /** A refreshed or re-authorised token: active again (and its waiting actions due now, as upsert). */
   setToken(id: string, accessTokenEncrypted: string, tokenExpiresAt: Date | null): Promise<void>;
   setStatus(id: string, status: AccountStatus, reason: string | null): Promise<void>;
   pause(id: string, until: Date): Promise<void>;

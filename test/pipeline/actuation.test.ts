@@ -209,16 +209,23 @@ describe('acting on Instagram', () => {
     expect(account?.status).toBe('reauth_needed');
     expect(fake.state.comments.get(id)?.hidden).toBe(false);
 
-    // Re-authorised: the token works again and the account is active; the waiting action runs.
-    fake.state.expireToken(ACCOUNT, false);
-    await rt.accounts.setStatus(ACCOUNT, 'active', null);
-    await rt.database.db
-      .update(actions)
-      .set({ nextAttemptAt: new Date() })
+    // The action waits 15 minutes for a token...
+    const [held] = await rt.database.db
+      .select()
+      .from(actions)
       .where(eq(actions.id, waiting?.id ?? ''));
-    rt.actuatorLoop.wake();
-    await rt.idle();
-    expect((await actionsFor(id))[0]).toMatchObject({ status: 'done' });
+    expect(held?.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000);
+
+    // ...until one is added (as `modbot accounts add` does): the wait ends at once, the action runs.
+    fake.state.expireToken(ACCOUNT, false);
+    await rt.accounts.add({
+      id: ACCOUNT,
+      username: 'brand',
+      loginType: 'instagram',
+      accessToken: TOKEN,
+      expiresAt: null,
+    });
+    expect((await settled(id))[0]).toMatchObject({ status: 'done' });
     expect(fake.state.comments.get(id)?.hidden).toBe(true);
   });
 

@@ -10,6 +10,20 @@ import { accounts } from '../schema/accounts.js';
 
 /** `db` may be a transaction (erasure disconnects an account in the same one). */
 export function createAccountsRepo(db: Database): AccountsRepo {
+  /**
+   * A token for an account that had none usable (reauth_needed, disconnected) ends the wait of
+   * its actions: those put off meanwhile (a 190 token error puts them off for 15 minutes) are due
+   * now. Run before the account turns active, so a routine refresh of a working token moves
+   * nothing; a throttling pause still holds (the claim checks it).
+   */
+  const wakeActionsWaitingForToken = async (id: string) => {
+    await db.execute(
+      sql`update actions set next_attempt_at = now(), updated_at = now()
+          where account_id = ${id} and status = 'planned' and next_attempt_at > now()
+            and exists (select 1 from accounts where accounts.id = ${id} and accounts.status <> 'active')`,
+    );
+  };
+
   const record = (row: typeof accounts.$inferSelect): AccountRecord => ({
     id: row.id,
     username: row.username,
@@ -36,6 +50,7 @@ export function createAccountsRepo(db: Database): AccountsRepo {
         .onConflictDoNothing({ target: accounts.id });
     },
     async upsert(account) {
+      await wakeActionsWaitingForToken(account.id);
       await db
         .insert(accounts)
         .values({
@@ -67,6 +82,7 @@ export function createAccountsRepo(db: Database): AccountsRepo {
       return rows.length > 0;
     },
     async setToken(id, accessTokenEncrypted, tokenExpiresAt) {
+      await wakeActionsWaitingForToken(id);
       await db
         .update(accounts)
         .set({
