@@ -14,7 +14,7 @@ import {
   ruleFileJsonSchema,
   runRuleExamples,
 } from '../moderation/index.js';
-import { readRuleFiles } from '../rules-source/files.js';
+import { RuleFilesRefused, readRuleFiles } from '../rules-source/files.js';
 import type { EventKind } from '../webhook/events.js';
 
 const DEFAULT_DIR = 'rules';
@@ -23,6 +23,7 @@ async function load(dir: string): Promise<LoadResult> {
   try {
     return loadRuleSet(await readRuleFiles(dir));
   } catch (e) {
+    if (e instanceof RuleFilesRefused) return { ok: false, errors: [...e.errors] };
     return {
       ok: false,
       errors: [

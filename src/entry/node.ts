@@ -28,6 +28,7 @@ const runtime = startNodeRuntime({
   ...(lock ? { leaseHolder: lock.id } : {}),
   graph: graphClientFromEnv(env, undiciFetch),
   rules: () => rules.current(),
+  rulesInForce: () => rules.inForce(),
   console: { ruleLoadErrors: rules.loadErrors },
   ...devSigning,
 });

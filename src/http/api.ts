@@ -19,12 +19,15 @@ import { registerErasureRoutes } from './api/erasure.js';
 import { registerInboxRoutes } from './api/inbox.js';
 import { registerMediaRoutes } from './api/media.js';
 import { registerReviewRoutes } from './api/review.js';
+import { type RulesInForceView, registerRulesRoutes } from './api/rules.js';
 import type { AppEnv } from './context.js';
 
 export interface ApiDeps {
   readonly audit: AuditService;
   /** ADMIN_TOKEN; undefined → every /api route answers 503. */
   readonly adminToken: string | undefined;
+  /** The rule set in force, for GET /api/rules (absent: the route is not served). */
+  readonly rules?: (() => RulesInForceView) | undefined;
 }
 
 /** The message of a Postgres data exception (SQLSTATE 22xxx) in the error or its causes, else null. */
@@ -57,6 +60,7 @@ export function apiRoutes(deps: ApiDeps) {
   registerErasureRoutes(api, deps.audit);
   registerMediaRoutes(api, deps.audit);
   registerInboxRoutes(api, deps.audit);
+  if (deps.rules) registerRulesRoutes(api, deps.rules);
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -38,9 +38,9 @@ export {
   type RepetitionQuery,
 } from './ports.js';
 export { parseDuration } from './rules/compile-conditions.js';
-export type { RuleError } from './rules/errors.js';
+export { type RuleError, ruleError } from './rules/errors.js';
 export { type ExampleResult, type RunExamplesOptions, runRuleExamples } from './rules/examples.js';
-export { type LoadResult, loadRuleSet } from './rules/load.js';
+export { type LoadResult, loadRuleSet, loadRuleSetSliced } from './rules/load.js';
 export { type CNode, type CompiledRule, isFloodRule, type RuleSet, type SourceFile } from './rules/model.js';
 export { ruleFileJsonSchema } from './rules/schema.js';
 export { ruleSetHash, sha256Hex, textHash } from './text/hash.js';

@@ -1,24 +1,51 @@
 /**
- * Hot reload of rule files on Node (issue 3, Must 8): a change is read, validated and swapped in
- * atomically; a rule set with any error never takes effect, the last good one stays in force and
- * the errors are reported. Workers bundle the rule files at build time instead (loadRuleSet on
- * the bundled contents).
+ * Hot reload of rule files on Node: a change is read, validated and swapped in atomically; a rule
+ * set with any error never takes effect, the last good one stays in force and the errors are
+ * reported. Workers bundle the rule files at build time instead (loadRuleSet on the bundled
+ * contents).
+ *
+ * No change is missed: the folder is watched (fs.watch, recursive), and every `rescanMs` a cheap
+ * fingerprint of the folder (each rule file's path, size, modification time and inode) is
+ * compared with the last one read, which catches what watchers miss: saves by rename (`sed -i`,
+ * most editors), in-place writes, new and deleted files, a replaced folder. Events are debounced;
+ * a reload that reads the same contents (same hash) changes nothing.
+ *
+ * Loading never blocks the server: it yields to the event loop after each file and each rule
+ * (loadRuleSetSliced), so webhooks are answered while a large set is parsed and its regexes are
+ * checked. A reload never throws: any failure is reported through onRejected.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { loadRuleSet, type RuleError, type RuleSet, type SourceFile } from '../moderation/index.js';
-import { readRuleFiles } from './files.js';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  loadRuleSetSliced,
+  type RuleError,
+  type RuleSet,
+  ruleError,
+  type SourceFile,
+} from '../moderation/index.js';
+import { RuleFilesRefused, readRuleFiles } from './files.js';
 
 export interface RuleSourceEvents {
-  /** A new rule set is in force. */
-  onLoaded?(ruleSet: RuleSet, previous: RuleSet | null): void;
+  /** A new rule set is in force (`previous` null: the first load). */
+  onLoaded?(ruleSet: RuleSet, previous: RuleSet | null, inForce: RulesInForce): void;
   /** A change was refused; `current` (the last good set) stays in force. */
   onRejected?(errors: readonly RuleError[], current: RuleSet | null): void;
+}
+
+/** What is in force, for /api/rules and the log. */
+export interface RulesInForce {
+  readonly hash: string;
+  readonly files: readonly string[];
+  readonly rules: number;
+  readonly loadedAt: Date;
 }
 
 export interface RuleSource {
   /** The rule set in force. Swapped atomically: a caller holds one consistent set per comment. */
   current(): RuleSet;
-  /** Re-reads the directory now; resolves to whether the new set was accepted. */
+  inForce(): RulesInForce;
+  /** Re-reads the directory now; resolves to whether the new set was accepted (or unchanged). */
   reload(): Promise<boolean>;
   close(): void;
 }
@@ -32,42 +59,81 @@ export class RuleLoadError extends Error {
   }
 }
 
+/** One turn of the event loop: pending I/O (webhooks) runs before the load goes on. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Reads and loads `dir`: the set, or every error (unreadable folder included). */
+async function readAndLoad(
+  dir: string,
+): Promise<{ ok: true; ruleSet: RuleSet } | { ok: false; errors: RuleError[] }> {
+  let files: SourceFile[];
+  try {
+    files = await readRuleFiles(dir);
+  } catch (e) {
+    if (e instanceof RuleFilesRefused) return { ok: false, errors: [...e.errors] };
+    return {
+      ok: false,
+      errors: [ruleError({ file: dir, message: `cannot read rules: ${(e as Error).message}` })],
+    };
+  }
+  try {
+    return await loadRuleSetSliced(files, yieldToIo);
+  } catch (e) {
+    // A bug or an exhausted resource in the loader must not end the process; report it.
+    return {
+      ok: false,
+      errors: [ruleError({ file: dir, message: `cannot load rules: ${(e as Error).message}` })],
+    };
+  }
+}
+
+/** Path, size, modification time and inode of every entry under `dir`: changes when a file does. */
+async function fingerprint(dir: string): Promise<string> {
+  try {
+    const entries = await readdir(dir, { recursive: true });
+    entries.sort();
+    const parts: string[] = [];
+    for (const name of entries) {
+      try {
+        const s = await stat(join(dir, name));
+        if (s.isFile()) parts.push(`${name}:${s.size}:${s.mtimeMs}:${s.ino}`);
+      } catch {
+        parts.push(`${name}:gone`);
+      }
+    }
+    return parts.join('\n');
+  } catch (e) {
+    return `unreadable: ${(e as Error).message}`;
+  }
+}
+
 /** Loads `dir` once (throws RuleLoadError when the first load fails), then watches it. */
 export async function watchRules(
   dir: string,
   events: RuleSourceEvents = {},
-  options: { debounceMs?: number; watch?: boolean } = {},
+  options: {
+    debounceMs?: number;
+    /** false: load once, never reload by itself. */
+    watch?: boolean;
+    /** How often the folder's fingerprint is compared (default 2000 ms). */
+    rescanMs?: number;
+    /** false: no fs.watch, the rescan alone (tests of what a watcher misses). */
+    fsEvents?: boolean;
+  } = {},
 ): Promise<RuleSource> {
-  const first = loadRuleSet(await readRuleFiles(dir));
+  let seen = await fingerprint(dir);
+  const first = await readAndLoad(dir);
   if (!first.ok) throw new RuleLoadError(first.errors);
   let current: RuleSet = first.ruleSet;
-  events.onLoaded?.(current, null);
+  let inForce = describe(current);
+  events.onLoaded?.(current, null, inForce);
 
   let chain: Promise<boolean> = Promise.resolve(true);
   const reload = (): Promise<boolean> => {
     // Serialise reloads so an older read never overwrites a newer one.
     chain = chain.then(async () => {
-      let files: SourceFile[];
-      try {
-        files = await readRuleFiles(dir);
-      } catch (e) {
-        events.onRejected?.(
-          [
-            {
-              file: dir,
-              line: 0,
-              column: 0,
-              ruleId: null,
-              message: `cannot read rules: ${(e as Error).message}`,
-              suggestion: null,
-              format: () => `${dir}: cannot read rules: ${(e as Error).message}`,
-            },
-          ],
-          current,
-        );
-        return false;
-      }
-      const loaded = loadRuleSet(files);
+      seen = await fingerprint(dir);
+      const loaded = await readAndLoad(dir);
       if (!loaded.ok) {
         events.onRejected?.(loaded.errors, current);
         return false;
@@ -75,7 +141,8 @@ export async function watchRules(
       if (loaded.ruleSet.hash === current.hash) return true;
       const previous = current;
       current = loaded.ruleSet;
-      events.onLoaded?.(current, previous);
+      inForce = describe(current);
+      events.onLoaded?.(current, previous, inForce);
       return true;
     });
     return chain;
@@ -83,40 +150,59 @@ export async function watchRules(
 
   let watcher: FSWatcher | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let rescan: ReturnType<typeof setInterval> | null = null;
   if (options.watch !== false) {
     const debounceMs = options.debounceMs ?? 200;
-    watcher = watch(dir, { recursive: true }, () => {
+    const soon = () => {
       // Editors save in several steps (truncate, write, rename): wait for quiet.
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         timer = null;
         void reload();
       }, debounceMs);
-    });
-    watcher.on('error', (e) =>
-      events.onRejected?.(
-        [
-          {
-            file: dir,
-            line: 0,
-            column: 0,
-            ruleId: null,
-            message: `watch failed: ${e.message}`,
-            suggestion: null,
-            format: () => `${dir}: watch failed: ${e.message}`,
-          },
-        ],
-        current,
-      ),
-    );
+    };
+    try {
+      if (options.fsEvents !== false) watcher = watch(dir, { recursive: true }, soon);
+      // A watcher that fails (folder replaced, too many watches) leaves the rescan to notice.
+      watcher?.on('error', () => {
+        watcher?.close();
+        watcher = null;
+      });
+    } catch {
+      watcher = null;
+    }
+    let scanning = false;
+    rescan = setInterval(() => {
+      if (scanning || timer) return;
+      scanning = true;
+      void fingerprint(dir)
+        .then((now) => {
+          if (now !== seen) soon();
+        })
+        .finally(() => {
+          scanning = false;
+        });
+    }, options.rescanMs ?? 2000);
+    rescan.unref();
   }
 
   return {
     current: () => current,
+    inForce: () => inForce,
     reload,
     close: () => {
       if (timer) clearTimeout(timer);
+      if (rescan) clearInterval(rescan);
       watcher?.close();
     },
+  };
+}
+
+function describe(set: RuleSet): RulesInForce {
+  return {
+    hash: set.hash,
+    files: set.files.map((f) => f.path),
+    rules: set.rules.length,
+    loadedAt: new Date(),
   };
 }

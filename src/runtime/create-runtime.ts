@@ -26,6 +26,7 @@ import { createAdaptivePacer } from '../graph/adaptive-pacing.js';
 import { createGraphClient, type GraphClient } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { GraphFetch } from '../graph/transport.js';
+import type { RulesInForceView } from '../http/api/rules.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
@@ -60,6 +61,8 @@ export interface RuntimeOptions {
   readonly logger: Logger;
   /** The rule set in force; the moderation handler is built from it unless `handler` is given. */
   readonly rules?: () => RuleSet;
+  /** The watcher's record of the set in force (hash, files, loaded at), for GET /api/rules. */
+  readonly rulesInForce?: () => RulesInForceView;
   /** Replaces moderation (tests of the intake machinery). */
   readonly handler?: InboxHandler;
   /** Overrides the secrets from env (dry-run development secrets). */
@@ -150,6 +153,7 @@ export function createRuntime(options: RuntimeOptions) {
     api: {
       audit: createAuditService(database.adHoc, { retentionDays, subjectKey }),
       adminToken: env.ADMIN_TOKEN,
+      rules: options.rulesInForce ?? rulesInForceOf(options.rules),
     },
     meta: {
       audit: createAuditService(database.db, { retentionDays, subjectKey }),
@@ -220,6 +224,15 @@ export function createRuntime(options: RuntimeOptions) {
 }
 
 export type Runtime = ReturnType<typeof createRuntime>;
+
+/** Without a watcher's record (tests, Workers' bundled rules): the set itself, no load time. */
+function rulesInForceOf(rules: (() => RuleSet) | undefined) {
+  if (!rules) return undefined;
+  return () => {
+    const set = rules();
+    return { hash: set.hash, files: set.files.map((f) => f.path), rules: set.rules.length, loadedAt: null };
+  };
+}
 
 function required(rules: (() => RuleSet) | undefined): () => RuleSet {
   if (!rules) throw new Error('createRuntime needs `rules` (or an explicit `handler`)');

@@ -67,14 +67,15 @@ export async function watchRulesLogged(env: Env, logger: Logger) {
   let refused: readonly string[] = [];
   try {
     const source = await watchRules(env.RULES_DIR, {
-      onLoaded: (set, previous) => {
+      onLoaded: (set, previous, inForce) => {
         refused = [];
-        if (previous)
-          logger.info('rules reloaded', {
-            hash: set.hash,
-            rules: set.rules.length,
-            previousHash: previous.hash,
-          });
+        logger.info(previous ? 'rules reloaded' : 'rules loaded', {
+          hash: set.hash,
+          rules: set.rules.length,
+          files: inForce.files,
+          loadedAt: inForce.loadedAt.toISOString(),
+          ...(previous ? { previousHash: previous.hash } : {}),
+        });
       },
       onRejected: (errors, current) => {
         refused = errors.map((e) => e.format());

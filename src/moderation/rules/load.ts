@@ -21,12 +21,34 @@ export type LoadResult = { ok: true; ruleSet: RuleSet } | { ok: false; errors: R
  * the set. Any error refuses the whole set: the caller keeps the last good one.
  */
 export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
+  const steps = loadSteps(files);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * The same, giving the event loop a turn (`pause`) after each file and each rule, so a server
+ * keeps answering while a large rule set is parsed and its regexes are checked for ReDoS.
+ */
+export async function loadRuleSetSliced(
+  files: ReadonlyArray<SourceFile>,
+  pause: () => Promise<void>,
+): Promise<LoadResult> {
+  const steps = loadSteps(files);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** The load, one step (a file parsed, a rule compiled) per `next()`. */
+function* loadSteps(files: ReadonlyArray<SourceFile>): Generator<void, LoadResult> {
   const errors = new Errors();
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const parsed: ParsedFile[] = [];
   for (const f of sorted) {
     const p = parseFile(f, errors);
     if (p) parsed.push(p);
+    yield;
   }
 
   // Named lists, shared by every file.
@@ -81,6 +103,7 @@ export function loadRuleSet(files: ReadonlyArray<SourceFile>): LoadResult {
         seen.set(rule.id, `${file.path}:${position(file, [...file.rulesPath, index]).line}`);
       }
       rules.push(compileRule(rule, index, ctx, rules.length));
+      yield;
     }
     leafCount = ctx.leafCount;
   }

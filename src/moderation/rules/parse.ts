@@ -2,12 +2,26 @@
  * Parsing: a rule file's YAML (with positions) → its accounts, lists and the rules that pass the
  * schema. Each rule is checked on its own, so every broken rule in a file is reported at once.
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, LineCounter, parseDocument, visit } from 'yaml';
 import { ruleError } from './errors.js';
 import { reportIssues } from './issues.js';
 import type { SourceFile } from './model.js';
 import type { Errors, ParsedFile } from './parsed-file.js';
 import { Rule, RuleFileObject } from './schema.js';
+
+/** Alias expansions allowed per file (yaml's own default for toJS). */
+const maxAliasCount = 100;
+
+function firstAliasLine(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter) {
+  let offset: number | null = null;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) offset = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  return offset === null ? { line: 1, col: 1 } : lineCounter.linePos(offset);
+}
 
 export function parseFile(source: SourceFile, errors: Errors): ParsedFile | null {
   const lineCounter = new LineCounter();
@@ -40,7 +54,24 @@ export function parseFile(source: SourceFile, errors: Errors): ParsedFile | null
     }
     return null;
   }
-  const root: unknown = doc.toJS();
+  let root: unknown;
+  try {
+    // Aliases expand when converted: a "billion laughs" file of a few lines would become
+    // gigabytes. yaml refuses past maxAliasCount (its default, made explicit here).
+    root = doc.toJS({ maxAliasCount });
+  } catch (error) {
+    const pos = firstAliasLine(doc, lineCounter);
+    errors.list.push(
+      ruleError({
+        file: source.path,
+        line: pos.line,
+        column: pos.col,
+        message: `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})`,
+        suggestion: `write the values out, or use "lists:" to share terms (at most ${maxAliasCount} alias expansions per file)`,
+      }),
+    );
+    return null;
+  }
   if (root === null || root === undefined) return { ...base };
   let file: ParsedFile;
   let items: unknown[];
