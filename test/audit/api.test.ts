@@ -6,15 +6,17 @@
  */
 
 import { Command } from 'commander';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAudit } from '../../src/cli/audit.js';
+import { rowsOf } from '../../src/db/client.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { secretsOf } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 import { loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
 import { type CliOutput, captureCli } from '../support/cli.js';
+import { until } from '../support/modbot-process.js';
 import { startTestRuntime } from '../support/runtime.js';
 
 const rulesYaml = `# audit api test rules
@@ -116,11 +118,27 @@ async function comment(text: string, username = 'some_user', from = '60000000000
   return c.id;
 }
 
+/**
+ * Waits for the state, not for time: until no event or action that is due waits or runs (the
+ * database says so), then until the loops are idle. Actions planned through the API reach the
+ * actuator at its next look, so `idle()` alone could come too early.
+ */
 async function settle() {
-  for (let i = 0; i < 5; i++) {
+  const dueWork = async () => {
+    const [row] = rowsOf<{ n: number }>(
+      await rt.database.db.execute(sql`
+        select (select count(*) from inbox where status = 'processing'
+                  or (status = 'pending' and next_attempt_at <= now()))
+             + (select count(*) from actions where status = 'in_progress'
+                  or (status = 'planned' and next_attempt_at <= now()))::int as n`),
+    );
+    return Number(row?.n ?? 0);
+  };
+  await until(async () => {
     await rt.idle();
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return (await dueWork()) === 0;
+  }, 20);
+  await rt.idle();
 }
 
 const auth = { authorization: `Bearer ${ADMIN}` };
@@ -251,6 +269,7 @@ describe('answers a moderator needs', () => {
       '/media/{id}/unlock',
       '/retention/run',
       '/review-queue',
+      '/rules',
       '/stats',
     ]);
   });

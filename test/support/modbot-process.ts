@@ -25,6 +25,8 @@ export function startModbot(options: {
     PORT: String(options.port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    // Live mode (DRY_RUN=false) refuses to start without it.
+    PUBLIC_URL: `http://127.0.0.1:${options.port}`,
     ...options.env,
   };
   delete env.DATABASE_URL;
@@ -61,4 +63,12 @@ export function startModbot(options: {
       return exited;
     },
   };
+}
+
+/**
+ * Resolves once `condition` holds, looking every `everyMs`. No deadline of its own: how long it
+ * takes depends on the machine, so only the test's timeout bounds it (it fails there, named).
+ */
+export async function until(condition: () => boolean | Promise<boolean>, everyMs = 50): Promise<void> {
+  while (!(await condition())) await new Promise((r) => setTimeout(r, everyMs));
 }
