@@ -14,13 +14,22 @@ export async function benchDatabase(name: string, options: { max?: number } = {}
     await applyMigrations(handle);
     return handle;
   }
+  // A name of this run's own (two runs at once must not drop each other's), dropped on close.
+  const unique = `${name}_${process.pid}`;
   const admin = openPostgres(adminUrl(url), { max: 1 });
-  await admin.db.execute(`drop database if exists ${name} with (force)`);
-  await admin.db.execute(`create database ${name}`);
-  await admin.close();
-  const handle = openPostgres(withDatabase(url, name), { max: options.max ?? 10 });
+  await admin.db.execute(`drop database if exists ${unique} with (force)`);
+  await admin.db.execute(`create database ${unique}`);
+  // As the server opens it: intake on connections of its own with INTAKE_TIMEOUT_MS's default.
+  const handle = openPostgres(withDatabase(url, unique), { max: options.max ?? 10, intakeTimeoutMs: 5000 });
   await applyMigrations(handle);
-  return handle;
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      await admin.db.execute(`drop database if exists ${unique} with (force)`);
+      await admin.close();
+    },
+  };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
