@@ -10,8 +10,8 @@
  * most editors), in-place writes, new and deleted files, a replaced folder. Events are debounced;
  * a reload that reads the same contents (same hash) changes nothing.
  *
- * Loading never blocks the server: it yields to the event loop after each file and each rule
- * (loadRuleSetSliced), so webhooks are answered while a large set is parsed and its regexes are
+ * Loading never blocks the server for long: it yields to the event loop after each file, each
+ * regex's ReDoS check and each rule (loadRuleSetSliced), so webhooks are answered while a large set is parsed and its regexes are
  * checked. A reload never throws: any failure is reported through onRejected.
  */
 import { type FSWatcher, watch } from 'node:fs';

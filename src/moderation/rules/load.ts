@@ -9,6 +9,7 @@
 import { ruleSetHash } from '../text/hash.js';
 import { type CompileContext, PatternTable } from './compile-context.js';
 import { compileRule } from './compile-rule.js';
+import { regexIsSafe } from './compile-text.js';
 import { didYouMean, type RuleError, ruleError } from './errors.js';
 import type { CompiledRule, RuleSet, SourceFile } from './model.js';
 import { parseFile } from './parse.js';
@@ -102,6 +103,12 @@ function* loadSteps(files: ReadonlyArray<SourceFile>): Generator<void, LoadResul
       } else {
         seen.set(rule.id, `${file.path}:${position(file, [...file.rulesPath, index]).line}`);
       }
+      // The ReDoS check is the slow part of a compile: each regex is checked (and its verdict
+      // cached) in a step of its own, so a rule with many regexes does not hold the event loop.
+      for (const source of regexSourcesOf(rule)) {
+        regexIsSafe(source);
+        yield;
+      }
       rules.push(compileRule(rule, index, ctx, rules.length));
       yield;
     }
@@ -152,4 +159,20 @@ function* loadSteps(files: ReadonlyArray<SourceFile>): Generator<void, LoadResul
       scoped: rules.some((r) => r.accounts !== null),
     },
   };
+}
+
+/** Every `text matches` pattern in a rule, however deep in all/any/not (walked without recursion). */
+function regexSourcesOf(rule: unknown): string[] {
+  const found: string[] = [];
+  const pending: unknown[] = [rule];
+  for (let v = pending.pop(); pending.length > 0 || v !== undefined; v = pending.pop()) {
+    if (!v || typeof v !== 'object') continue;
+    for (const [key, value] of Object.entries(v)) {
+      if (key === 'text matches') {
+        for (const source of Array.isArray(value) ? value : [value])
+          if (typeof source === 'string') found.push(source);
+      } else if (value && typeof value === 'object') pending.push(value);
+    }
+  }
+  return found;
 }

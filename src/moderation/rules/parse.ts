@@ -66,8 +66,12 @@ export function parseFile(source: SourceFile, errors: Errors): ParsedFile | null
         file: source.path,
         line: pos.line,
         column: pos.col,
-        message: `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})`,
-        suggestion: `write the values out, or use "lists:" to share terms (at most ${maxAliasCount} alias expansions per file)`,
+        message: /alias/i.test((error as Error).message)
+          ? `YAML aliases expand too far (${(error as Error).message.split('\n')[0]})`
+          : `YAML cannot be read: ${(error as Error).message.split('\n')[0]}`,
+        suggestion: /alias/i.test((error as Error).message)
+          ? `write the values out, or use "lists:" to share terms (at most ${maxAliasCount} alias expansions per file)`
+          : 'simplify the file (nesting this deep is no rule)',
       }),
     );
     return null;
