@@ -7,4 +7,5 @@ export * from './deliveries.js';
 export * from './erasures.js';
 export * from './inbox.js';
 export * from './media-activity.js';
+export * from './notices.js';
 export * from './rule-sets.js';
