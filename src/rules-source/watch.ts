@@ -128,6 +128,14 @@ export async function watchRules(
   let inForce = describe(current);
   events.onLoaded?.(current, null, inForce);
 
+  /** A listener that throws must not turn a reload into an unhandled rejection. */
+  const tell = (listener: () => void) => {
+    try {
+      listener();
+    } catch (error) {
+      console.error('rule reload listener failed:', error);
+    }
+  };
   let chain: Promise<boolean> = Promise.resolve(true);
   const reload = (): Promise<boolean> => {
     // Serialise reloads so an older read never overwrites a newer one.
@@ -135,14 +143,14 @@ export async function watchRules(
       seen = await fingerprint(dir);
       const loaded = await readAndLoad(dir);
       if (!loaded.ok) {
-        events.onRejected?.(loaded.errors, current);
+        tell(() => events.onRejected?.(loaded.errors, current));
         return false;
       }
       if (loaded.ruleSet.hash === current.hash) return true;
       const previous = current;
       current = loaded.ruleSet;
       inForce = describe(current);
-      events.onLoaded?.(current, previous, inForce);
+      tell(() => events.onLoaded?.(current, previous, inForce));
       return true;
     });
     return chain;
