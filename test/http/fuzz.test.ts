@@ -65,6 +65,31 @@ describe('admin API fuzz', () => {
     }
   });
 
+  const others: [string, string, string | undefined][] = [
+    ['GET', '/api/decisions?cursor=not-a-cursor', undefined],
+    ['GET', '/api/decisions?cursor=%00%ff', undefined],
+    ['GET', '/api/decisions?limit=-1', undefined],
+    ['GET', '/api/decisions?limit=1e9', undefined],
+    ['GET', '/api/decisions?minScore=NaN&classifier=builtin', undefined],
+    ['GET', `/api/decisions/${'9'.repeat(5000)}`, undefined],
+    ['GET', '/api/decisions/%00', undefined],
+    ['GET', '/api/stats?by=nothing', undefined],
+    ['GET', `/api/decisions?q=${'%ED%A0%80'.repeat(50)}`, undefined],
+    ['POST', '/api/actions', '{not json'],
+    ['POST', '/api/actions', JSON.stringify({ action: 'hide', target: 'x'.repeat(10_000), moderator: 'a' })],
+    ['POST', '/api/inbox/retry', '{"ids": [1e308]}'],
+    ['POST', '/api/media/%00/lock', '{}'],
+    ['POST', '/api/erasures', JSON.stringify({ userId: '\u0000', moderator: 'a' })],
+  ];
+  it.each(others)('%s %s is answered 4xx or 2xx, never 500', async (method, path, body) => {
+    const res = await rt.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body } : {}),
+    });
+    expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBeLessThan(500);
+  });
+
   it('a time outside the range says so', async () => {
     const res = await api('/api/decisions?since=0000-01-01');
     expect(res.status).toBe(400);
