@@ -43,6 +43,8 @@ const poison = {
   loneLowSurrogate: comment('poison-low').replace('"some_user"', '"user\\udfff"'),
   longCommentId: comment(`9${'1'.repeat(5000)}`),
   longAccountId: commentWebhook('7'.repeat(4000), { id: 'poison-account', text: 'hi' }),
+  hugeTime: commentWebhook(account, { id: 'poison-time', text: 'hi' }, 1e300),
+  timeAsText: comment('poison-time-text').replace('1767225600', '"99999999999999999999"'),
   nulField: JSON.stringify({
     object: 'instagram',
     entry: [{ id: account, time: 1767225600, changes: [{ field: 'comm\u0000ents', value: { id: 'x' } }] }],
