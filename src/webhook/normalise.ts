@@ -178,5 +178,7 @@ function idOf(v: unknown): string | null {
 function timeOf(v: unknown): Date | null {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return null;
-  return new Date(n >= 1e12 ? n : n * 1000);
+  const at = new Date(n >= 1e12 ? n : n * 1000);
+  // A time no date can hold (1e300) or past year 9999 is no notification time: use arrival.
+  return Number.isNaN(at.getTime()) || at.getUTCFullYear() > 9999 ? null : at;
 }
