@@ -99,7 +99,7 @@ export async function runBacktest(db: Database, options: BacktestOptions): Promi
   const decide = (row: StoredDecisionRow, cache?: readonly CachedScores[]): Promise<Decision> => {
     classifiers.use(row, cache);
     now = row.createdAt;
-    return evaluate(options.candidateRules, { event: eventOf(row), text: row.text });
+    return evaluate(options.candidateRules, { event: eventOf(row), text: row.text }, ports);
   };
   const record = (row: StoredDecisionRow, decision: Decision): void => {
     classifiers.settle();
