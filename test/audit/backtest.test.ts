@@ -223,9 +223,9 @@ describe('backtest', () => {
       manualHidesCaught: 2,
       manualHidesHeld: 0,
     });
-    expect(report.labels.examples.reversalsAvoided.sort()).toEqual(ids.garden.slice(0, 2).sort());
+    expect([...report.labels.examples.reversalsAvoided].sort()).toEqual(ids.garden.slice(0, 2).sort());
     expect(report.labels.examples.reversalsRepeated).toEqual([ids.dm[0]]);
-    expect(report.labels.examples.manualHidesCaught.sort()).toEqual(ids.promo.slice(0, 2).sort());
+    expect([...report.labels.examples.manualHidesCaught].sort()).toEqual(ids.promo.slice(0, 2).sort());
     expect(report.scores.commentsAssumed).toBe(0);
   });
 
