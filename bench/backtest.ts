@@ -3,6 +3,7 @@
  *
  *   npm run bench -- backtest [--rows 100000] [--baseline-rows 5000] [--page 2000]
  *   DATABASE_URL=postgres://… npm run bench -- backtest      (its own database, dropped first)
+ *   npm run bench -- backtest --profile /tmp/backtest.cpuprofile   (CPU profile of the backtest alone)
  *
  * Seeds a fresh database (in-memory PGlite unless DATABASE_URL is set) with `rows` decisions as
  * the pipeline records them: texts drawn from the shipped rules' examples and ordinary comments
@@ -14,6 +15,8 @@
  * detail and event, re-decided with the builtin model run live. Prints one JSON object.
  * Target: the 100,000 in under 10 s.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { sql } from 'drizzle-orm';
 import { runBacktest } from '../src/audit/backtest/run.js';
 import { createBuiltinClassifier } from '../src/classify/builtin/index.js';
@@ -59,10 +62,12 @@ function eventFor(text: string, i: number, at: Date, rnd: () => number): Instagr
   };
 }
 
-async function seed(database: DatabaseHandle, recorded: RuleSet, rows: number): Promise<void> {
+export async function seed(database: DatabaseHandle, recorded: RuleSet, rows: number): Promise<void> {
   const db = database.db;
   const rnd = mulberry(15);
-  const examples = recorded.rules.flatMap((r) => [...r.examples.match, ...r.examples.noMatch].map((e) => e.text));
+  const examples = recorded.rules.flatMap((r) =>
+    [...r.examples.match, ...r.examples.noMatch].map((e) => e.text),
+  );
   const builtin = createBuiltinClassifier();
   // Each distinct text decided once, as the live pipeline would (the builtin asked only when needed).
   const decided = new Map<string, Decision>();
@@ -74,7 +79,9 @@ async function seed(database: DatabaseHandle, recorded: RuleSet, rows: number): 
     }
     return d;
   };
-  await db.execute(sql`insert into rule_sets (hash, files) values (${recorded.hash}, ${JSON.stringify(recorded.files)}::jsonb)`);
+  await db.execute(
+    sql`insert into rule_sets (hash, files) values (${recorded.hash}, ${JSON.stringify(recorded.files)}::jsonb)`,
+  );
   const start = Date.now() - 29 * 86_400_000;
   const step = (29 * 86_400_000) / rows;
   const batch = 2000;
@@ -123,9 +130,27 @@ async function seed(database: DatabaseHandle, recorded: RuleSet, rows: number): 
         steps: d.steps,
       });
       if (d.action === 'hide') {
-        actionRows.push({ id: crypto.randomUUID(), decision_id: id, account_id: event.accountId, comment_id: event.commentId, type: 'hide', status: 'done', actor: 'modbot', at: at.toISOString() });
+        actionRows.push({
+          id: crypto.randomUUID(),
+          decision_id: id,
+          account_id: event.accountId,
+          comment_id: event.commentId,
+          type: 'hide',
+          status: 'done',
+          actor: 'modbot',
+          at: at.toISOString(),
+        });
         if (rnd() < 0.01)
-          actionRows.push({ id: crypto.randomUUID(), decision_id: null, account_id: event.accountId, comment_id: event.commentId, type: 'unhide', status: 'done', actor: 'moderator:bench', at: new Date(at.getTime() + 60_000).toISOString() });
+          actionRows.push({
+            id: crypto.randomUUID(),
+            decision_id: null,
+            account_id: event.accountId,
+            comment_id: event.commentId,
+            type: 'unhide',
+            status: 'done',
+            actor: 'moderator:bench',
+            at: new Date(at.getTime() + 60_000).toISOString(),
+          });
       }
     }
     await db.execute(sql`
@@ -163,11 +188,17 @@ async function baseline(database: DatabaseHandle, candidate: RuleSet, rows: numb
   const t0 = performance.now();
   for (const id of ids) {
     const [row] = rowsOf<{ text: string; event: InstagramEvent | string; action: string; detail: unknown }>(
-      await db.execute(sql`select d.text, d.action, d.detail, i.event from decisions d join inbox i on i.id = d.inbox_id where d.id = ${id}`),
+      await db.execute(
+        sql`select d.text, d.action, d.detail, i.event from decisions d join inbox i on i.id = d.inbox_id where d.id = ${id}`,
+      ),
     );
     if (!row) continue;
     const event = (typeof row.event === 'string' ? JSON.parse(row.event) : row.event) as InstagramEvent;
-    await evaluate(candidate, { event: { ...event, sentAt: new Date(event.sentAt) }, text: row.text }, { classifiers: { builtin } });
+    await evaluate(
+      candidate,
+      { event: { ...event, sentAt: new Date(event.sentAt) }, text: row.text },
+      { classifiers: { builtin } },
+    );
   }
   return performance.now() - t0;
 }
@@ -179,14 +210,24 @@ export default async function backtestBench(args: readonly string[]): Promise<vo
   const files = await readRuleFiles('rules');
   const loadedRecorded = loadRuleSet(files);
   // The candidate: the working copy with every shadow rule promoted.
-  const loadedCandidate = loadRuleSet(files.map((f) => ({ ...f, content: f.content.replace(/^(\s*)mode:\s*shadow\s*$/gm, '$1mode: enforce') })));
-  if (!loadedRecorded.ok || !loadedCandidate.ok) throw new Error('rules/ does not load: run `modbot rules check`');
+  const loadedCandidate = loadRuleSet(
+    files.map((f) => ({ ...f, content: f.content.replace(/^(\s*)mode:\s*shadow\s*$/gm, '$1mode: enforce') })),
+  );
+  if (!loadedRecorded.ok || !loadedCandidate.ok)
+    throw new Error('rules/ does not load: run `modbot rules check`');
   const database = await benchDatabase('modbot_bench_backtest');
   try {
     const s0 = performance.now();
     await seed(database, loadedRecorded.ruleSet, rows);
     const seedSeconds = (performance.now() - s0) / 1000;
 
+    const profileTo = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
+    const session = profileTo ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const heapBefore = process.memoryUsage().heapUsed;
     const t0 = performance.now();
     const report = await runBacktest(database.db, {
@@ -197,6 +238,11 @@ export default async function backtestBench(args: readonly string[]): Promise<vo
     });
     const seconds = (performance.now() - t0) / 1000;
     const heapAfter = process.memoryUsage().heapUsed;
+    if (session && profileTo) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(profileTo, JSON.stringify(profile));
+      session.disconnect();
+    }
     const baselineMs = await baseline(database, loadedCandidate.ruleSet, baselineRows);
     const baselinePerSecond = baselineRows / (baselineMs / 1000);
     console.log(
@@ -215,7 +261,11 @@ export default async function backtestBench(args: readonly string[]): Promise<vo
             newly: report.totals.newly,
             noLonger: report.totals.noLonger,
             labels: { reversals: report.labels.reversals, avoided: report.labels.reversalsAvoided },
-            scores: { recorded: report.scores.recorded, offline: report.scores.offline, commentsAssumed: report.scores.commentsAssumed },
+            scores: {
+              recorded: report.scores.recorded,
+              offline: report.scores.offline,
+              commentsAssumed: report.scores.commentsAssumed,
+            },
           },
           baseline: {
             what: 'one decision fetched at a time (whole detail and event), builtin model run live',

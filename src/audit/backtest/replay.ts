@@ -61,17 +61,25 @@ export function eventOf(row: ReplayRow): InstagramEvent {
   };
 }
 
-/** The classifier names a rule set's conditions ask. */
-export function classifiersUsed(ruleSet: RuleSet): Set<string> {
-  const names = new Set<string>();
+function leaves(ruleSet: RuleSet): Extract<CNode, { t: 'leaf' }>[] {
+  const out: Extract<CNode, { t: 'leaf' }>[] = [];
   const walk = (n: CNode): void => {
-    if (n.t === 'leaf') {
-      if (n.leaf.kind === 'classifier') names.add(n.leaf.use);
-    } else if (n.t === 'not') walk(n.child);
+    if (n.t === 'leaf') out.push(n);
+    else if (n.t === 'not') walk(n.child);
     else for (const c of n.children) walk(c);
   };
   for (const r of ruleSet.rules) walk(r.when);
-  return names;
+  return out;
+}
+
+/** The classifier names a rule set's conditions ask. */
+export function classifiersUsed(ruleSet: RuleSet): Set<string> {
+  return new Set(leaves(ruleSet).flatMap((n) => (n.leaf.kind === 'classifier' ? [n.leaf.use] : [])));
+}
+
+/** Whether a condition looks at the media type (the only one needing the stored event's media fields). */
+export function usesMediaType(ruleSet: RuleSet): boolean {
+  return leaves(ruleSet).some((n) => n.leaf.kind === 'media-type');
 }
 
 /** Where a score came from, counted for the report. */

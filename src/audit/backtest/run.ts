@@ -21,6 +21,7 @@ import {
   ReplayClassifiers,
   ReplayRepetition,
   type ScoreSources,
+  usesMediaType,
 } from './replay.js';
 import {
   BacktestTally,
@@ -142,10 +143,12 @@ export async function runBacktest(db: Database, options: BacktestOptions): Promi
     return byHash;
   };
 
+  const withMedia = usesMediaType(options.candidateRules);
+
   // 2. Page by page.
   let after: { at: string; id: string } | null = null;
   for (;;) {
-    const rows = await repo.page(window, after, pageSize);
+    const rows = await repo.page(window, after, pageSize, { withMedia });
     if (rows.length === 0) break;
     const last = rows[rows.length - 1] as StoredDecisionRow;
     after = { at: last.at, id: last.id };

@@ -66,11 +66,16 @@ export interface ReversalRow {
 }
 
 export interface BacktestRepo {
-  /** Up to `limit` decisions after the cursor, oldest first. */
+  /**
+   * Up to `limit` decisions after the cursor, oldest first. The media type and ad id come from
+   * the inbox event only with `withMedia` (the join costs about as much as the rest of the read,
+   * and only a `media type` condition needs them).
+   */
   page(
     window: DecisionWindow,
     after: { at: string; id: string } | null,
     limit: number,
+    options?: { withMedia?: boolean },
   ): Promise<StoredDecisionRow[]>;
   /** Per comment, what moderators did from `since` on. */
   moderatorLabels(window: Pick<DecisionWindow, 'since' | 'accountId'>): Promise<ModeratorLabelRow[]>;
@@ -103,7 +108,8 @@ const manualHideSql = sql`(a.actor like 'moderator:%' and a.type in ('hide', 'de
 
 export function createBacktestRepo(db: Database): BacktestRepo {
   return {
-    async page(window, after, limit) {
+    async page(window, after, limit, options: { withMedia?: boolean } = {}) {
+      const media = options.withMedia === true;
       const rows = rowsOf<{
         id: string;
         at: string;
@@ -111,7 +117,6 @@ export function createBacktestRepo(db: Database): BacktestRepo {
         kind: string;
         comment_id: string | null;
         media_id: string | null;
-        parent_id: string | null;
         author_id: string | null;
         author_username: string | null;
         text: string | null;
@@ -119,7 +124,6 @@ export function createBacktestRepo(db: Database): BacktestRepo {
         media_type: string | null;
         ad_id: string | null;
         from_self: boolean | null;
-        is_test: boolean | null;
         redacted: boolean;
         rule_set_hash: string;
         action: string;
@@ -129,9 +133,11 @@ export function createBacktestRepo(db: Database): BacktestRepo {
       }>(
         await db.execute(sql`
           select d.id, d.created_at::text as at, d.account_id, d.kind, d.comment_id, d.media_id,
-            i.event->>'parentId' as parent_id, d.author_id, d.author_username, d.text, d.text_hash,
-            i.event->>'mediaProductType' as media_type, i.event->>'adId' as ad_id,
-            (i.event->>'fromSelf')::boolean as from_self, i.is_test,
+            d.author_id, d.author_username, d.text, d.text_hash,
+            ${media ? sql`i.event->>'mediaProductType'` : sql`null`} as media_type,
+            ${media ? sql`i.event->>'adId'` : sql`null`} as ad_id,
+            -- own comments and test events were skipped; the candidate skips them too
+            d.outcome = 'skipped' as from_self,
             d.redacted_at is not null as redacted, d.rule_set_hash, d.action, d.deciding_rule,
             d.steps @> '[{"type":"reply"}]'::jsonb as replied,
             -- only the scores travel, not the whole explanation
@@ -140,7 +146,7 @@ export function createBacktestRepo(db: Database): BacktestRepo {
               from jsonb_array_elements(d.detail->'classifierCalls') c
               where jsonb_typeof(c->'result') = 'object') end as scores
           from decisions d
-          left join inbox i on i.id = d.inbox_id
+          ${media ? sql`left join inbox i on i.id = d.inbox_id` : sql``}
           where d.created_at >= ${window.since.toISOString()}::timestamptz
             and d.created_at < ${window.until.toISOString()}::timestamptz
             ${window.accountId !== undefined ? sql`and d.account_id = ${window.accountId}` : sql``}
@@ -156,7 +162,8 @@ export function createBacktestRepo(db: Database): BacktestRepo {
         kind: r.kind,
         commentId: r.comment_id,
         mediaId: r.media_id,
-        parentId: r.parent_id,
+        // Only where a reply would be posted depends on it; a decision does not.
+        parentId: null,
         authorId: r.author_id,
         authorUsername: r.author_username,
         text: r.text,
@@ -164,7 +171,7 @@ export function createBacktestRepo(db: Database): BacktestRepo {
         mediaType: r.media_type,
         adId: r.ad_id,
         fromSelf: r.from_self === true,
-        isTest: r.is_test === true,
+        isTest: false,
         redacted: r.redacted,
         ruleSetHash: r.rule_set_hash,
         action: r.action,
