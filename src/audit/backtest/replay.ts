@@ -19,20 +19,19 @@ import type { EventKind, InstagramEvent, MediaProductType } from '../../webhook/
 /** The stored fields a re-decision needs (see db/repos/backtest.ts). */
 export interface ReplayRow {
   readonly id: string;
-  readonly createdAt: Date;
+  /** When it was decided, in microseconds since 1970. */
+  readonly atMicros: number;
   readonly accountId: string;
   readonly kind: string;
   readonly commentId: string | null;
   readonly mediaId: string | null;
-  readonly parentId: string | null;
   readonly authorId: string | null;
   readonly authorUsername: string | null;
   readonly text: string | null;
-  readonly textHash: string | null;
   readonly mediaType: string | null;
   readonly adId: string | null;
-  readonly fromSelf: boolean;
-  readonly isTest: boolean;
+  /** An own comment or a test event: skipped by any rule set. */
+  readonly skipped: boolean;
   readonly scores: ReadonlyArray<readonly [string, string, Readonly<Record<string, number>>]> | null;
 }
 
@@ -46,18 +45,19 @@ export function eventOf(row: ReplayRow): InstagramEvent {
     field: kind.startsWith('mention') ? 'mentions' : kind === 'live_comment' ? 'live_comments' : 'comments',
     commentId: row.commentId,
     mediaId: row.mediaId,
-    parentId: row.parentId,
+    // Where a reply would be posted; no condition looks at it.
+    parentId: null,
     text: row.text,
     author:
       row.authorId === null && row.authorUsername === null
         ? null
         : { id: row.authorId, username: row.authorUsername },
-    fromSelf: row.fromSelf,
+    fromSelf: row.skipped,
     mediaProductType:
       row.mediaType !== null && mediaTypes.has(row.mediaType) ? (row.mediaType as MediaProductType) : null,
     adId: row.adId,
-    sentAt: row.createdAt,
-    isTest: row.isTest,
+    sentAt: new Date(row.atMicros / 1000),
+    isTest: false,
   };
 }
 
@@ -75,6 +75,11 @@ function leaves(ruleSet: RuleSet): Extract<CNode, { t: 'leaf' }>[] {
 /** The classifier names a rule set's conditions ask. */
 export function classifiersUsed(ruleSet: RuleSet): Set<string> {
   return new Set(leaves(ruleSet).flatMap((n) => (n.leaf.kind === 'classifier' ? [n.leaf.use] : [])));
+}
+
+/** Whether a condition counts repetitions. */
+export function usesRepetition(ruleSet: RuleSet): boolean {
+  return leaves(ruleSet).some((n) => n.leaf.kind === 'repetition');
 }
 
 /** Whether a condition looks at the media type (the only one needing the stored event's media fields). */
@@ -193,18 +198,19 @@ function result(name: string, provider: string, scores: Readonly<Record<string, 
 export class ReplayRepetition implements RepetitionCounter {
   private readonly times = new Map<string, number[]>();
 
-  record(row: ReplayRow, hash: string): void {
-    const at = row.createdAt.getTime();
+  /** `key`: the first 16 hex digits of the normalised text's hash. */
+  record(row: ReplayRow, key: string): void {
+    const hash = key;
+    const at = row.atMicros / 1000;
     add(this.times, `${row.accountId}\u0000${hash}`, at);
     const author = row.authorId ?? row.authorUsername;
     if (author !== null) add(this.times, `${row.accountId}\u0000${hash}\u0000${author}`, at);
   }
 
   async count(q: RepetitionQuery): Promise<number> {
+    const hash = q.textHash.slice(0, 16);
     const key =
-      q.authorId === null
-        ? `${q.accountId}\u0000${q.textHash}`
-        : `${q.accountId}\u0000${q.textHash}\u0000${q.authorId}`;
+      q.authorId === null ? `${q.accountId}\u0000${hash}` : `${q.accountId}\u0000${hash}\u0000${q.authorId}`;
     const list = this.times.get(key);
     if (!list) return 0;
     const now = q.now.getTime();

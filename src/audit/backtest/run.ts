@@ -22,6 +22,7 @@ import {
   ReplayRepetition,
   type ScoreSources,
   usesMediaType,
+  usesRepetition,
 } from './replay.js';
 import {
   BacktestTally,
@@ -91,15 +92,16 @@ export async function runBacktest(db: Database, options: BacktestOptions): Promi
     options.offlineClassifiers ?? new Map(),
   );
   const repetition = new ReplayRepetition();
-  let now = options.since;
-  const ports = { classifiers: classifiers.ports, repetition, now: () => now };
+  // The clock of the comment being re-decided (a Date only when a repetition condition asks).
+  let nowMs = options.since.getTime();
+  const ports = { classifiers: classifiers.ports, repetition, now: () => new Date(nowMs) };
   const tally = new BacktestTally(options.examples ?? 3);
-  const recordedRuleSets: Record<string, number> = {};
+  const recordedRuleSets = await repo.ruleSetsOf(window);
   const pageSize = options.pageSize ?? 2000;
 
   const decide = (row: StoredDecisionRow, cache?: readonly CachedScores[]): Promise<Decision> => {
     classifiers.use(row, cache);
-    now = row.createdAt;
+    nowMs = row.atMicros / 1000;
     return evaluate(options.candidateRules, { event: eventOf(row), text: row.text }, ports);
   };
   const record = (row: StoredDecisionRow, decision: Decision): void => {
@@ -131,11 +133,11 @@ export async function runBacktest(db: Database, options: BacktestOptions): Promi
     if (fromCacheOnly.length === 0) return byHash;
     const hashes = new Set<string>();
     for (const row of rows)
-      if (row.textHash && fromCacheOnly.some((n) => !row.scores?.some((s) => s[0] === n)))
-        hashes.add(row.textHash);
+      if (row.hashKey && fromCacheOnly.some((n) => !row.scores?.some((s) => s[0] === n)))
+        hashes.add(row.hashKey);
     if (hashes.size === 0) return byHash;
     for (const entry of await repo.cachedByTextHash([...hashes])) {
-      const hash = entry.key.slice(entry.key.lastIndexOf(':') + 1);
+      const hash = entry.key.slice(entry.key.lastIndexOf(':') + 1, entry.key.lastIndexOf(':') + 17);
       const list = byHash.get(hash);
       if (list) list.push(entry);
       else byHash.set(hash, [entry]);
@@ -144,24 +146,26 @@ export async function runBacktest(db: Database, options: BacktestOptions): Promi
   };
 
   const withMedia = usesMediaType(options.candidateRules);
+  const countsRepetition = usesRepetition(options.candidateRules);
+  const withHash = countsRepetition || fromCacheOnly.length > 0;
 
   // 2. Page by page.
-  let after: { at: string; id: string } | null = null;
+  let after: { atMicros: number; id: string } | null = null;
   for (;;) {
-    const rows = await repo.page(window, after, pageSize, { withMedia });
+    const rows = await repo.page(window, after, pageSize, { withMedia, withHash });
     if (rows.length === 0) break;
     const last = rows[rows.length - 1] as StoredDecisionRow;
-    after = { at: last.at, id: last.id };
+    after = { atMicros: last.atMicros, id: last.id };
     const cache = await cacheForPage(rows);
     for (const row of rows) {
-      recordedRuleSets[row.ruleSetHash] = (recordedRuleSets[row.ruleSetHash] ?? 0) + 1;
       if (row.redacted || row.text === null) {
         tally.skipRedacted();
         continue;
       }
       // 3. Re-decide; then this comment counts for the repetition of the later ones.
-      const decision = await decide(row, (row.textHash && cache.get(row.textHash)) || undefined);
-      repetition.record(row, row.textHash ?? textHash(decision.normalisedText));
+      const decision = await decide(row, (row.hashKey && cache.get(row.hashKey)) || undefined);
+      if (countsRepetition)
+        repetition.record(row, row.hashKey ?? textHash(decision.normalisedText).slice(0, 16));
       record(row, decision);
     }
     if (rows.length < pageSize) break;

@@ -8,32 +8,37 @@
 import { sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../client.js';
 
-/** One stored decision with what re-deciding it needs (the event's fields from its inbox row). */
+/** One stored decision with what re-deciding it needs (see page()). */
 export interface StoredDecisionRow {
   readonly id: string;
-  /** created_at as Postgres prints it: the exact keyset cursor (microseconds kept). */
-  readonly at: string;
-  readonly createdAt: Date;
+  /** created_at in microseconds since 1970: exact (below 2^53), the keyset cursor. */
+  readonly atMicros: number;
   readonly accountId: string;
   readonly kind: string;
   readonly commentId: string | null;
   readonly mediaId: string | null;
-  readonly parentId: string | null;
   readonly authorId: string | null;
   readonly authorUsername: string | null;
   readonly text: string | null;
-  readonly textHash: string | null;
+  /** The first 16 hex digits of the normalised text's hash (with `withHash`), else null. */
+  readonly hashKey: string | null;
   readonly mediaType: string | null;
   readonly adId: string | null;
-  readonly fromSelf: boolean;
-  readonly isTest: boolean;
+  /** An own comment or a test event (never acted on). */
+  readonly skipped: boolean;
   readonly redacted: boolean;
-  readonly ruleSetHash: string;
   readonly action: string;
   readonly decidingRule: string | null;
   readonly replied: boolean;
   /** The scores the decision's classifier calls returned: [classifier, question or '', scores]. */
   readonly scores: ReadonlyArray<readonly [string, string, Readonly<Record<string, number>>]> | null;
+}
+
+export interface PageOptions {
+  /** Read the media type and ad id from the inbox event (only a `media type` condition needs them). */
+  readonly withMedia?: boolean;
+  /** Read the text hash prefix (repetition conditions and cache lookups need it). */
+  readonly withHash?: boolean;
 }
 
 export interface DecisionWindow {
@@ -66,20 +71,18 @@ export interface ReversalRow {
 }
 
 export interface BacktestRepo {
-  /**
-   * Up to `limit` decisions after the cursor, oldest first. The media type and ad id come from
-   * the inbox event only with `withMedia` (the join costs about as much as the rest of the read,
-   * and only a `media type` condition needs them).
-   */
+  /** Up to `limit` decisions after the cursor, oldest first. */
   page(
     window: DecisionWindow,
-    after: { at: string; id: string } | null,
+    after: { atMicros: number; id: string } | null,
     limit: number,
-    options?: { withMedia?: boolean },
+    options?: PageOptions,
   ): Promise<StoredDecisionRow[]>;
+  /** How many decisions of the window each rule set made. */
+  ruleSetsOf(window: DecisionWindow): Promise<Record<string, number>>;
   /** Per comment, what moderators did from `since` on. */
   moderatorLabels(window: Pick<DecisionWindow, 'since' | 'accountId'>): Promise<ModeratorLabelRow[]>;
-  /** Cache keys ending with one of these text hashes (the namespace is unknown to a backtest). */
+  /** Cache entries whose text hash starts with one of these 16-digit prefixes (any namespace). */
   cachedByTextHash(
     hashes: readonly string[],
   ): Promise<Array<{ key: string; scores: Record<string, number> }>>;
@@ -106,40 +109,29 @@ const approvalSql = sql`(
 
 const manualHideSql = sql`(a.actor like 'moderator:%' and a.type in ('hide', 'delete') and a.status <> 'dismissed')`;
 
+function windowSql(window: DecisionWindow) {
+  return sql`d.created_at >= ${window.since.toISOString()}::timestamptz
+    and d.created_at < ${window.until.toISOString()}::timestamptz
+    ${window.accountId !== undefined ? sql`and d.account_id = ${window.accountId}` : sql``}`;
+}
+
 export function createBacktestRepo(db: Database): BacktestRepo {
   return {
-    async page(window, after, limit, options: { withMedia?: boolean } = {}) {
+    async page(window, after, limit, options: PageOptions = {}) {
       const media = options.withMedia === true;
-      const rows = rowsOf<{
-        id: string;
-        at: string;
-        account_id: string;
-        kind: string;
-        comment_id: string | null;
-        media_id: string | null;
-        author_id: string | null;
-        author_username: string | null;
-        text: string | null;
-        text_hash: string | null;
-        media_type: string | null;
-        ad_id: string | null;
-        from_self: boolean | null;
-        redacted: boolean;
-        rule_set_hash: string;
-        action: string;
-        deciding_rule: string | null;
-        replied: boolean;
-        scores: Array<[string, string, Record<string, number>]> | string | null;
-      }>(
+      // What travels is kept small (the read is most of a backtest's time): camelCase names so
+      // the rows are used as they come, times as microseconds, a 16-digit prefix of the text hash.
+      const rows = rowsOf<StoredDecisionRow & { scores: StoredDecisionRow['scores'] | string }>(
         await db.execute(sql`
-          select d.id, d.created_at::text as at, d.account_id, d.kind, d.comment_id, d.media_id,
-            d.author_id, d.author_username, d.text, d.text_hash,
-            ${media ? sql`i.event->>'mediaProductType'` : sql`null`} as media_type,
-            ${media ? sql`i.event->>'adId'` : sql`null`} as ad_id,
+          select d.id, (extract(epoch from d.created_at) * 1000000)::float8 as "atMicros",
+            d.account_id as "accountId", d.kind, d.comment_id as "commentId", d.media_id as "mediaId",
+            d.author_id as "authorId", d.author_username as "authorUsername", d.text,
+            ${options.withHash === true ? sql`left(d.text_hash, 16)` : sql`null`} as "hashKey",
+            ${media ? sql`i.event->>'mediaProductType'` : sql`null`} as "mediaType",
+            ${media ? sql`i.event->>'adId'` : sql`null`} as "adId",
             -- own comments and test events were skipped; the candidate skips them too
-            d.outcome = 'skipped' as from_self,
-            d.redacted_at is not null as redacted, d.rule_set_hash, d.action, d.deciding_rule,
-            d.steps @> '[{"type":"reply"}]'::jsonb as replied,
+            d.outcome = 'skipped' as skipped, d.redacted_at is not null as redacted, d.action,
+            d.deciding_rule as "decidingRule", d.steps @> '[{"type":"reply"}]'::jsonb as replied,
             -- only the scores travel, not the whole explanation
             case when jsonb_array_length(d.detail->'classifierCalls') > 0 then (
               select jsonb_agg(jsonb_build_array(c->>'classifier', coalesce(c->>'question', ''), c->'result'->'scores'))
@@ -147,38 +139,25 @@ export function createBacktestRepo(db: Database): BacktestRepo {
               where jsonb_typeof(c->'result') = 'object') end as scores
           from decisions d
           ${media ? sql`left join inbox i on i.id = d.inbox_id` : sql``}
-          where d.created_at >= ${window.since.toISOString()}::timestamptz
-            and d.created_at < ${window.until.toISOString()}::timestamptz
-            ${window.accountId !== undefined ? sql`and d.account_id = ${window.accountId}` : sql``}
-            ${after ? sql`and (d.created_at, d.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+          where ${windowSql(window)}
+            ${
+              after
+                ? sql`and (d.created_at, d.id) > ('epoch'::timestamptz + ${String(after.atMicros)}::bigint * interval '1 microsecond', ${after.id}::uuid)`
+                : sql``
+            }
           order by d.created_at, d.id
           limit ${limit}`),
       );
-      return rows.map((r) => ({
-        id: r.id,
-        at: r.at,
-        createdAt: new Date(r.at),
-        accountId: r.account_id,
-        kind: r.kind,
-        commentId: r.comment_id,
-        mediaId: r.media_id,
-        // Only where a reply would be posted depends on it; a decision does not.
-        parentId: null,
-        authorId: r.author_id,
-        authorUsername: r.author_username,
-        text: r.text,
-        textHash: r.text_hash,
-        mediaType: r.media_type,
-        adId: r.ad_id,
-        fromSelf: r.from_self === true,
-        isTest: false,
-        redacted: r.redacted,
-        ruleSetHash: r.rule_set_hash,
-        action: r.action,
-        decidingRule: r.deciding_rule,
-        replied: r.replied,
-        scores: typeof r.scores === 'string' ? JSON.parse(r.scores) : r.scores,
-      }));
+      for (const r of rows) if (typeof r.scores === 'string') r.scores = JSON.parse(r.scores);
+      return rows as StoredDecisionRow[];
+    },
+
+    async ruleSetsOf(window) {
+      const rows = rowsOf<{ hash: string; n: string | number }>(
+        await db.execute(sql`
+          select d.rule_set_hash as hash, count(*) as n from decisions d where ${windowSql(window)} group by 1`),
+      );
+      return Object.fromEntries(rows.map((r) => [r.hash, Number(r.n)]));
     },
 
     async moderatorLabels(window) {
@@ -206,7 +185,7 @@ export function createBacktestRepo(db: Database): BacktestRepo {
       const rows = rowsOf<{ key: string; scores: Record<string, number> | string | null }>(
         await db.execute(sql`
           select key, result->'scores' as scores from classifier_cache
-          where split_part(key, ':', -1) = any(${`{${hashes.map((h) => h.replace(/[^0-9a-f]/gi, '')).join(',')}}`}::text[])
+          where left(split_part(key, ':', -1), 16) = any(${`{${hashes.map((h) => h.replace(/[^0-9a-f]/gi, '')).join(',')}}`}::text[])
             and expires_at > now()`),
       );
       return rows.flatMap((r) => {
