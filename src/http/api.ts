@@ -1,6 +1,7 @@
 /**
  * The admin HTTP API under /api: the audit log (decisions, one decision, stats), the review
- * queue, moderator actions (approve, hide, unhide = undo, delete, reply), erasure and retention.
+ * queue, moderator actions (approve, hide, unhide = undo, delete, reply), erasure and retention,
+ * and the rules' backtest and status.
  * Every route, /api/openapi.json included, needs `Authorization: Bearer <ADMIN_TOKEN>`; without
  * ADMIN_TOKEN configured the API answers 503 rather than being open. Transport only: the work is
  * in src/audit/ (the same functions as `modbot audit`).
@@ -19,12 +20,15 @@ import { registerErasureRoutes } from './api/erasure.js';
 import { registerInboxRoutes } from './api/inbox.js';
 import { registerMediaRoutes } from './api/media.js';
 import { registerReviewRoutes } from './api/review.js';
+import { type RulesApi, registerRulesRoutes } from './api/rules.js';
 import type { AppEnv } from './context.js';
 
 export interface ApiDeps {
   readonly audit: AuditService;
   /** ADMIN_TOKEN; undefined → every /api route answers 503. */
   readonly adminToken: string | undefined;
+  /** Backtest and status of the rule set in force (absent where moderation is replaced). */
+  readonly rules?: RulesApi | undefined;
 }
 
 export function apiRoutes(deps: ApiDeps) {
@@ -48,6 +52,7 @@ export function apiRoutes(deps: ApiDeps) {
   registerErasureRoutes(api, deps.audit);
   registerMediaRoutes(api, deps.audit);
   registerInboxRoutes(api, deps.audit);
+  registerRulesRoutes(api, deps.rules);
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

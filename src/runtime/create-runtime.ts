@@ -10,6 +10,7 @@
  */
 import { type AccountStore, createAccountStore, envAccountFrom } from '../accounts/store.js';
 import { createAuditService } from '../audit/service.js';
+import { createBuiltinClassifier } from '../classify/builtin/index.js';
 import type { ClassifierCache } from '../classify/cache.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -26,6 +27,7 @@ import { createAdaptivePacer } from '../graph/adaptive-pacing.js';
 import { createGraphClient, type GraphClient } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { GraphFetch } from '../graph/transport.js';
+import type { RulesApi } from '../http/api/rules.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
@@ -140,12 +142,22 @@ export function createRuntime(options: RuntimeOptions) {
   });
 
   const retentionDays = env.RETENTION_DAYS;
-  const consoleAudit = createAuditService(database.adHoc, { retentionDays });
+  // A backtest may run the free builtin model for scores the record lacks; never a paid one.
+  const offlineClassifiers = new Map([['builtin', createBuiltinClassifier()]]);
+  const consoleAudit = createAuditService(database.adHoc, { retentionDays, offlineClassifiers });
+  const apiAudit = createAuditService(database.adHoc, { retentionDays, offlineClassifiers });
+  const rulesInForce = options.rules;
+  const rulesApi: RulesApi | undefined = rulesInForce
+    ? {
+        backtest: (input) => apiAudit.backtestChanges(rulesInForce(), input),
+        status: () => apiAudit.rulesStatus(rulesInForce()),
+      }
+    : undefined;
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
     // The admin API's queries are planned for their actual parameters (database.adHoc).
-    api: { audit: createAuditService(database.adHoc, { retentionDays }), adminToken: env.ADMIN_TOKEN },
+    api: { audit: apiAudit, adminToken: env.ADMIN_TOKEN, rules: rulesApi },
     meta: { audit: createAuditService(database.db, { retentionDays }), secrets, publicUrl: env.PUBLIC_URL },
     console: consoleDeps({
       env,

@@ -251,6 +251,8 @@ describe('answers a moderator needs', () => {
       '/media/{id}/unlock',
       '/retention/run',
       '/review-queue',
+      '/rules/backtest',
+      '/rules/status',
       '/stats',
     ]);
   });
@@ -269,6 +271,8 @@ describe('security', () => {
     ['GET', '/media/1/locks'],
     ['POST', '/erasures', { author: '1', moderator: 'x' }],
     ['POST', '/retention/run', {}],
+    ['POST', '/rules/backtest', { files: [] }],
+    ['GET', '/rules/status'],
     ['GET', '/no-such-route'],
   ];
   const badHeaders: Record<string, string>[] = [

@@ -155,6 +155,13 @@ afterAll(async () => {
   await fake?.close();
 });
 
+const api = (path: string, body?: unknown, token = ADMIN) =>
+  rt.app.request(`/api${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
 describe('backtest', () => {
   it('the same rules change nothing', async () => {
     const report = await audit().backtest({
@@ -310,5 +317,51 @@ describe('backtest', () => {
       promote: 'rules/test.yaml:16: change "mode: shadow" to "mode: enforce" in rule "promo-shadow"',
     });
     expect(by['promo-shadow']?.shadow?.since).not.toBeNull();
+  });
+
+  it('through the API: the changed file in place of the one in force gives the same report; errors are file:line', async () => {
+    const direct = await audit().backtest({
+      candidateRules: load(candidateYaml),
+      since: new Date(Date.now() - 3_600_000),
+    });
+    const res = await api('/rules/backtest', {
+      files: [{ path: 'test.yaml', content: candidateYaml }],
+      since: '1h',
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { replaced: string[]; added: string[]; report: typeof direct };
+    expect(body.replaced).toEqual(['rules/test.yaml']);
+    expect(body.added).toEqual([]);
+    expect(body.report.totals).toEqual(direct.totals);
+    expect(body.report.labels).toEqual(direct.labels);
+
+    const broken = await api('/rules/backtest', {
+      files: [
+        { path: 'rules/test.yaml', content: candidateYaml.replace('action: review', 'action: frobnicate') },
+      ],
+    });
+    expect(broken.status).toBe(422);
+    const err = (await broken.json()) as { error: string; errors: string[] };
+    expect(err.error).toBe('invalid_rules');
+    expect(err.errors[0]).toMatch(/^rules\/test\.yaml:\d+:\d+/);
+
+    const badSince = await api('/rules/backtest', {
+      files: [{ path: 'test.yaml', content: candidateYaml }],
+      since: '3x',
+    });
+    expect(badSince.status).toBe(400);
+    expect(((await badSince.json()) as { message: string }).message).toMatch(/since "3x"/);
+    const unknown = await api('/rules/backtest', { files: [], sinse: '1d' });
+    expect(unknown.status).toBe(400);
+    expect((await api('/rules/backtest', { files: [] }, 'wrong-token-0123456789')).status).toBe(401);
+
+    const status = await api('/rules/status');
+    expect(status.status).toBe(200);
+    const st = (await status.json()) as { rules: { ruleId: string; mode: string }[] };
+    expect(st.rules.map((r) => [r.ruleId, r.mode])).toEqual([
+      ['scam-hide', 'enforce'],
+      ['dm-review', 'enforce'],
+      ['promo-shadow', 'shadow'],
+    ]);
   });
 });
