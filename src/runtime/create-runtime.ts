@@ -9,6 +9,8 @@
  * fakes on loopback.
  */
 import { type AccountStore, createAccountStore, envAccountFrom } from '../accounts/store.js';
+import { formatBacktest } from '../audit/backtest/format.js';
+import { parseTime } from '../audit/filters.js';
 import { createAuditService } from '../audit/service.js';
 import { createBuiltinClassifier } from '../classify/builtin/index.js';
 import type { ClassifierCache } from '../classify/cache.js';
@@ -29,6 +31,7 @@ import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { GraphFetch } from '../graph/transport.js';
 import type { RulesApi } from '../http/api/rules.js';
 import { createApp } from '../http/app.js';
+import type { BacktestInput } from '../http/console/deps.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
 import { watchAttention } from '../notify/attention.js';
@@ -178,6 +181,28 @@ export function createRuntime(options: RuntimeOptions) {
           lock: async (input) => (await consoleAudit.lockMedia(input)).message,
           unlock: async (input) => (await consoleAudit.unlockMedia(input)).message,
         },
+        ...(rulesInForce
+          ? {
+              backtest: async (input: BacktestInput) => {
+                const result = await consoleAudit.backtestChanges(rulesInForce(), {
+                  files: input.files,
+                  since: parseTime(input.since) ?? new Date(Date.now() - 30 * 86_400_000),
+                  account: input.account,
+                });
+                logger.info('console rules backtest', {
+                  moderator: input.moderator,
+                  files: input.files.length,
+                });
+                if (!result.ok)
+                  return `The changed file does not load (nothing was backtested):\n${result.errors.join('\n')}`;
+                const what = [
+                  ...result.replaced.map((p) => `${p} replaced`),
+                  ...result.added.map((p) => `${p} added`),
+                ].join(', ');
+                return `${what}\n\n${formatBacktest(result.report)}`;
+              },
+            }
+          : {}),
         ...options.console?.extensions,
       },
     }),
