@@ -6,9 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditService } from '../../src/audit/service.js';
+import { classifierCacheKey } from '../../src/classify/cache.js';
+import { PgClassifierCache } from '../../src/db/repos/classifier-cache.js';
 import { secretsOf } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
-import { type Classifier, loadRuleSet, type RuleSet } from '../../src/moderation/index.js';
+import { type Classifier, loadRuleSet, normalise, type RuleSet } from '../../src/moderation/index.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
 import { startTestRuntime } from '../support/runtime.js';
 
@@ -299,6 +301,47 @@ describe('backtest', () => {
     expect(tried.totals.noLonger.held).toBe(ids.dm.length);
     expect(tried.scores.commentsAssumed).toBe(0);
     expect(tried.candidate.classifiers).toEqual(['openai-policy']);
+  });
+
+  it('a score the record lacks is taken from the classifier cache (any model namespace), never asked', async () => {
+    const withModeration = load(`${recordedYaml}
+- id: harassing-dm
+  when:
+    text contains any: ["dm me"]
+    classifier:
+      use: openai-moderation
+      score: harassment
+      at least: 0.5
+      fallback: review
+  priority: 5
+  action: hide
+`);
+    const cache = new PgClassifierCache(rt.database.db);
+    const text = 'dm me about the collab 0';
+    const key = classifierCacheKey('openai-moderation', 'omni-moderation-latest', {
+      text,
+      normalisedText: normalise(text),
+    });
+    await cache.set(
+      key,
+      {
+        provider: 'openai',
+        model: 'omni',
+        version: '1',
+        scores: { harassment: 0.9 },
+        latencyMs: 1,
+        cached: false,
+      },
+      60_000,
+    );
+    const report = await audit().backtest({
+      candidateRules: withModeration,
+      since: new Date(Date.now() - 3_600_000),
+    });
+    expect(report.scores.cached).toBe(1);
+    expect(report.scores.commentsAssumed).toBe(ids.dm.length - 1);
+    expect(report.totals.newly.hidden).toBe(1);
+    expect(report.rules.find((r) => r.ruleId === 'harassing-dm')?.examples[0]?.commentId).toBe(ids.dm[0]);
   });
 
   it('rules status: hits, and for the shadow rule what it would have done, the reversal rate and the promoting edit', async () => {
