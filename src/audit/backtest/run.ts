@@ -149,13 +149,20 @@ export async function runBacktest(db: Database, options: BacktestOptions): Promi
   const countsRepetition = usesRepetition(options.candidateRules);
   const withHash = countsRepetition || fromCacheOnly.length > 0;
 
-  // 2. Page by page.
-  let after: { atMicros: number; id: string } | null = null;
-  for (;;) {
-    const rows = await repo.page(window, after, pageSize, { withMedia, withHash });
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1] as StoredDecisionRow;
-    after = { atMicros: last.atMicros, id: last.id };
+  // 2. Page by page. The next page is asked for before this one is re-decided, so on Postgres
+  // the server reads it while this process decides (on PGlite the two take turns).
+  const read = (after: { atMicros: number; id: string } | null) => {
+    const page = repo.page(window, after, pageSize, { withMedia, withHash });
+    // Should deciding this page fail, the read ahead must not become an unhandled rejection.
+    page.catch(() => undefined);
+    return page;
+  };
+  let next: Promise<StoredDecisionRow[]> | null = read(null);
+  while (next) {
+    const rows: StoredDecisionRow[] = await next;
+    const last = rows[rows.length - 1];
+    next = last && rows.length === pageSize ? read({ atMicros: last.atMicros, id: last.id }) : null;
+    // The cache is read for a page only when the candidate asks a classifier answered by it alone.
     const cache = await cacheForPage(rows);
     for (const row of rows) {
       if (row.redacted || row.text === null) {
@@ -168,7 +175,6 @@ export async function runBacktest(db: Database, options: BacktestOptions): Promi
         repetition.record(row, row.hashKey ?? textHash(decision.normalisedText).slice(0, 16));
       record(row, decision);
     }
-    if (rows.length < pageSize) break;
   }
 
   const totals = tally.totals();
