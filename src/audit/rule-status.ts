@@ -179,8 +179,8 @@ export function formatRulesStatus(s: RulesStatus): string {
         .map(([a, v]) => `${a} ${v}`)
         .join(', ');
       out.push(
-        `    in shadow since ${sh.since ?? '(not yet in a deciding rule set)'}: fired on ${sh.fired}, would have changed the decision of ${
-          would || 'none'
+        `    in shadow since ${sh.since ?? '(not yet in a rule set that decided something)'}: fired on ${sh.fired}; as the top rule it would have done: ${
+          would || 'nothing different'
         }`,
       );
       out.push(
