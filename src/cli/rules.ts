@@ -1,8 +1,13 @@
 /**
- * `modbot rules check|test|explain|schema` (issue 3, Must 7): what a moderator runs before a
- * change goes live. `check` and `test` run in CI.
+ * `modbot rules check|test|explain|schema|backtest|status` (issue 3, Must 7; issue 15): what a
+ * moderator runs before a change goes live. `check` and `test` run in CI; `backtest` replays
+ * the stored comments through the working copy and `status` shows what each rule did.
  */
 import type { Command } from 'commander';
+import { formatBacktest } from '../audit/backtest/format.js';
+import { parseTime } from '../audit/filters.js';
+import { formatRulesStatus } from '../audit/rule-status.js';
+import { createBuiltinClassifier } from '../classify/builtin/index.js';
 import {
   type Classifier,
   evaluate,
@@ -15,7 +20,9 @@ import {
   runRuleExamples,
 } from '../moderation/index.js';
 import { RuleFilesRefused, readRuleFiles } from '../rules-source/files.js';
+import { openAuditLog } from '../runtime/commands.js';
 import type { EventKind } from '../webhook/events.js';
+import { envOrExit } from './env.js';
 
 const DEFAULT_DIR = 'rules';
 
@@ -196,6 +203,91 @@ export function registerRules(program: Command): void {
         else console.log(formatExplanation({ text, trace: normaliseTrace(text), decision }));
       },
     );
+
+  rules
+    .command('backtest')
+    .description(
+      'What the rule files (default: the working copy of rules/) would have done to the stored comments, against the recorded decisions; calls no API',
+    )
+    .option('--rules <dir>', 'the candidate rules directory', DEFAULT_DIR)
+    .option('--since <time>', 'from when: 30d, 24h, 2w or a date like 2026-11-01', '30d')
+    .option('--until <time>', 'until when (default: now)')
+    .option('--account <id>', 'only this Instagram account')
+    .option('--examples <n>', 'example comments per rule', '3')
+    .option('--format <format>', 'table or json', 'table')
+    .action(
+      async (opts: {
+        rules: string;
+        since: string;
+        until?: string;
+        account?: string;
+        examples: string;
+        format: string;
+      }) => {
+        const since = parseTime(opts.since);
+        const until = opts.until === undefined ? new Date() : parseTime(opts.until);
+        const fail = (message: string) => {
+          console.error(`modbot rules backtest: ${message}`);
+          process.exit(2);
+        };
+        if (!since)
+          fail(
+            `--since "${opts.since}": expected a relative time like 30d, 24h, 90m, 2w or a date like 2026-11-01`,
+          );
+        if (!until)
+          fail(
+            `--until "${opts.until}": expected a relative time like 1d, 24h, 2w or a date like 2026-11-01`,
+          );
+        if (since && until && since >= until)
+          fail(`--since ${opts.since} is not before --until ${opts.until ?? 'now'}`);
+        if (opts.account !== undefined && !/^[0-9A-Za-z_-]{1,64}$/.test(opts.account))
+          fail(`--account "${opts.account}": an Instagram account id (digits)`);
+        if (opts.format !== 'table' && opts.format !== 'json')
+          fail(`--format "${opts.format}": use table or json`);
+        const examples = Number(opts.examples);
+        if (!Number.isInteger(examples) || examples < 0 || examples > 100)
+          fail(`--examples "${opts.examples}": a whole number from 0 to 100`);
+        const candidate = await loadOrExit(opts.rules);
+        const { audit, close } = await openAuditLog(envOrExit(), {
+          // Scores the record lacks: the free offline model, never a paid call.
+          offlineClassifiers: new Map([['builtin', createBuiltinClassifier()]]),
+        });
+        try {
+          const report = await audit.backtest({
+            candidateRules: candidate,
+            since: since as Date,
+            until: until as Date,
+            account: opts.account,
+            examples,
+          });
+          console.log(opts.format === 'json' ? JSON.stringify(report, null, 2) : formatBacktest(report));
+        } finally {
+          await close();
+        }
+      },
+    );
+
+  rules
+    .command('status')
+    .description(
+      'Per rule: its mode and hits over 7 and 30 days; for shadow rules what they would have done since added, the reversal rate of comparable enforced actions, and the edit that promotes them',
+    )
+    .option('--rules <dir>', 'the rules directory', DEFAULT_DIR)
+    .option('--format <format>', 'table or json', 'table')
+    .action(async (opts: { rules: string; format: string }) => {
+      if (opts.format !== 'table' && opts.format !== 'json') {
+        console.error(`modbot rules status: --format "${opts.format}": use table or json`);
+        process.exit(2);
+      }
+      const ruleSet = await loadOrExit(opts.rules);
+      const { audit, close } = await openAuditLog(envOrExit());
+      try {
+        const status = await audit.rulesStatus(ruleSet);
+        console.log(opts.format === 'json' ? JSON.stringify(status, null, 2) : formatRulesStatus(status));
+      } finally {
+        await close();
+      }
+    });
 
   rules
     .command('schema')

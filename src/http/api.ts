@@ -1,6 +1,7 @@
 /**
  * The admin HTTP API under /api: the audit log (decisions, one decision, stats), the review
- * queue, moderator actions (approve, hide, unhide = undo, delete, reply), erasure and retention.
+ * queue, moderator actions (approve, hide, unhide = undo, delete, reply), erasure and retention,
+ * and the rules' backtest and status.
  * Every route, /api/openapi.json included, needs `Authorization: Bearer <ADMIN_TOKEN>`; without
  * ADMIN_TOKEN configured the API answers 503 rather than being open. Transport only: the work is
  * in src/audit/ (the same functions as `modbot audit`).
@@ -19,7 +20,12 @@ import { registerErasureRoutes } from './api/erasure.js';
 import { registerInboxRoutes } from './api/inbox.js';
 import { registerMediaRoutes } from './api/media.js';
 import { registerReviewRoutes } from './api/review.js';
-import { type RulesInForceView, registerRulesRoutes } from './api/rules.js';
+import {
+  type RulesApi,
+  type RulesInForceView,
+  registerRulesInForceRoute,
+  registerRulesRoutes,
+} from './api/rules.js';
 import type { AppEnv } from './context.js';
 
 export interface ApiDeps {
@@ -27,7 +33,9 @@ export interface ApiDeps {
   /** ADMIN_TOKEN; undefined → every /api route answers 503. */
   readonly adminToken: string | undefined;
   /** The rule set in force, for GET /api/rules (absent: the route is not served). */
-  readonly rules?: (() => RulesInForceView) | undefined;
+  readonly rulesInForce?: (() => RulesInForceView) | undefined;
+  /** Backtest and status of the rule set in force (absent where moderation is replaced). */
+  readonly rules?: RulesApi | undefined;
 }
 
 /** The message of a Postgres data exception (SQLSTATE 22xxx) in the error or its causes, else null. */
@@ -60,7 +68,8 @@ export function apiRoutes(deps: ApiDeps) {
   registerErasureRoutes(api, deps.audit);
   registerMediaRoutes(api, deps.audit);
   registerInboxRoutes(api, deps.audit);
-  if (deps.rules) registerRulesRoutes(api, deps.rules);
+  if (deps.rulesInForce) registerRulesInForceRoute(api, deps.rulesInForce);
+  registerRulesRoutes(api, deps.rules);
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

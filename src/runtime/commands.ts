@@ -2,7 +2,7 @@
  * What the `modbot` commands need from the composition root: the database opened (and
  * migrated), and the audit log bound to it, so src/cli/ never opens or queries a database itself.
  */
-import { type AuditService, createAuditService } from '../audit/service.js';
+import { type AuditService, type AuditServiceOptions, createAuditService } from '../audit/service.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { liveHolder } from '../db/data-folder-lock.js';
 import { applyMigrations } from '../db/migrate.js';
@@ -46,10 +46,12 @@ export function auditConnection(
   database: DatabaseHandle,
   env: Pick<Env, 'RETENTION_DAYS'> &
     Partial<Pick<Env, 'ERASURE_HASH_KEY' | 'META_APP_SECRET' | 'INSTAGRAM_APP_SECRET'>>,
+  extra: Omit<AuditServiceOptions, 'retentionDays' | 'subjectKey'> = {},
 ): AuditConnection {
   // Ad hoc queries are planned for their actual parameters (database.adHoc).
   return {
     audit: createAuditService(database.adHoc, {
+      ...extra,
       retentionDays: env.RETENTION_DAYS,
       subjectKey: env.ERASURE_HASH_KEY ?? env.META_APP_SECRET ?? env.INSTAGRAM_APP_SECRET,
     }),
@@ -57,9 +59,12 @@ export function auditConnection(
   };
 }
 
-export async function openAuditLog(env: Env): Promise<AuditConnection> {
+export async function openAuditLog(
+  env: Env,
+  extra: Omit<AuditServiceOptions, 'retentionDays'> = {},
+): Promise<AuditConnection> {
   // Migrated first: on a fresh data folder the first command may come before any start.
-  return auditConnection(await openMigrated(env), env);
+  return auditConnection(await openMigrated(env), env, extra);
 }
 
 /** The address of the modbot serving the embedded database in MODBOT_DATA_DIR, if one runs. */

@@ -9,7 +9,10 @@
  * fakes on loopback.
  */
 import { type AccountStore, createAccountStore, envAccountFrom } from '../accounts/store.js';
+import { formatBacktest } from '../audit/backtest/format.js';
+import { parseTime } from '../audit/filters.js';
 import { createAuditService } from '../audit/service.js';
+import { createBuiltinClassifier } from '../classify/builtin/index.js';
 import type { ClassifierCache } from '../classify/cache.js';
 import { type ClassifierConfig, createClassifiers } from '../classify/registry.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -26,8 +29,9 @@ import { createAdaptivePacer } from '../graph/adaptive-pacing.js';
 import { createGraphClient, type GraphClient } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { GraphFetch } from '../graph/transport.js';
-import type { RulesInForceView } from '../http/api/rules.js';
+import type { RulesApi, RulesInForceView } from '../http/api/rules.js';
 import { createApp } from '../http/app.js';
+import type { BacktestInput } from '../http/console/deps.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
 import { type AttentionMemory, watchAttention } from '../notify/attention.js';
@@ -147,15 +151,26 @@ export function createRuntime(options: RuntimeOptions) {
 
   const retentionDays = env.RETENTION_DAYS;
   const subjectKey = erasureHashKey(env);
-  const consoleAudit = createAuditService(database.adHoc, { retentionDays, subjectKey });
+  // A backtest may run the free builtin model for scores the record lacks; never a paid one.
+  const offlineClassifiers = new Map([['builtin', createBuiltinClassifier()]]);
+  const consoleAudit = createAuditService(database.adHoc, { retentionDays, subjectKey, offlineClassifiers });
+  const apiAudit = createAuditService(database.adHoc, { retentionDays, subjectKey, offlineClassifiers });
+  const rulesInForce = options.rules;
+  const rulesApi: RulesApi | undefined = rulesInForce
+    ? {
+        backtest: (input) => apiAudit.backtestChanges(rulesInForce(), input),
+        status: () => apiAudit.rulesStatus(rulesInForce()),
+      }
+    : undefined;
   const app = createApp({
     logger,
     readiness: () => checkReadiness(database.db),
     // The admin API's queries are planned for their actual parameters (database.adHoc).
     api: {
-      audit: createAuditService(database.adHoc, { retentionDays, subjectKey }),
+      audit: apiAudit,
       adminToken: env.ADMIN_TOKEN,
-      rules: options.rulesInForce ?? rulesInForceOf(options.rules),
+      rulesInForce: options.rulesInForce ?? rulesInForceOf(options.rules),
+      rules: rulesApi,
     },
     meta: {
       audit: createAuditService(database.db, { retentionDays, subjectKey }),
@@ -183,6 +198,28 @@ export function createRuntime(options: RuntimeOptions) {
           lock: async (input) => (await consoleAudit.lockMedia(input)).message,
           unlock: async (input) => (await consoleAudit.unlockMedia(input)).message,
         },
+        ...(rulesInForce
+          ? {
+              backtest: async (input: BacktestInput) => {
+                const result = await consoleAudit.backtestChanges(rulesInForce(), {
+                  files: input.files,
+                  since: parseTime(input.since) ?? new Date(Date.now() - 30 * 86_400_000),
+                  account: input.account,
+                });
+                logger.info('console rules backtest', {
+                  moderator: input.moderator,
+                  files: input.files.length,
+                });
+                if (!result.ok)
+                  return `The changed file does not load (nothing was backtested):\n${result.errors.join('\n')}`;
+                const what = [
+                  ...result.replaced.map((p) => `${p} replaced`),
+                  ...result.added.map((p) => `${p} added`),
+                ].join(', ');
+                return `${what}\n\n${formatBacktest(result.report)}`;
+              },
+            }
+          : {}),
         ...options.console?.extensions,
       },
     }),

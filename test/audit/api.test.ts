@@ -270,6 +270,8 @@ describe('answers a moderator needs', () => {
       '/retention/run',
       '/review-queue',
       '/rules',
+      '/rules/backtest',
+      '/rules/status',
       '/stats',
     ]);
   });
@@ -288,6 +290,8 @@ describe('security', () => {
     ['GET', '/media/1/locks'],
     ['POST', '/erasures', { author: '1', moderator: 'x' }],
     ['POST', '/retention/run', {}],
+    ['POST', '/rules/backtest', { files: [] }],
+    ['GET', '/rules/status'],
     ['GET', '/no-such-route'],
   ];
   const badHeaders: Record<string, string>[] = [

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessions } from '../../src/http/console/session.js';
-import { ACCOUNT, ADMIN, ALICE, BOB, type ConsoleWorld, startConsoleWorld } from './setup.js';
+import { ACCOUNT, ADMIN, ALICE, BOB, type ConsoleWorld, rulesYaml, startConsoleWorld } from './setup.js';
 
 let w: ConsoleWorld;
 beforeAll(async () => {
@@ -192,5 +192,71 @@ describe('forms', () => {
     expect(await res.text()).toContain(ACCOUNT);
     const all = w.logs.join('\n');
     for (const secret of [ADMIN, ALICE, BOB]) expect(all).not.toContain(secret);
+  });
+});
+
+describe('rules page backtest', () => {
+  it('a pasted or uploaded changed file shows the difference; without the CSRF token it is refused', async () => {
+    const id = await w.comment('I invested two weekends in this garden', 'gardener');
+    await w.comment('I invested in passive income, ask me', 'scammer');
+    const alice = (await signIn(ALICE)).cookie;
+    const narrowed = rulesYaml.replace('[invested, "passive income"]', '["passive income"]');
+
+    const refused = await go('/console/rules/backtest', {
+      method: 'POST',
+      headers: formHeaders(alice),
+      body: form({ path: 'rules/console.yaml', content: narrowed, since: '1h' }),
+    });
+    expect(refused.status).toBe(403);
+
+    const pasted = await go('/console/rules/backtest', {
+      method: 'POST',
+      headers: formHeaders(alice),
+      body: form({ path: 'rules/console.yaml', content: narrowed, since: '1h', _csrf: await csrfOf(alice) }),
+    });
+    expect(pasted.status).toBe(200);
+    const html = await pasted.text();
+    const report = /<pre data-backtest[^>]*>([\s\S]*?)<\/pre>/.exec(html)?.[1] ?? '';
+    expect(report).toContain('rules/console.yaml replaced');
+    expect(report).toMatch(/no longer\s+1\s+0\s+0\s+0/);
+    expect(report).toContain(`comment ${id}`);
+
+    // The same as an upload (multipart), the file's name standing in for the path.
+    const upload = new FormData();
+    upload.set('_csrf', await csrfOf(alice));
+    upload.set('since', '1h');
+    upload.set('upload', new File([narrowed], 'console.yaml', { type: 'application/yaml' }));
+    const uploaded = await go('/console/rules/backtest', {
+      method: 'POST',
+      headers: { cookie: alice },
+      body: upload,
+    });
+    expect(uploaded.status).toBe(200);
+    expect(await uploaded.text()).toMatch(/no longer\s+1\s+0\s+0\s+0/);
+
+    const broken = await go('/console/rules/backtest', {
+      method: 'POST',
+      headers: formHeaders(alice),
+      body: form({
+        path: 'rules/console.yaml',
+        content: narrowed.replace('action: review', 'action: frobnicate'),
+        _csrf: await csrfOf(alice),
+      }),
+    });
+    expect(broken.status).toBe(200);
+    expect(await broken.text()).toMatch(/does not load[\s\S]*rules\/console\.yaml:\d+:\d+/);
+
+    const badSince = await go('/console/rules/backtest', {
+      method: 'POST',
+      headers: formHeaders(alice),
+      body: form({
+        path: 'rules/console.yaml',
+        content: narrowed,
+        since: 'soon',
+        _csrf: await csrfOf(alice),
+      }),
+    });
+    expect(badSince.status).toBe(400);
+    expect(await badSince.text()).toContain('since: a relative time');
   });
 });

@@ -75,6 +75,14 @@ export interface TryTextResult {
   readonly explanation: string;
 }
 
+export interface BacktestInput {
+  readonly files: readonly { readonly path: string; readonly content: string }[];
+  /** A relative time (7d) or a date, already checked. */
+  readonly since: string;
+  readonly account?: string | undefined;
+  readonly moderator: string;
+}
+
 export interface ConsoleDeps {
   readonly audit: AuditService;
   readonly auth: ConsoleAuthConfig;
@@ -102,6 +110,10 @@ export interface ConsoleDeps {
     lock(input: { accountId: string; mediaId: string; moderator: string }): Promise<string>;
     unlock(input: { accountId: string; mediaId: string; moderator: string }): Promise<string>;
   };
-  /** Replay the rules over past decisions (the backtest work): answers text to show as is. */
-  readonly backtest?: (input: { since: string; moderator: string }) => Promise<string>;
+  /**
+   * Backtest a changed rule file: the rules in force with `files` in place of the files of the
+   * same name, over the decisions since `since` (`modbot rules backtest`); answers the report as
+   * text to show as is (or the file's errors).
+   */
+  readonly backtest?: (input: BacktestInput) => Promise<string>;
 }

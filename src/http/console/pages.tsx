@@ -712,6 +712,14 @@ export function isHidden(x: DecisionDetail): boolean {
 // ---------------------------------------------------------------------------------------------
 // Rules
 
+/** What the moderator typed in the backtest form, shown again with the result. */
+export interface BacktestFormInput {
+  readonly path: string;
+  readonly content: string;
+  readonly since: string;
+  readonly account: string;
+}
+
 export function RulesPage(props: {
   rules: RulesInForce;
   hits: ReadonlyMap<string, StatsRow>;
@@ -721,8 +729,11 @@ export function RulesPage(props: {
   tryError: string | null;
   backtest: boolean;
   backtestResult: string | null;
+  backtestError: string | null;
+  backtestInput: BacktestFormInput | null;
 }) {
   const t = props.tried?.input;
+  const b = props.backtestInput;
   return (
     <>
       <h1>Rules</h1>
@@ -811,14 +822,66 @@ export function RulesPage(props: {
       </section>
 
       {props.backtest ? (
-        <section class="card">
-          <h2 style="margin-top:0">Backtest</h2>
-          <form method="post" action="/console/rules/backtest">
+        <section class="card" id="backtest">
+          <h2 style="margin-top:0">Backtest a changed rule file</h2>
+          <p class="muted">
+            Paste a changed rule file (or upload one): modbot re-decides the stored comments with the rules in
+            force and this file in place of the file of the same name, and shows what would have been hidden,
+            deleted, replied to or held differently, per rule, against what moderators undid or hid by hand.
+            Nothing is called and nothing changes: to put the change in force, edit the file itself.
+          </p>
+          <form method="post" action="/console/rules/backtest#backtest" enctype="multipart/form-data">
             <Csrf token={props.csrf} />
-            <label for="bt-since">Replay decisions since</label>
-            <input id="bt-since" name="since" value="7d" /> <button type="submit">Run backtest</button>
+            <div
+              class="filters"
+              style="display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:8px 12px"
+            >
+              <div>
+                <label for="bt-path">File it replaces</label>
+                <input
+                  id="bt-path"
+                  name="path"
+                  list="bt-files"
+                  value={b?.path ?? props.rules.files[0] ?? ''}
+                  placeholder="rules/spam.yaml"
+                />
+                <datalist id="bt-files">
+                  {props.rules.files.map((f) => (
+                    <option value={f} />
+                  ))}
+                </datalist>
+              </div>
+              <div>
+                <label for="bt-since">Comments since</label>
+                <input id="bt-since" name="since" value={b?.since ?? '30d'} />
+              </div>
+              <div>
+                <label for="bt-account">Account</label>
+                <input id="bt-account" name="account" value={b?.account ?? ''} placeholder="all" />
+              </div>
+              <div>
+                <label for="bt-upload">Or upload the file</label>
+                <input id="bt-upload" name="upload" type="file" accept=".yaml,.yml" />
+              </div>
+            </div>
+            <div class="field">
+              <label for="bt-content">Changed file (up to 60 KB)</label>
+              <textarea id="bt-content" name="content" rows={12} spellcheck={false}>
+                {b?.content ?? ''}
+              </textarea>
+            </div>
+            <div class="actions">
+              <button class="primary" type="submit">
+                Show the difference
+              </button>
+            </div>
           </form>
-          {props.backtestResult ? <pre>{props.backtestResult}</pre> : null}
+          {props.backtestError ? (
+            <p class="flash err" role="alert">
+              {props.backtestError}
+            </p>
+          ) : null}
+          {props.backtestResult ? <pre data-backtest>{props.backtestResult}</pre> : null}
         </section>
       ) : null}
 

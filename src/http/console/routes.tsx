@@ -17,6 +17,7 @@ import { type Frame, Layout, type Section } from './layout.js';
 import {
   AccountsPage,
   AuditPage,
+  type BacktestFormInput,
   DecisionPage,
   filterFields,
   LoginPage,
@@ -330,6 +331,8 @@ export function consoleRoutes(deps: ConsoleDeps) {
       tried?: Parameters<typeof RulesPage>[0]['tried'];
       tryError?: string;
       backtestResult?: string;
+      backtestError?: string;
+      backtestInput?: BacktestFormInput;
     } = {},
   ) => {
     const hits = await deps.audit.stats('rule', { since: new Date(Date.now() - 7 * 86_400_000) });
@@ -345,8 +348,10 @@ export function consoleRoutes(deps: ConsoleDeps) {
         tryError={extra.tryError ?? null}
         backtest={deps.backtest !== undefined}
         backtestResult={extra.backtestResult ?? null}
+        backtestError={extra.backtestError ?? null}
+        backtestInput={extra.backtestInput ?? null}
       />,
-      extra.tryError ? 400 : 200,
+      extra.tryError || extra.backtestError ? 400 : 200,
     );
   };
 
@@ -372,11 +377,36 @@ export function consoleRoutes(deps: ConsoleDeps) {
   app.post('/rules/backtest', async (c) => {
     if (!deps.backtest) return c.notFound();
     const form = await c.req.parseBody();
-    const since = typeof form.since === 'string' ? form.since : '7d';
-    if (!parseTime(since))
-      return rulesPage(c, { tryError: 'since: a relative time like 7d or a date like 2026-11-01' });
-    const text = await deps.backtest({ since, moderator: c.get('session').moderator });
-    return rulesPage(c, { backtestResult: text });
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    const since = str(form.since).trim() || '30d';
+    const account = str(form.account).trim();
+    const upload = form.upload;
+    const uploaded = upload instanceof File && upload.size > 0 ? upload : null;
+    // A pasted text wins over an uploaded file; the file's name stands in for an empty path.
+    const content = str(form.content).trim() !== '' ? str(form.content) : ((await uploaded?.text()) ?? '');
+    const path = str(form.path).trim() || uploaded?.name || '';
+    const input = { since, account, path, content };
+    const refuse = (backtestError: string) => rulesPage(c, { backtestError, backtestInput: input });
+    if (!parseTime(since)) return refuse('since: a relative time like 7d or 30d, or a date like 2026-11-01');
+    if (account && !/^[0-9A-Za-z_-]{1,64}$/.test(account))
+      return refuse('account is an Instagram id (digits), or leave it empty');
+    if (content.trim() === '') return refuse('Paste the changed rule file, or choose one to upload.');
+    if (!/^[\w./-]{1,200}\.ya?ml$/i.test(path) || path.includes('..'))
+      return refuse(
+        'file: the name of the rule file it replaces, e.g. rules/spam.yaml (a new name adds a file)',
+      );
+    try {
+      const text = await deps.backtest({
+        files: [{ path, content }],
+        since,
+        account: account || undefined,
+        moderator: c.get('session').moderator,
+      });
+      return rulesPage(c, { backtestResult: text, backtestInput: input });
+    } catch (error) {
+      if (error instanceof AuditInputError) return refuse(error.message);
+      throw error;
+    }
   });
 
   // ---- accounts --------------------------------------------------------------------------
