@@ -27,6 +27,7 @@ import { createGraphClient, type GraphClient } from '../graph/client.js';
 import { createPacer, type Pacer } from '../graph/pacing.js';
 import type { GraphFetch } from '../graph/transport.js';
 import { createApp } from '../http/app.js';
+import { type ActiveSpamModel, createActiveSpamModel } from '../learn/active-model.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
 import { watchAttention } from '../notify/attention.js';
@@ -81,6 +82,11 @@ export interface RuntimeOptions {
   readonly pacers?: { readonly pacer: Pacer; readonly budget: Pacer };
   /** Node on Postgres: this process's lock id, written into its leases (src/db/process-lock.ts). */
   readonly leaseHolder?: number;
+  /**
+   * Serve the learned spam model in force (src/learn/active-model.ts); default true. Workers
+   * passes false: each invocation would read the weights again, so it keeps the shipped model.
+   */
+  readonly learnedModels?: boolean;
 }
 
 export function createRuntime(options: RuntimeOptions) {
@@ -106,11 +112,20 @@ export function createRuntime(options: RuntimeOptions) {
     onNextDue: () => dispatch.actionNextDue?.(),
   });
 
+  // The learned spam model in force (Node): loaded at start, checked every minute (jobs below).
+  const spamModel: ActiveSpamModel | null =
+    options.handler || options.learnedModels === false ? null : createActiveSpamModel(database.db, logger);
+
   const decideEvents: InboxBatchHandler = options.handler
     ? inTurn(options.handler)
     : createDecideEvents({
         rules: required(options.rules),
-        ports: { classifiers: createClassifiers(classifierConfigFromEnv(env, classifierCache)) },
+        ports: {
+          classifiers: createClassifiers({
+            ...classifierConfigFromEnv(env, classifierCache),
+            ...(spamModel ? { spamModel } : {}),
+          }),
+        },
         repetition: new PgRepetitionCounter(database.db),
         recordDecisions: createDecisionRecorder(
           database.db,
@@ -143,7 +158,12 @@ export function createRuntime(options: RuntimeOptions) {
   const consoleAudit = createAuditService(database.adHoc, { retentionDays });
   const app = createApp({
     logger,
-    readiness: () => checkReadiness(database.db),
+    readiness: async () => {
+      const ready = await checkReadiness(database.db);
+      const learned = spamModel?.warnings() ?? [];
+      if (!ready.ok || learned.length === 0) return ready;
+      return { ok: true, warnings: [...(ready.warnings ?? []), ...learned] };
+    },
     // The admin API's queries are planned for their actual parameters (database.adHoc).
     api: { audit: createAuditService(database.adHoc, { retentionDays }), adminToken: env.ADMIN_TOKEN },
     meta: { audit: createAuditService(database.db, { retentionDays }), secrets, publicUrl: env.PUBLIC_URL },
@@ -189,6 +209,9 @@ export function createRuntime(options: RuntimeOptions) {
       ...(options.queueJobs ? { queue: options.queueJobs } : {}),
     }),
     ...(notifier === silentNotifier ? [] : [attentionJob(env, database, notifier)]),
+    ...(spamModel
+      ? [{ name: 'learned spam model check', everyMinutes: 1, atMinute: 0, run: () => spamModel.refresh() }]
+      : []),
   ];
 
   return {
@@ -205,6 +228,8 @@ export function createRuntime(options: RuntimeOptions) {
     decideEvents,
     carryOutAction,
     notifier,
+    /** The learned spam model in force (null: the shipped one only, e.g. on Workers). */
+    spamModel,
   };
 }
 

@@ -73,6 +73,7 @@ export function workersRuntime(bindings: WorkerBindings): Runtime & { readonly p
     logger,
     rules: bundledRules,
     dispatch,
+    learnedModels: false, // the shipped spam model: see docs/classifiers.md (learned models)
     notifier: silentNotifier, // NOTIFY_WEBHOOK_URL is Node-only for now: timers end with the request
     queueJobs: {
       dispatchOverdue: async () => {

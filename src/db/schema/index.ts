@@ -8,3 +8,4 @@ export * from './erasures.js';
 export * from './inbox.js';
 export * from './media-activity.js';
 export * from './rule-sets.js';
+export * from './learned-models.js';
