@@ -9,6 +9,8 @@
  * A learned model trained by code with another feature version is not used: this process falls
  * back to the shipped model, logs it, and says so in `warnings()` (/readyz).
  */
+
+import { FEATURE_VERSION } from '../classify/builtin/features.js';
 import {
   builtinModel,
   LEARNED_MODEL_NAME,
@@ -16,7 +18,6 @@ import {
   SHIPPED_MODEL_NAME,
   type SpamModelSource,
 } from '../classify/builtin/index.js';
-import { FEATURE_VERSION } from '../classify/builtin/features.js';
 import type { Database } from '../db/client.js';
 import { createLearnedModelsRepo } from '../db/repos/learned-models.js';
 import type { Logger } from '../log.js';
@@ -72,7 +73,11 @@ export function createActiveSpamModel(db: Database, logger: Logger): ActiveSpamM
       current = { model: LinearModel.fromData(row.model), name: LEARNED_MODEL_NAME };
       learned = { id: row.id, version: row.version };
       warning = null;
-      logger.info('learned spam model in force', { id: row.id, version: row.version, appliedBy: row.appliedBy });
+      logger.info('learned spam model in force', {
+        id: row.id,
+        version: row.version,
+        appliedBy: row.appliedBy,
+      });
     } catch (error) {
       warning = `learned spam model #${row.id} (${row.version}) cannot be loaded (${error instanceof Error ? error.message : String(error)}): the shipped model is used instead`;
       logger.warn('learned spam model not used: cannot be loaded', { id: row.id, error: String(error) });

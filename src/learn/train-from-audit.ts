@@ -16,13 +16,15 @@
  *     `revertLearnedModel` goes back (`--revert`). Nothing is learned silently.
  */
 import { parseTime } from '../audit/filters.js';
+import { FEATURE_VERSION } from '../classify/builtin/features.js';
 import { DEFAULT_FINE_TUNE, fineTune, type TrainingLabel } from '../classify/builtin/fine-tune.js';
 import { builtinModel, createBuiltinClassifier, LinearModel } from '../classify/builtin/index.js';
 import type { BuiltinModelData } from '../classify/builtin/model.js';
 import { BUILTIN_MODEL } from '../classify/builtin/weights.generated.js';
-import { FEATURE_VERSION } from '../classify/builtin/features.js';
 import type { Database } from '../db/client.js';
 import { createLearnedModelsRepo, type LearnedModelSummary } from '../db/repos/learned-models.js';
+
+export type { LearnedModelSummary };
 
 /** Fewer labels than this teach noise, not the deployment's taste. */
 export const MIN_LABELS = 10;
@@ -228,9 +230,12 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
       `--since ${request.since}: expected a relative time like 90d, 12w, 24h or an ISO date like 2026-09-01`,
     );
   const l2 = request.l2 ?? DEFAULT_FINE_TUNE.l2;
-  if (!(l2 > 0 && l2 <= 1000)) throw new LearnInputError(`--l2 ${request.l2}: expected a number above 0, at most 1000`);
+  if (!(l2 > 0 && l2 <= 1000))
+    throw new LearnInputError(`--l2 ${request.l2}: expected a number above 0, at most 1000`);
   if (BUILTIN_MODEL.featureVersion !== FEATURE_VERSION)
-    throw new LearnInputError('the shipped model does not match this code (feature version): retrain it first');
+    throw new LearnInputError(
+      'the shipped model does not match this code (feature version): retrain it first',
+    );
 
   const { labels, counts } = await collectLabels(db, since);
   if (labels.length < MIN_LABELS)
@@ -384,7 +389,7 @@ export async function learnedModelStatus(db: Database): Promise<LearnedStatus> {
     shippedVersion: BUILTIN_MODEL.version,
     featureVersion: FEATURE_VERSION,
     inForce:
-      active && active.usable
+      active?.usable
         ? `learned model #${active.id} (${active.version})`
         : `shipped model (${BUILTIN_MODEL.version})`,
     warning,

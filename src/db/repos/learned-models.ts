@@ -121,7 +121,12 @@ export function createLearnedModelsRepo(db: Database) {
 
     /** Distinct texts of the comments decided since `since` (not erased), most frequent first. */
     async storedTexts(since: Date, limit: number): Promise<StoredTextRow[]> {
-      const rows = rowsOf<{ normalised_text: string; text: string; comment_id: string | null; n: string | number }>(
+      const rows = rowsOf<{
+        normalised_text: string;
+        text: string;
+        comment_id: string | null;
+        n: string | number;
+      }>(
         await db.execute(sql`
           select min(normalised_text) as normalised_text, min(text) as text,
                  min(comment_id) as comment_id, count(*) as n
@@ -193,7 +198,9 @@ export function createLearnedModelsRepo(db: Database) {
      * Takes the model in force out (recording who) and puts back the one applied before it that
      * was never reverted; none = the shipped model. Returns both, or null when none was in force.
      */
-    revert(by: string): Promise<{ reverted: LearnedModelSummary; restored: LearnedModelSummary | null } | null> {
+    revert(
+      by: string,
+    ): Promise<{ reverted: LearnedModelSummary; restored: LearnedModelSummary | null } | null> {
       return db.transaction(async (tx) => {
         const [current] = await tx
           .select(summaryColumns)
