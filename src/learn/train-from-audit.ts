@@ -388,10 +388,9 @@ export async function learnedModelStatus(db: Database): Promise<LearnedStatus> {
   return {
     shippedVersion: BUILTIN_MODEL.version,
     featureVersion: FEATURE_VERSION,
-    inForce:
-      active?.usable
-        ? `learned model #${active.id} (${active.version})`
-        : `shipped model (${BUILTIN_MODEL.version})`,
+    inForce: active?.usable
+      ? `learned model #${active.id} (${active.version})`
+      : `shipped model (${BUILTIN_MODEL.version})`,
     warning,
     models,
   };
