@@ -166,7 +166,7 @@ export function formatReport(r: TrainReport): string {
       `  not used: ${l.skippedAbuse} hides of comments named abuse (the abuse rules decide those), ${l.skippedNoText} erased or never decided`,
     );
   lines.push(
-    `model: ${r.model.version}, fine-tuned from the shipped ${r.shippedVersion} (l2 ${r.training.l2}, ${r.training.steps} steps; ${r.training.changedFeatures} features moved, ${r.training.newFeatures} new; label log loss ${r.training.logLossBefore} -> ${r.training.logLossAfter})`,
+    `model: ${r.model.version}, fine-tuned from the shipped ${r.shippedVersion} (l2 ${r.training.l2}, ${r.training.anchors} other comments held at their shipped scores, ${r.training.steps} steps; ${r.training.changedFeatures} features moved, ${r.training.newFeatures} new; label log loss ${r.training.logLossBefore} -> ${r.training.logLossAfter})`,
     `\nmoderator labels at the spam thresholds (hide >= ${r.thresholds.hide}, review >= ${r.thresholds.review}); right = spam hidden, not-spam below review`,
     ' on the labels it learned from:',
     agreementLine('shipped', r.onLabels.shipped),

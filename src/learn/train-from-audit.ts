@@ -7,7 +7,8 @@
  *     names as abuse (a slur, threat, insult: abuse ≥ 0.9) is not a spam label: the abuse
  *     rules decide those. Erased comments have no text and are skipped.
  *  2. Fine-tune the shipped spam model on them (src/classify/builtin/fine-tune.ts: warm start,
- *     strong pull towards the shipped weights; no datasets needed, deterministic).
+ *     strong pull towards the shipped weights, the window's other stored comments held at their
+ *     shipped scores; no datasets needed, deterministic).
  *  3. Show what it would change: how many labels the shipped and the new model get right at the
  *     spam thresholds (on the labels themselves, and out of fold: five models each trained
  *     without a fifth of the labels), and how many stored comments of the last 30 days would
@@ -32,6 +33,8 @@ export const MIN_LABELS = 10;
 export const CHANGE_WINDOW_DAYS = 30;
 /** At most this many distinct recent texts are scored for the summary (most frequent first). */
 export const CHANGE_TEXTS_LIMIT = 50_000;
+/** At most this many of the window's other comments hold their shipped scores (fine-tune anchors). */
+export const ANCHOR_LIMIT = 2000;
 const ABUSE_LABEL = 0.9;
 const EXAMPLES = 5;
 
@@ -96,6 +99,9 @@ export interface TrainReport {
   readonly training: {
     readonly l2: number;
     readonly steps: number;
+    readonly anchorWeight: number;
+    /** The window's other comments held at their shipped scores. */
+    readonly anchors: number;
     readonly changedFeatures: number;
     readonly newFeatures: number;
     readonly logLossBefore: number;
@@ -243,8 +249,16 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
       `too few moderator labels since ${since.toISOString()}: ${labels.length} usable (${counts.positive} hides/deletes, ${counts.negative} approvals/unhides${counts.skippedAbuse + counts.skippedNoText > 0 ? `; ${counts.skippedAbuse} abuse hides and ${counts.skippedNoText} erased comments not usable` : ''}), at least ${MIN_LABELS} needed: moderate more comments, or look further back with --since`,
     );
 
+  // The window's other comments, held at their shipped scores (anchors: see fine-tune.ts).
+  const repo = createLearnedModelsRepo(db);
+  const labelled = new Set(labels.map((l) => l.normalisedText));
+  const anchors = (await repo.storedTexts(since, ANCHOR_LIMIT + labels.length))
+    .map((r) => r.normalisedText)
+    .filter((t) => !labelled.has(t))
+    .slice(0, ANCHOR_LIMIT);
+
   const options = { ...DEFAULT_FINE_TUNE, l2 };
-  const tuned = fineTune(BUILTIN_MODEL, labels, options);
+  const tuned = fineTune(BUILTIN_MODEL, labels, options, anchors);
   const shipped = builtinModel();
   const learned = LinearModel.fromData(tuned.model);
   const t = BUILTIN_MODEL.thresholds;
@@ -257,7 +271,7 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
       const held = labels.filter((l) => foldOf(l.key, k) === fold);
       if (held.length === 0) continue;
       const rest = labels.filter((l) => foldOf(l.key, k) !== fold);
-      const foldModel = LinearModel.fromData(fineTune(BUILTIN_MODEL, rest, options).model);
+      const foldModel = LinearModel.fromData(fineTune(BUILTIN_MODEL, rest, options, anchors).model);
       for (const l of held) {
         tally(oof.shipped, l.positive, shipped.score(l.normalisedText).score, t);
         tally(oof.learned, l.positive, foldModel.score(l.normalisedText).score, t);
@@ -267,7 +281,7 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
   }
 
   const recentSince = new Date(now.getTime() - CHANGE_WINDOW_DAYS * 86_400_000);
-  const texts = await createLearnedModelsRepo(db).storedTexts(recentSince, CHANGE_TEXTS_LIMIT);
+  const texts = await repo.storedTexts(recentSince, CHANGE_TEXTS_LIMIT);
   const crossing = () => ({ comments: 0, examples: [] as ChangeExample[] });
   const recent = {
     newlyHidden: crossing(),
@@ -307,6 +321,8 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
     training: {
       l2,
       steps: options.steps,
+      anchorWeight: options.anchorWeight,
+      anchors: anchors.length,
       changedFeatures: tuned.changedFeatures,
       newFeatures: tuned.newFeatures,
       logLossBefore: round(tuned.logLossBefore),

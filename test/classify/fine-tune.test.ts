@@ -4,7 +4,7 @@
  * the shipped one, and what it returns loads and classifies like the shipped model.
  */
 import { describe, expect, it } from 'vitest';
-import { fineTune } from '../../src/classify/builtin/fine-tune.js';
+import { DEFAULT_FINE_TUNE, fineTune } from '../../src/classify/builtin/fine-tune.js';
 import {
   builtinModel,
   createLearnedBuiltinClassifier,
@@ -63,7 +63,9 @@ describe('fineTune', () => {
   });
 
   it('a stronger pull changes less', () => {
-    const firm = LinearModel.fromData(fineTune(BUILTIN_MODEL, LABELS, { l2: 20, steps: 400 }).model);
+    const firm = LinearModel.fromData(
+      fineTune(BUILTIN_MODEL, LABELS, { ...DEFAULT_FINE_TUNE, l2: 20 }).model,
+    );
     const t = LABELS[0]!.normalisedText;
     expect(firm.score(t).score).toBeGreaterThan(learned.score(t).score);
     expect(firm.score(t).score).toBeLessThan(shipped.score(t).score);

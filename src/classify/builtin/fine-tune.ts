@@ -38,11 +38,16 @@ export interface FineTuneOptions {
    * other comments moves by a few hundredths.
    */
   readonly l2: number;
-  /** Gradient steps (default 400; the problem is small: the labelled comments' features). */
+  /** Gradient steps (default 250: converged by 150 on the measured deployment; the problem is small: the labelled comments' features). */
   readonly steps: number;
+  /**
+   * Weight of each anchor (below): how hard the deployment's other comments hold their shipped
+   * scores. 0 = anchors off.
+   */
+  readonly anchorWeight: number;
 }
 
-export const DEFAULT_FINE_TUNE: FineTuneOptions = { l2: 1, steps: 400 };
+export const DEFAULT_FINE_TUNE: FineTuneOptions = { l2: 1, steps: 250, anchorWeight: 5 };
 
 export interface FineTuneResult {
   readonly model: BuiltinModelData;
@@ -99,6 +104,14 @@ export function fineTune(
   base: BuiltinModelData,
   labels: readonly TrainingLabel[],
   options: FineTuneOptions = DEFAULT_FINE_TUNE,
+  /**
+   * Normalised texts of the deployment's other (unlabelled) comments, each held towards its
+   * shipped score (a soft target): the labels may change what they are about, but a feature
+   * they share with the rest of the deployment's comments (a link, a mention, "check out")
+   * cannot drift far, or these comments' scores would move with it. Without anchors, fifty
+   * approvals of customer posts with links cost a third of the scam recall (docs/classifiers.md).
+   */
+  anchors: readonly string[] = [],
 ): FineTuneResult {
   if (base.featureVersion !== FEATURE_VERSION)
     throw new Error(
@@ -116,12 +129,55 @@ export function fineTune(
     const i = baseIndex.get(f);
     return i === undefined ? 0 : baseWeights[i]!;
   });
-  const rows = docs.map((doc) => {
-    const values = featureValues(doc);
-    return { idx: Int32Array.from(doc, (f) => slot.get(f)!), vals: values };
-  });
-  const y = labels.map((l) => (l.positive ? 1 : 0));
   const { a, b } = base.calibration;
+  // The bias stays the shipped one: a label corrects what its comment says, it does not move
+  // every comment's score at once.
+  const bias = base.bias;
+  // Each row: the movable features with their values, the fixed part of its margin (the bias
+  // and, for anchors, the features no label touches), its target and its weight.
+  interface Row {
+    idx: Int32Array;
+    vals: Float64Array;
+    offset: number;
+    target: number;
+    weight: number;
+  }
+  const rows: Row[] = docs.map((doc, i) => ({
+    idx: Int32Array.from(doc, (f) => slot.get(f)!),
+    vals: featureValues(doc),
+    offset: bias,
+    target: labels[i]!.positive ? 1 : 0,
+    weight: 1,
+  }));
+  const labelRows = rows.length;
+  if (options.anchorWeight > 0 && labelRows > 0) {
+    const shippedModel = LinearModel.fromData(base);
+    for (const text of anchors) {
+      const doc = extractFeatures(text);
+      const all = featureValues(doc);
+      const idx: number[] = [];
+      const vals: number[] = [];
+      let offset = bias;
+      doc.forEach((f, k) => {
+        const j = slot.get(f);
+        if (j !== undefined) {
+          idx.push(j);
+          vals.push(all[k]!);
+        } else {
+          const i = baseIndex.get(f);
+          if (i !== undefined) offset += baseWeights[i]! * all[k]!;
+        }
+      });
+      if (idx.length === 0) continue; // shares nothing with the labels: cannot move
+      rows.push({
+        idx: Int32Array.from(idx),
+        vals: Float64Array.from(vals),
+        offset,
+        target: shippedModel.score(text).score,
+        weight: options.anchorWeight,
+      });
+    }
+  }
   const lambda = options.l2;
 
   // Step size 1/L with L = λ + (a²/4)·‖X‖², ‖X‖² (the largest eigenvalue of XᵀX) by power
@@ -134,6 +190,7 @@ export function fineTune(
     for (const r of rows) {
       let xv = 0;
       for (let k = 0; k < r.idx.length; k++) xv += r.vals[k]! * v[r.idx[k]!]!;
+      xv *= r.weight;
       for (let k = 0; k < r.idx.length; k++) next[r.idx[k]!] = next[r.idx[k]!]! + xv * r.vals[k]!;
     }
     let len = 0;
@@ -148,18 +205,16 @@ export function fineTune(
   const L = lambda + ((a * a) / 4) * norm2 * 1.25;
   const step = 1 / L;
 
-  // The bias stays the shipped one: a label corrects what its comment says, it does not move
-  // every comment's score at once.
-  const bias = base.bias;
+  // The labels' mean log loss (what the report shows; the anchors are not labels).
   const objective = (w: Float64Array) => {
     let loss = 0;
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = 0; i < labelRows; i++) {
       const r = rows[i]!;
-      let m = bias;
+      let m = r.offset;
       for (let k = 0; k < r.idx.length; k++) m += w[r.idx[k]!]! * r.vals[k]!;
-      loss += logLoss(sigmoid(a * m + b), y[i]!);
+      loss += logLoss(sigmoid(a * m + b), r.target);
     }
-    return rows.length === 0 ? 0 : loss / rows.length;
+    return labelRows === 0 ? 0 : loss / labelRows;
   };
 
   // Nesterov's accelerated gradient for a strongly convex objective (constant momentum).
@@ -170,14 +225,13 @@ export function fineTune(
   const momentum = (Math.sqrt(kappa) - 1) / (Math.sqrt(kappa) + 1);
   const lookW = new Float64Array(touched.length);
   const logLossBefore = objective(w);
-  for (let t = 0; t < options.steps && rows.length > 0; t++) {
+  for (let t = 0; t < options.steps && labelRows > 0; t++) {
     for (let j = 0; j < w.length; j++) lookW[j] = w[j]! + momentum * (w[j]! - prevW[j]!);
     grad.fill(0);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      let m = bias;
+    for (const r of rows) {
+      let m = r.offset;
       for (let k = 0; k < r.idx.length; k++) m += lookW[r.idx[k]!]! * r.vals[k]!;
-      const g = (sigmoid(a * m + b) - y[i]!) * a;
+      const g = (sigmoid(a * m + b) - r.target) * a * r.weight;
       for (let k = 0; k < r.idx.length; k++) grad[r.idx[k]!] = grad[r.idx[k]!]! + g * r.vals[k]!;
     }
     prevW.set(w);
@@ -211,7 +265,7 @@ export function fineTune(
     format: 'modbot-linear-v1',
     featureVersion: FEATURE_VERSION,
     version,
-    trainedOn: `${base.version} fine-tuned on ${labels.length} moderator labels (${y.filter((v) => v === 1).length} positive); l2 ${lambda}, ${options.steps} steps`,
+    trainedOn: `${base.version} fine-tuned on ${labels.length} moderator labels (${labels.filter((l) => l.positive).length} positive), ${rows.length - labelRows} anchors; l2 ${lambda}, anchor weight ${options.anchorWeight}, ${options.steps} steps`,
     bias,
     calibration: base.calibration,
     thresholds: base.thresholds,
