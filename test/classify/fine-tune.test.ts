@@ -71,6 +71,25 @@ describe('fineTune', () => {
     expect(firm.score(t).score).toBeLessThan(shipped.score(t).score);
   });
 
+  it("anchors hold the deployment's other comments at their shipped scores", () => {
+    // Other shop links the moderators said nothing about: without anchors the approvals drag them down too.
+    const others = [
+      'check out my shop for cheap followers',
+      'visit my page for free iphones',
+      'check my page, crypto signals daily',
+    ].map((t) => normalise(t));
+    const loose = LinearModel.fromData(
+      fineTune(BUILTIN_MODEL, LABELS, { ...DEFAULT_FINE_TUNE, anchorWeight: 0 }).model,
+    );
+    const held = LinearModel.fromData(fineTune(BUILTIN_MODEL, LABELS, DEFAULT_FINE_TUNE, others).model);
+    const drift = (m: LinearModel) =>
+      others.reduce((sum, t) => sum + Math.abs(m.score(t).score - shipped.score(t).score), 0);
+    expect(drift(held)).toBeLessThan(drift(loose) * 0.7);
+    // ...while the labelled texts still move the labels' way.
+    const t = LABELS[0]!.normalisedText;
+    expect(held.score(t).score).toBeLessThan(shipped.score(t).score - 0.1);
+  });
+
   it('no labels: the shipped weights', () => {
     const none = LinearModel.fromData(fineTune(BUILTIN_MODEL, []).model);
     for (const text of [...UNRELATED, 'check my page, handmade mugs'])
