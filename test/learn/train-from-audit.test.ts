@@ -19,6 +19,8 @@ import { runTrain, setLearningOpener, type TrainOptions } from '../../src/cli/tr
 import { actions } from '../../src/db/schema/actions.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { learnedModels } from '../../src/db/schema/learned-models.js';
+import { createActiveSpamModel } from '../../src/learn/active-model.js';
+import { silentLogger } from '../../src/log.js';
 import type { ClassifierCall } from '../../src/moderation/decision.js';
 import { loadRuleSet, normalise, type RuleSet } from '../../src/moderation/index.js';
 import { learningConnection } from '../../src/runtime/commands.js';
@@ -241,6 +243,12 @@ describe('modbot train --from-audit', () => {
       version: expect.stringMatching(new RegExp(`^${report.version}\\+abuse-`)),
     });
     expect(decision.action).toBe('allow');
+    // A process starting now loads it before its first decision; a running one checks every minute.
+    const starting = createActiveSpamModel(rt.database.db, silentLogger);
+    await starting.ready();
+    expect(starting.current().name).toBe(LEARNED_MODEL_NAME);
+    expect(starting.learned()).toEqual({ id: 1, version: report.version });
+    expect(rt.jobs.find((j) => j.name === 'learned spam model check')).toMatchObject({ everyMinutes: 1 });
 
     const status = await train({ status: true });
     const s = JSON.parse(status.out);
