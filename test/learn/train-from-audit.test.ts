@@ -144,6 +144,19 @@ describe('modbot train --from-audit', () => {
   const welcomeIds: string[] = [];
   const unwantedIds: string[] = [];
 
+  it('refuses what it cannot do with a message that says what to give', async () => {
+    const none = await train({});
+    expect(none.exitCode).toBe(2);
+    expect(none.err).toMatch(/give one of --from-audit .*--revert or --status/);
+    const applyAlone = await train({ apply: true });
+    expect(applyAlone.exitCode).toBe(2);
+    const since = await train({ fromAudit: true, since: 'yesterday' });
+    expect(since.exitCode).toBe(2);
+    expect(since.err).toMatch(/--since yesterday: expected a relative time like 90d/);
+    const l2 = await train({ fromAudit: true, l2: '-1' });
+    expect(l2.err).toMatch(/--l2 -1: expected a number above 0/);
+  });
+
   it('refuses with too few labels, saying how many there are and how many are needed', async () => {
     const out = await train({ fromAudit: true });
     expect(out.exitCode).toBe(2);
