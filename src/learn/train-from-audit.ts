@@ -111,6 +111,8 @@ export interface TrainReport {
   readonly onLabels: { readonly shipped: Agreement; readonly learned: Agreement };
   /** Out of fold (each label scored by a model trained without it); null under 20 labels. */
   readonly outOfFold: { readonly shipped: Agreement; readonly learned: Agreement } | null;
+  /** Where the time went, in seconds. */
+  readonly seconds: { readonly labels: number; readonly fit: number; readonly outOfFold: number; readonly recent: number };
   readonly recent: {
     readonly since: string;
     readonly comments: number;
@@ -243,12 +245,20 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
       'the shipped model does not match this code (feature version): retrain it first',
     );
 
+  let clock = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const seconds = Math.round(now - clock) / 1000;
+    clock = now;
+    return seconds;
+  };
   const { labels, counts } = await collectLabels(db, since);
   if (labels.length < MIN_LABELS)
     throw new LearnInputError(
       `too few moderator labels since ${since.toISOString()}: ${labels.length} usable (${counts.positive} hides/deletes, ${counts.negative} approvals/unhides${counts.skippedAbuse + counts.skippedNoText > 0 ? `; ${counts.skippedAbuse} abuse hides and ${counts.skippedNoText} erased comments not usable` : ''}), at least ${MIN_LABELS} needed: moderate more comments, or look further back with --since`,
     );
 
+  const labelsSeconds = lap();
   // The window's other comments, held at their shipped scores (anchors: see fine-tune.ts).
   const repo = createLearnedModelsRepo(db);
   const labelled = new Set(labels.map((l) => l.normalisedText));
@@ -262,6 +272,7 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
   const shipped = builtinModel();
   const learned = LinearModel.fromData(tuned.model);
   const t = BUILTIN_MODEL.thresholds;
+  const fitSeconds = lap();
 
   let outOfFold: TrainReport['outOfFold'] = null;
   if (labels.length >= 20) {
@@ -280,6 +291,7 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
     outOfFold = oof;
   }
 
+  const outOfFoldSeconds = lap();
   const recentSince = new Date(now.getTime() - CHANGE_WINDOW_DAYS * 86_400_000);
   const texts = await repo.storedTexts(recentSince, CHANGE_TEXTS_LIMIT);
   const crossing = () => ({ comments: 0, examples: [] as ChangeExample[] });
@@ -330,6 +342,7 @@ export async function trainFromAudit(db: Database, request: TrainRequest): Promi
     },
     onLabels: { shipped: agreementOn(shipped, labels, t), learned: agreementOn(learned, labels, t) },
     outOfFold,
+    seconds: { labels: labelsSeconds, fit: fitSeconds, outOfFold: outOfFoldSeconds, recent: lap() },
     recent: { since: recentSince.toISOString(), comments, distinctTexts: texts.length, ...recent },
   };
 }
