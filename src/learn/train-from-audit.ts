@@ -112,7 +112,12 @@ export interface TrainReport {
   /** Out of fold (each label scored by a model trained without it); null under 20 labels. */
   readonly outOfFold: { readonly shipped: Agreement; readonly learned: Agreement } | null;
   /** Where the time went, in seconds. */
-  readonly seconds: { readonly labels: number; readonly fit: number; readonly outOfFold: number; readonly recent: number };
+  readonly seconds: {
+    readonly labels: number;
+    readonly fit: number;
+    readonly outOfFold: number;
+    readonly recent: number;
+  };
   readonly recent: {
     readonly since: string;
     readonly comments: number;
