@@ -204,7 +204,7 @@ function modelLine(m: LearnedModelSummary & { usable: boolean }): string {
 }
 
 export function formatStatus(s: LearnedStatus): string {
-  const lines = [`in force: ${s.inForce} (shipped ${s.shippedVersion}, feature version ${s.featureVersion})`];
+  const lines = [`in force: ${s.inForce}; this code has feature version ${s.featureVersion}`];
   if (s.warning) lines.push(`warning: ${s.warning}`);
   if (s.models.length === 0) lines.push('no learned model yet: modbot train --from-audit');
   for (const m of s.models) lines.push(modelLine(m));

@@ -87,15 +87,28 @@ export function createLearnedModelsRepo(db: Database) {
         auto_hidden: boolean;
       }>(
         await db.execute(sql`
-          with last as (
-            select distinct on (a.account_id, a.comment_id)
-                   a.account_id, a.comment_id, a.type, a.created_at
+          with said as (
+            -- What moderators did; a hide or delete of theirs cancelled before it ran is no hide.
+            select a.account_id, a.comment_id, a.type, a.created_at, a.id
               from actions a
              where a.actor like 'moderator:%'
                and a.comment_id is not null
                and a.type in ('hide', 'delete', 'unhide', 'review')
+               and not (a.type in ('hide', 'delete') and a.status = 'dismissed')
                and a.created_at >= ${since.toISOString()}::timestamptz
-             order by a.account_id, a.comment_id, a.created_at desc, a.id desc)
+            union all
+            -- An approval or undo that cancelled modbot's hide before it ran leaves no row of its
+            -- own: the hide records it (dismissed, "approved by moderator:…"). It is an unhide.
+            select a.account_id, a.comment_id, 'unhide', a.completed_at, a.id
+              from actions a
+             where a.actor = 'modbot' and a.type = 'hide' and a.status = 'dismissed'
+               and a.comment_id is not null and a.completed_at is not null
+               and (a.reason like 'approved by moderator:%' or a.reason like 'undone by moderator:%')
+               and a.completed_at >= ${since.toISOString()}::timestamptz),
+          last as (
+            select distinct on (account_id, comment_id) account_id, comment_id, type, created_at
+              from said
+             order by account_id, comment_id, created_at desc, id desc)
           select last.account_id, last.comment_id, last.type, last.created_at as at,
                  d.normalised_text,
                  exists (select 1 from actions h
