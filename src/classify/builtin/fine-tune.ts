@@ -6,13 +6,14 @@
  * are not in the repository), and the shipped weights already are what those CSVs taught. The
  * objective below keeps the shipped model unless the deployment's labels pay for a change:
  *
- *   minimise  Σ_i ℓ(y_i, σ(a · m_i(w) + b))  +  (λ/2) · ‖w − w₀‖²
+ *   minimise  Σ_labels ℓ(y_i, σ(a·m_i(w) + b))  +  c · Σ_anchors ℓ(p₀_j, σ(a·m_j(w) + b))  +  (λ/2) · ‖w − w₀‖²
  *
  * where m_i is the linear margin of label i, (a, b) the shipped Platt calibration (kept: the
- * margin stays on the shipped scale, so the rules' thresholds keep their meaning) and w₀ the
- * shipped weights. Only the features of the labelled comments can move (the gradient is zero
- * elsewhere and the pull holds them at w₀), so the result is the shipped model plus a small,
- * local correction; features the shipped model never kept start at 0.
+ * margin stays on the shipped scale, so the rules' thresholds keep their meaning), w₀ the
+ * shipped weights, and the anchors the deployment's other comments with their shipped scores p₀
+ * as soft targets (see `anchors` below). Only the features of the labelled comments can move
+ * (the pull holds the rest at w₀), so the result is the shipped model plus a local correction;
+ * features the shipped model never kept start at 0.
  *
  * Deterministic: full-batch accelerated gradient descent (Nesterov) with a fixed number of
  * steps, a step size from the problem's own curvature bound, the labels in a stable order and
