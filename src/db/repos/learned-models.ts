@@ -141,14 +141,16 @@ export function createLearnedModelsRepo(db: Database) {
         n: string | number;
       }>(
         await db.execute(sql`
-          select min(normalised_text) as normalised_text, min(text) as text,
-                 min(comment_id) as comment_id, count(*) as n
+          -- One comment's text and id as the example (the same row for both).
+          select (array_agg(normalised_text order by comment_id))[1] as normalised_text,
+                 (array_agg(text order by comment_id))[1] as text,
+                 (array_agg(comment_id order by comment_id))[1] as comment_id, count(*) as n
             from decisions
            where created_at >= ${since.toISOString()}::timestamptz
              and kind = 'comment' and redacted_at is null and normalised_text is not null
              and text_hash is not null
            group by account_id, text_hash
-           order by count(*) desc, min(comment_id)
+           order by count(*) desc, (array_agg(comment_id order by comment_id))[1]
            limit ${limit}`),
       );
       return rows.map((r) => ({
