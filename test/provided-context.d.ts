@@ -9,5 +9,7 @@ declare module 'vitest' {
     postgresTemplate: string;
     /** Connection string of the Workers tests' database (Hyperdrive form). */
     workerDatabaseUrl: string;
+    /** URL of a notification receiver the Workers tests can reach (GET lists what it received). */
+    notifyReceiverUrl: string;
   }
 }

@@ -26,11 +26,19 @@ export default {
         { status: 500 },
       );
     }
-    return runtime.app.fetch(request, bindings, ctx);
+    const response = await runtime.app.fetch(request, bindings, ctx);
+    // Notices raised while answering (an API action) are stored after the answer.
+    ctx.waitUntil(runtime.notifier.flush());
+    return response;
   },
 
   async queue(batch, bindings, _ctx) {
-    await consumeInboxBatch(workersRuntime(bindings), batch);
+    const runtime = workersRuntime(bindings);
+    try {
+      await consumeInboxBatch(runtime, batch);
+    } finally {
+      await runtime.notifier.flush();
+    }
   },
 
   async scheduled(controller, bindings, _ctx) {
@@ -42,6 +50,8 @@ export default {
       } catch (error) {
         runtime.logger.error(`periodic job "${job.name}" failed; it runs again at its next time`, { error });
       }
+      // Store what this job raised, so that the sending job (the last one) sees it.
+      await runtime.notifier.flush();
     }
   },
 } satisfies ExportedHandler<WorkerBindings, InboxMessage>;

@@ -24,9 +24,38 @@ export interface WebhookNotifierOptions {
   readonly maxPending?: number;
 }
 
-interface Pending {
+/** A notice and how many notices about the same thing merged into it. */
+export interface Merged {
   notice: Notice;
   times: number;
+}
+type Pending = Merged;
+
+/**
+ * Posts one message: `text` for Slack (a line per notice, with its count), `notices` with the
+ * same in fields. Throws on a network error, a timeout or a non-2xx answer.
+ */
+export async function postNotices(
+  send: typeof fetch,
+  url: string,
+  merged: readonly Merged[],
+  skipped: number,
+  timeoutMs: number,
+): Promise<void> {
+  const lines = merged.map((p) => `• ${noticeText(p.notice, p.times)}${p.times > 1 ? ` (×${p.times})` : ''}`);
+  if (skipped > 0) lines.push(`• and ${skipped} more notice(s) left out`);
+  const body = JSON.stringify({
+    text: `modbot: ${lines.length === 1 ? (lines[0] ?? '').slice(2) : `\n${lines.join('\n')}`}`,
+    notices: merged.map((p) => ({ ...p.notice, times: p.times })),
+  });
+  const res = await send(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
 }
 
 export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier {
@@ -67,23 +96,14 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
     pending.clear();
     dropped = 0;
     lastSentAt = Date.now();
-    const lines = batch.map(
-      ([, p]) => `• ${noticeText(p.notice, p.times)}${p.times > 1 ? ` (×${p.times})` : ''}`,
-    );
-    if (skipped > 0) lines.push(`• and ${skipped} more notice(s) left out`);
-    const body = JSON.stringify({
-      text: `modbot: ${lines.length === 1 ? (lines[0] ?? '').slice(2) : `\n${lines.join('\n')}`}`,
-      notices: batch.map(([, p]) => ({ ...p.notice, times: p.times })),
-    });
     try {
-      const res = await send(options.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      await res.body?.cancel();
+      await postNotices(
+        send,
+        options.url,
+        batch.map(([, p]) => p),
+        skipped,
+        timeoutMs,
+      );
     } catch (error) {
       options.logger.warn('notification not delivered; it goes out with the next one', {
         error: (error as Error).message,

@@ -30,7 +30,7 @@ import { createApp } from '../http/app.js';
 import { type ActiveSpamModel, createActiveSpamModel } from '../learn/active-model.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
-import { watchAttention } from '../notify/attention.js';
+import { type AttentionMemory, watchAttention } from '../notify/attention.js';
 import { type Notifier, silentNotifier } from '../notify/ports.js';
 import { createWebhookNotifier } from '../notify/webhook.js';
 import { createActuator } from '../pipeline/carry-out-action.js';
@@ -76,8 +76,10 @@ export interface RuntimeOptions {
   readonly queueJobs?: JobDeps['queue'];
   /** The console's view of rule-file errors and its optional sections (see runtime/console.ts). */
   readonly console?: Pick<ConsoleWiring, 'ruleLoadErrors' | 'extensions'>;
-  /** Where notices go; default: NOTIFY_WEBHOOK_URL (Workers passes none: its timers end with the request). */
+  /** Where notices go; default: NOTIFY_WEBHOOK_URL through the in-memory sender (Workers stores them instead). */
   readonly notifier?: Notifier;
+  /** What the attention check last told (Workers reads it back from the stored notices). */
+  readonly attentionMemory?: AttentionMemory;
   /** Overrides the write pacing built from env (the flood bench scales its time). */
   readonly pacers?: { readonly pacer: Pacer; readonly budget: Pacer };
   /** Node on Postgres: this process's lock id, written into its leases (src/db/process-lock.ts). */
@@ -208,7 +210,7 @@ export function createRuntime(options: RuntimeOptions) {
       onQueued: () => dispatch.eventsQueued?.(),
       ...(options.queueJobs ? { queue: options.queueJobs } : {}),
     }),
-    ...(notifier === silentNotifier ? [] : [attentionJob(env, database, notifier)]),
+    ...(notifier === silentNotifier ? [] : [attentionJob(env, database, notifier, options.attentionMemory)]),
     ...(spamModel
       ? [{ name: 'learned spam model check', everyMinutes: 1, atMinute: 0, run: () => spamModel.refresh() }]
       : []),
@@ -272,7 +274,7 @@ function withReauthNotice(accounts: AccountStore, notifier: Notifier): AccountSt
 }
 
 /** Dead letters and a long review queue, checked every 5 minutes (src/notify/attention.ts). */
-function attentionJob(env: Env, database: DatabaseHandle, notifier: Notifier) {
+function attentionJob(env: Env, database: DatabaseHandle, notifier: Notifier, memory?: AttentionMemory) {
   return {
     name: 'notify what waits for people',
     everyMinutes: 5,
@@ -281,6 +283,7 @@ function attentionJob(env: Env, database: DatabaseHandle, notifier: Notifier) {
       counts: createAttentionCounts(database.db),
       notifier,
       reviewQueueOver: env.NOTIFY_REVIEW_QUEUE_OVER,
+      ...(memory ? { memory } : {}),
     }),
   };
 }

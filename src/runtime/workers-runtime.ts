@@ -5,15 +5,19 @@
  * - after intake commits, one Queue message per new inbox row; the consumer decides them;
  * - the actions a decision plans are carried out in the same invocation; the cron trigger runs
  *   the periodic jobs, including re-sending overdue rows and carrying out actions left due;
- * - rule files are bundled at build time (src/generated/rules.ts), not hot-reloaded.
+ * - rule files are bundled at build time (src/generated/rules.ts), not hot-reloaded;
+ * - notices (NOTIFY_WEBHOOK_URL) are stored when the invocation ends and sent by the cron
+ *   minute (src/notify/stored.ts): timers do not outlive an invocation.
  */
 
 import { openPostgres } from '../db/postgres.js';
+import { createNoticeStore } from '../db/repos/notices.js';
 import { ConfigError, type Env, parseEnv, secretsOf } from '../env.js';
 import { bundledRuleFiles } from '../generated/rules.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadRuleSet, type RuleSet } from '../moderation/index.js';
 import { silentNotifier } from '../notify/ports.js';
+import { createStoredNoticeSender, createStoredNotifier, storedAttentionMemory } from '../notify/stored.js';
 import { processClaimedBatch } from '../queue/process.js';
 import { createRuntime, type Dispatch, type Runtime } from './create-runtime.js';
 
@@ -59,6 +63,7 @@ export function workersRuntime(bindings: WorkerBindings): Runtime & { readonly p
   const logger = createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env) });
   const database = openPostgres(url, { max: 1, endOnClose: false, prepare: false });
   const planned: string[] = [];
+  const notices = env.NOTIFY_WEBHOOK_URL ? createNoticeStore(database.db) : null;
   const dispatch: Dispatch = {
     eventsStored: (stored, waitUntil) => {
       if (stored.newInboxIds.length > 0) waitUntil(enqueue(bindings.INBOX_QUEUE, stored.newInboxIds, logger));
@@ -74,7 +79,8 @@ export function workersRuntime(bindings: WorkerBindings): Runtime & { readonly p
     rules: bundledRules,
     dispatch,
     learnedModels: false, // the shipped spam model: see docs/classifiers.md (learned models)
-    notifier: silentNotifier, // NOTIFY_WEBHOOK_URL is Node-only for now: timers end with the request
+    notifier: notices ? createStoredNotifier(notices, logger) : silentNotifier,
+    ...(notices ? { attentionMemory: storedAttentionMemory(notices) } : {}),
     queueJobs: {
       dispatchOverdue: async () => {
         const ids = await runtime.inbox.overdue(60, 5000);
@@ -92,7 +98,20 @@ export function workersRuntime(bindings: WorkerBindings): Runtime & { readonly p
       },
     },
   });
-  return { ...runtime, planned };
+  const sendNotices = notices &&
+    env.NOTIFY_WEBHOOK_URL && {
+      name: 'send stored notices',
+      everyMinutes: 1,
+      atMinute: 0,
+      run: createStoredNoticeSender({
+        store: notices,
+        url: env.NOTIFY_WEBHOOK_URL,
+        logger,
+        minIntervalMs: env.NOTIFY_INTERVAL_SECONDS * 1000,
+      }),
+    };
+  // Sending goes last, so notices raised by this minute's other jobs are stored before it runs.
+  return { ...runtime, jobs: sendNotices ? [...runtime.jobs, sendNotices] : runtime.jobs, planned };
 }
 
 /** Queue consumer: claim each message's row, decide the claimed rows together, act on them. */

@@ -26,7 +26,8 @@ describe('modbot rules (CLI)', () => {
   it('check passes on the default rules', async () => {
     const r = await run('check');
     expect(r.exitCode).toBe(0);
-    expect(r.out).toMatch(/26 rules \(\d+ in shadow mode\).*OK/);
+    // The count changes whenever a default rule is added; what matters is that all of them load.
+    expect(r.out).toMatch(/\d+ files, \d+ rules \(\d+ in shadow mode\), \d+ lists: OK/);
   });
 
   it('check exits 1 and lists every error with file:line:column', async () => {

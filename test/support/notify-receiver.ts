@@ -1,4 +1,4 @@
-/** A local HTTP receiver for outgoing notifications (loopback, random port): records every POST. */
+/** A local HTTP receiver for outgoing notifications (loopback, random port): records every POST, lists them on GET. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,6 +12,11 @@ export async function startNotifyReceiver() {
   let status = 200;
   const waiters: Array<() => void> = [];
   const server = createServer((req, res) => {
+    // GET: what was received so far (the Workers tests ask from inside workerd).
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

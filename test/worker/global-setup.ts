@@ -3,6 +3,7 @@ import type { TestProject } from 'vitest/node';
 import { rowsOf } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
+import { startNotifyReceiver } from '../support/notify-receiver.js';
 import { adminUrl, withDatabase, workerDatabaseName } from '../support/pg-names.js';
 
 export default async function setup(project: TestProject) {
@@ -51,5 +52,10 @@ export default async function setup(project: TestProject) {
     u.password = 'unused';
   }
   project.provide('workerDatabaseUrl', u.toString());
-  return drop;
+  const receiver = await startNotifyReceiver();
+  project.provide('notifyReceiverUrl', receiver.url);
+  return async () => {
+    await receiver.close();
+    await drop();
+  };
 }

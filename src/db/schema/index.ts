@@ -8,4 +8,5 @@ export * from './erasures.js';
 export * from './inbox.js';
 export * from './learned-models.js';
 export * from './media-activity.js';
+export * from './notices.js';
 export * from './rule-sets.js';
