@@ -5,7 +5,7 @@
  * than any cache lookup, so it is not.
  */
 import type { Classifier } from '../moderation/index.js';
-import { createBuiltinClassifier } from './builtin/index.js';
+import { createBuiltinClassifier, type SpamModelSource } from './builtin/index.js';
 import { type ClassifierCache, withCache } from './cache.js';
 import { type ClassifierBudget, DailyBudget } from './openai/budget.js';
 import { createOpenAIModerationClassifier, OPENAI_MODERATION_DEFAULTS } from './openai/moderation.js';
@@ -26,6 +26,8 @@ export interface ClassifierConfig {
     readonly policyBudget?: ClassifierBudget;
   };
   readonly cache?: ClassifierCache;
+  /** Where the builtin classifier reads its spam model (Node: the learned model in force); default the shipped one. */
+  readonly spamModel?: SpamModelSource;
   /** Default 7 days: campaigns repeat the same text for days. */
   readonly cacheTtlMs?: number;
 }
@@ -35,7 +37,7 @@ export const DEFAULT_POLICY_BUDGET = { maxCallsPerDay: 2000, maxUsdPerDay: 1 } a
 
 export function createClassifiers(config: ClassifierConfig = {}): Map<string, Classifier> {
   const out = new Map<string, Classifier>();
-  out.set('builtin', createBuiltinClassifier());
+  out.set('builtin', createBuiltinClassifier(config.spamModel ? { spamModel: config.spamModel } : {}));
   const o = config.openai;
   if (o === undefined) return out;
   const shared = {

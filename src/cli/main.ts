@@ -23,5 +23,6 @@ registerRules(program);
 (await import('./audit.js')).registerAudit(program);
 (await import('./media.js')).registerMedia(program);
 (await import('./inbox.js')).registerInbox(program);
+(await import('./train.js')).registerTrain(program);
 
 await program.parseAsync(process.argv);

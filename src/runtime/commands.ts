@@ -8,6 +8,16 @@ import { liveHolder } from '../db/data-folder-lock.js';
 import { applyMigrations } from '../db/migrate.js';
 import { type NodeDatabaseHandle, type OpenOptions, openDatabase } from '../db/open.js';
 import type { Env } from '../env.js';
+import {
+  applyLearnedModel,
+  type LearnedModelSummary,
+  type LearnedStatus,
+  learnedModelStatus,
+  revertLearnedModel,
+  type TrainReport,
+  type TrainRequest,
+  trainFromAudit,
+} from '../learn/train-from-audit.js';
 
 /** Opens the database and applies the committed migrations (closing it again if they fail). */
 export async function openMigrated(env: Env, options: OpenOptions = {}): Promise<NodeDatabaseHandle> {
@@ -72,4 +82,27 @@ export function runningServerUrl(env: Pick<Env, 'DATABASE_URL' | 'MODBOT_DATA_DI
   if (env.DATABASE_URL) return null;
   const holder = liveHolder(env.MODBOT_DATA_DIR);
   return holder?.role === 'server' ? holder.url : null;
+}
+
+/** Learning from moderators (`modbot train`), bound to this machine's database. */
+export interface LearningConnection {
+  train(request: TrainRequest): Promise<TrainReport>;
+  apply(report: TrainReport, by: string): Promise<LearnedModelSummary>;
+  revert(by: string): Promise<Awaited<ReturnType<typeof revertLearnedModel>>>;
+  status(): Promise<LearnedStatus>;
+  close(): Promise<void>;
+}
+
+export function learningConnection(database: DatabaseHandle): LearningConnection {
+  return {
+    train: (request) => trainFromAudit(database.adHoc, request),
+    apply: (report, by) => applyLearnedModel(database.db, report, by),
+    revert: (by) => revertLearnedModel(database.db, by),
+    status: () => learnedModelStatus(database.db),
+    close: () => database.close(),
+  };
+}
+
+export async function openLearning(env: Env): Promise<LearningConnection> {
+  return learningConnection(await openMigrated(env));
 }

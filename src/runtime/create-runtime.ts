@@ -32,6 +32,7 @@ import type { GraphFetch } from '../graph/transport.js';
 import type { RulesApi, RulesInForceView } from '../http/api/rules.js';
 import { createApp } from '../http/app.js';
 import type { BacktestInput } from '../http/console/deps.js';
+import { type ActiveSpamModel, createActiveSpamModel } from '../learn/active-model.js';
 import type { Logger } from '../log.js';
 import type { RuleSet } from '../moderation/index.js';
 import { type AttentionMemory, watchAttention } from '../notify/attention.js';
@@ -90,6 +91,11 @@ export interface RuntimeOptions {
   readonly pacers?: { readonly pacer: Pacer; readonly budget: Pacer };
   /** Node on Postgres: this process's lock id, written into its leases (src/db/process-lock.ts). */
   readonly leaseHolder?: number;
+  /**
+   * Serve the learned spam model in force (src/learn/active-model.ts); default true. Workers
+   * passes false: each invocation would read the weights again, so it keeps the shipped model.
+   */
+  readonly learnedModels?: boolean;
 }
 
 export function createRuntime(options: RuntimeOptions) {
@@ -115,11 +121,20 @@ export function createRuntime(options: RuntimeOptions) {
     onNextDue: () => dispatch.actionNextDue?.(),
   });
 
+  // The learned spam model in force (Node): loaded at start, checked every minute (jobs below).
+  const spamModel: ActiveSpamModel | null =
+    options.handler || options.learnedModels === false ? null : createActiveSpamModel(database.db, logger);
+
   const decideEvents: InboxBatchHandler = options.handler
     ? inTurn(options.handler)
     : createDecideEvents({
         rules: required(options.rules),
-        ports: { classifiers: createClassifiers(classifierConfigFromEnv(env, classifierCache)) },
+        ports: {
+          classifiers: createClassifiers({
+            ...classifierConfigFromEnv(env, classifierCache),
+            ...(spamModel ? { spamModel } : {}),
+          }),
+        },
         repetition: new PgRepetitionCounter(database.db),
         recordDecisions: createDecisionRecorder(
           database.db,
@@ -164,7 +179,12 @@ export function createRuntime(options: RuntimeOptions) {
     : undefined;
   const app = createApp({
     logger,
-    readiness: () => checkReadiness(database.db),
+    readiness: async () => {
+      const ready = await checkReadiness(database.db);
+      const learned = spamModel?.warnings() ?? [];
+      if (!ready.ok || learned.length === 0) return ready;
+      return { ok: true, warnings: [...(ready.warnings ?? []), ...learned] };
+    },
     // The admin API's queries are planned for their actual parameters (database.adHoc).
     api: {
       audit: apiAudit,
@@ -243,6 +263,9 @@ export function createRuntime(options: RuntimeOptions) {
       ...(options.queueJobs ? { queue: options.queueJobs } : {}),
     }),
     ...(notifier === silentNotifier ? [] : [attentionJob(env, database, notifier, options.attentionMemory)]),
+    ...(spamModel
+      ? [{ name: 'learned spam model check', everyMinutes: 1, atMinute: 0, run: () => spamModel.refresh() }]
+      : []),
   ];
 
   return {
@@ -259,6 +282,8 @@ export function createRuntime(options: RuntimeOptions) {
     decideEvents,
     carryOutAction,
     notifier,
+    /** The learned spam model in force (null: the shipped one only, e.g. on Workers). */
+    spamModel,
   };
 }
 

@@ -80,6 +80,7 @@ export function workersRuntime(bindings: WorkerBindings): Runtime & { readonly p
     logger,
     rules: bundledRules,
     dispatch,
+    learnedModels: false, // the shipped spam model: see docs/classifiers.md (learned models)
     notifier: notices ? createStoredNotifier(notices, logger) : silentNotifier,
     ...(notices ? { attentionMemory: storedAttentionMemory(notices) } : {}),
     queueJobs: {

@@ -36,9 +36,27 @@ export function hasProfanity(normalisedText: string): boolean {
   return profanityMatcher.hasMatch(normalisedText);
 }
 
+/**
+ * The spam model a classifier reads at each call, with the name its results carry: the runtime
+ * swaps a learned model in and out (src/learn/active-model.ts) without rebuilding the classifiers.
+ */
+export interface SpamModelSource {
+  /** Resolves once the model in force is known (the first load at start). */
+  ready(): Promise<void>;
+  current(): { readonly model: LinearModel; readonly name: string };
+}
+
+/** The `model` name on results of the shipped weights, and of weights learned from moderators. */
+export const SHIPPED_MODEL_NAME = 'builtin-linear';
+export const LEARNED_MODEL_NAME = 'builtin-learned';
+
 export interface BuiltinClassifierOptions {
   /** Another trained model (tests, experiments); defaults to the committed one. */
   readonly model?: BuiltinModelData;
+  /** The name results carry for `model` (default builtin-linear). */
+  readonly modelName?: string;
+  /** Read the spam model at each call from here (the runtime's learned model); wins over `model`. */
+  readonly spamModel?: SpamModelSource;
   /** Turn the profanity lexicon off (it is on by default). */
   readonly profanity?: boolean;
   /** Another abuse model (experiments, `modbot eval --abuse-model`); defaults to the committed one. */
@@ -47,13 +65,29 @@ export interface BuiltinClassifierOptions {
   readonly abuse?: boolean;
 }
 
+/**
+ * The builtin classifier with a model learned from this deployment's moderators (or any other
+ * weights) as its spam model, its results named `builtin-learned` with the model's version: what
+ * a backtest takes as the candidate classifier (`modbot train --from-audit` prints its own
+ * summary with it; docs/classifiers.md).
+ */
+export function createLearnedBuiltinClassifier(model: BuiltinModelData): Classifier {
+  return createBuiltinClassifier({ model, modelName: LEARNED_MODEL_NAME });
+}
+
 export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}): Classifier {
-  const model = options.model ? LinearModel.fromData(options.model) : builtinModel();
+  const fixed = {
+    model: options.model ? LinearModel.fromData(options.model) : builtinModel(),
+    name: options.modelName ?? SHIPPED_MODEL_NAME,
+  };
+  const source = options.spamModel;
   const profanity = options.profanity ?? true;
   const abuse = options.abuseModel ? LinearModel.fromData(options.abuseModel) : undefined;
   return {
     name: 'builtin',
     async classify(request: ClassifyRequest): Promise<ClassifierResult> {
+      if (source) await source.ready();
+      const { model, name } = source ? source.current() : fixed;
       const started = performance.now();
       const { score, contributions } = model.scoreExplained(request.normalisedText);
       if (options.abuse === false) {
@@ -61,7 +95,7 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
         if (profanity) scores.profanity = hasProfanity(request.normalisedText) ? 1 : 0;
         return {
           provider: 'modbot',
-          model: 'builtin-linear',
+          model: name,
           version: model.data.version,
           scores,
           latencyMs: performance.now() - started,
@@ -83,7 +117,7 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
       if (profanity) scores.profanity = a.profanity ? 1 : 0;
       return {
         provider: 'modbot',
-        model: 'builtin-linear',
+        model: name,
         // Both models' weights decide: a decision records which ones.
         version: `${model.data.version}+abuse-${(abuse ?? abuseModel()).data.version}`,
         scores,

@@ -6,6 +6,7 @@ export * from './decisions.js';
 export * from './deliveries.js';
 export * from './erasures.js';
 export * from './inbox.js';
+export * from './learned-models.js';
 export * from './media-activity.js';
 export * from './notices.js';
 export * from './rule-sets.js';
