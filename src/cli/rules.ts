@@ -26,7 +26,8 @@ import { envOrExit } from './env.js';
 
 const DEFAULT_DIR = 'rules';
 
-async function load(dir: string): Promise<LoadResult> {
+/** The rule files of a folder, loaded (reading errors are load errors, with the folder named). */
+export async function load(dir: string): Promise<LoadResult> {
   try {
     return loadRuleSet(await readRuleFiles(dir));
   } catch (e) {

@@ -9,8 +9,10 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { formatBacktest } from '../audit/backtest/format.js';
 import {
   type Agreement,
+  CHANGE_WINDOW_DAYS,
   type Crossing,
   type LearnedModelSummary,
   type LearnedStatus,
@@ -19,6 +21,7 @@ import {
 } from '../learn/train-from-audit.js';
 import { type LearningConnection, openLearning } from '../runtime/commands.js';
 import { envOrExit } from './env.js';
+import { load as loadRules } from './rules.js';
 
 function defaultModerator(): string {
   try {
@@ -37,6 +40,8 @@ export interface TrainOptions {
   as: string;
   l2?: string;
   format: string;
+  /** The rules the backtest of the fitted model uses (default: the working copy, rules/). */
+  rules?: string;
 }
 
 let openConnection: () => Promise<LearningConnection> = () => openLearning(envOrExit());
@@ -58,6 +63,7 @@ export function registerTrain(program: Command): void {
     .option('--revert', 'take the learned model in force out: back to the one before, or the shipped one')
     .option('--status', 'list the learned models and which is in force')
     .option('--as <moderator>', 'your name, recorded as who applied or reverted', defaultModerator())
+    .option('--rules <dir>', 'the rules the backtest of the fitted model decides with', 'rules')
     .option('--l2 <n>', 'pull towards the shipped weights (larger = closer to the shipped model)', '1')
     .option('--format <format>', 'text or json', 'text')
     .action(async (o: TrainOptions) => {
@@ -109,18 +115,41 @@ export async function runTrain(o: TrainOptions): Promise<void> {
     if (l2 !== undefined && !Number.isFinite(l2))
       throw new LearnInputError(`--l2 ${o.l2}: expected a number`);
     const report = await connection.train({ since: o.since, l2 });
+    // What the rules would then do, per rule: the same backtest as `modbot rules backtest`,
+    // with the fitted model as the candidate builtin classifier.
+    const rulesDir = o.rules ?? 'rules';
+    const rules = await loadRules(rulesDir);
+    const backtestSince = new Date(Date.now() - CHANGE_WINDOW_DAYS * 86_400_000);
+    const backtest = rules.ok ? await connection.backtest(report.model, rules.ruleSet, backtestSince) : null;
+    const backtestSkipped = rules.ok
+      ? null
+      : `the rules in ${rulesDir} do not load (${rules.errors.length} error(s); modbot rules check --dir ${rulesDir}): no backtest`;
     const applied = o.apply ? await connection.apply(report, by) : null;
     if (json) {
       const { model, ...rest } = report;
       console.log(
         JSON.stringify(
-          { ...rest, version: model.version, trainedOn: model.trainedOn, applied: applied ?? null },
+          {
+            ...rest,
+            version: model.version,
+            trainedOn: model.trainedOn,
+            backtest: backtest ?? { skipped: backtestSkipped },
+            applied: applied ?? null,
+          },
           null,
           2,
         ),
       );
     } else {
       console.log(formatReport(report));
+      console.log(
+        backtest
+          ? `
+what the rules in ${rulesDir} would have done with this model, on the last ${CHANGE_WINDOW_DAYS} days' comments (rules backtest):
+${formatBacktest(backtest)}`
+          : `
+${backtestSkipped}`,
+      );
       console.log(
         applied
           ? `\napplied: learned model #${applied.id} (${applied.version}) is in force, as ${by}; the running modbot switches within a minute; undo: modbot train --revert`
@@ -185,7 +214,7 @@ export function formatReport(r: TrainReport): string {
     ...crossingLines('no longer at or above hide', r.recent.noLongerHidden),
     ...crossingLines('newly in review band', r.recent.newlyReview),
     ...crossingLines('no longer in review band', r.recent.noLongerReview),
-    '  (spam score only; what the rules would then do, per rule: a rules backtest with this model as candidate)',
+    '  (the spam score alone; what the rules then do, per rule, is the backtest below)',
   );
   return lines.join('\n');
 }

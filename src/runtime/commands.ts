@@ -2,7 +2,14 @@
  * What the `modbot` commands need from the composition root: the database opened (and
  * migrated), and the audit log bound to it, so src/cli/ never opens or queries a database itself.
  */
+
+import type { BacktestReport } from '../audit/backtest/run.js';
 import { type AuditService, type AuditServiceOptions, createAuditService } from '../audit/service.js';
+import {
+  type BuiltinModelData,
+  createBuiltinClassifier,
+  createLearnedBuiltinClassifier,
+} from '../classify/builtin/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { liveHolder } from '../db/data-folder-lock.js';
 import { applyMigrations } from '../db/migrate.js';
@@ -18,6 +25,7 @@ import {
   type TrainRequest,
   trainFromAudit,
 } from '../learn/train-from-audit.js';
+import type { RuleSet } from '../moderation/index.js';
 
 /** Opens the database and applies the committed migrations (closing it again if they fail). */
 export async function openMigrated(env: Env, options: OpenOptions = {}): Promise<NodeDatabaseHandle> {
@@ -90,11 +98,25 @@ export interface LearningConnection {
   apply(report: TrainReport, by: string): Promise<LearnedModelSummary>;
   revert(by: string): Promise<Awaited<ReturnType<typeof revertLearnedModel>>>;
   status(): Promise<LearnedStatus>;
+  /**
+   * What the fitted model would have changed: a rules backtest of the stored comments since
+   * `since` with `rules` and the model as the candidate builtin classifier (no API called).
+   */
+  backtest(model: BuiltinModelData, rules: RuleSet, since: Date): Promise<BacktestReport>;
   close(): Promise<void>;
 }
 
-export function learningConnection(database: DatabaseHandle): LearningConnection {
+export function learningConnection(database: DatabaseHandle, retentionDays = 90): LearningConnection {
   return {
+    backtest: (model, rules, since) =>
+      createAuditService(database.adHoc, {
+        retentionDays,
+        offlineClassifiers: new Map([['builtin', createBuiltinClassifier()]]),
+      }).backtest({
+        candidateRules: rules,
+        candidateClassifiers: new Map([['builtin', createLearnedBuiltinClassifier(model)]]),
+        since,
+      }),
     train: (request) => trainFromAudit(database.adHoc, request),
     apply: (report, by) => applyLearnedModel(database.db, report, by),
     revert: (by) => revertLearnedModel(database.db, by),
@@ -104,5 +126,5 @@ export function learningConnection(database: DatabaseHandle): LearningConnection
 }
 
 export async function openLearning(env: Env): Promise<LearningConnection> {
-  return learningConnection(await openMigrated(env));
+  return learningConnection(await openMigrated(env), env.RETENTION_DAYS);
 }

@@ -218,6 +218,10 @@ describe('modbot train --from-audit', () => {
     // The stored comments of the last 30 days: the members' shops would no longer be hidden.
     expect(report.recent.noLongerHidden.comments).toBeGreaterThanOrEqual(WELCOME.length - 1);
     expect(report.recent.noLongerHidden.examples[0].commentId).toMatch(/\d+/);
+    // And what the rules in rules/ would do with it: the same backtest as `rules backtest`,
+    // the fitted model asked instead of the recorded scores.
+    expect(report.backtest.totals.compared).toBeGreaterThan(0);
+    expect(report.backtest.scores.candidate).toBeGreaterThan(0);
   });
 
   it('is deterministic, and moves the scores of the labelled texts the way the moderators did', async () => {
