@@ -12,7 +12,7 @@ import { secretsOf } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 import { type Classifier, loadRuleSet, normalise, type RuleSet } from '../../src/moderation/index.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
-import { startTestRuntime } from '../support/runtime.js';
+import { liveEnvAgainst, startTestRuntime } from '../support/runtime.js';
 
 const recordedYaml = `# the rules in force while the comments came in
 - id: scam-hide
@@ -106,18 +106,13 @@ beforeAll(async () => {
   fake = await startFakeGraph({ autoCreate: true });
   fake.state.addAccount({ id: ACCOUNT, username: 'brand', token: TOKEN, loginType: 'instagram' });
   mediaId = fake.state.addMedia(ACCOUNT).id;
-  const env = {
-    DRY_RUN: 'false',
-    IG_ACCOUNT_ID: ACCOUNT,
-    IG_ACCESS_TOKEN: TOKEN,
-    IG_USERNAME: 'brand',
-    GRAPH_API_BASE_URL: fake.baseUrl,
-    INBOX_WORKERS: '1',
-    ACTION_WORKERS: '1',
-    INBOX_POLL_MS: '50',
-    GRAPH_WRITES_PER_MINUTE: '6000',
-    ADMIN_TOKEN: ADMIN,
-  };
+  const env = liveEnvAgainst(
+    fake.baseUrl,
+    { id: ACCOUNT, token: TOKEN },
+    {
+      ADMIN_TOKEN: ADMIN,
+    },
+  );
   const { parseEnv } = await import('../../src/env.js');
   const secrets = secretsOf(
     parseEnv({

@@ -26,7 +26,7 @@ import { loadRuleSet, normalise, type RuleSet } from '../../src/moderation/index
 import { learningConnection } from '../../src/runtime/commands.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
 import { captureCli } from '../support/cli.js';
-import { commentWebhook, startTestRuntime } from '../support/runtime.js';
+import { commentWebhook, liveEnvAgainst, startTestRuntime } from '../support/runtime.js';
 
 const rulesYaml = `
 - id: spam-model
@@ -82,18 +82,15 @@ beforeAll(async () => {
   const rules = ruleSet();
   rt = await startTestRuntime({
     rules: () => rules,
-    env: {
-      DRY_RUN: 'false',
-      IG_ACCOUNT_ID: ACCOUNT,
-      IG_ACCESS_TOKEN: TOKEN,
-      IG_USERNAME: 'brand',
-      GRAPH_API_BASE_URL: fake.baseUrl,
-      INBOX_WORKERS: '2',
-      ACTION_WORKERS: '2',
-      INBOX_POLL_MS: '50',
-      GRAPH_WRITES_PER_MINUTE: '6000',
-      MODBOT_ENCRYPTION_KEY: 'ab'.repeat(32),
-    },
+    env: liveEnvAgainst(
+      fake.baseUrl,
+      { id: ACCOUNT, token: TOKEN },
+      {
+        INBOX_WORKERS: '2',
+        ACTION_WORKERS: '2',
+        MODBOT_ENCRYPTION_KEY: 'ab'.repeat(32),
+      },
+    ),
     backoff: () => 50,
   });
   // The CLI on the test's database (the connection's close would close it: the test does).

@@ -8,7 +8,7 @@ import { inbox } from '../../src/db/schema/inbox.js';
 import { loadRuleSet } from '../../src/moderation/index.js';
 import { type FakeGraph, startFakeGraph } from '../fakes/graph.js';
 import { startNotifyReceiver } from '../support/notify-receiver.js';
-import { commentWebhook, startTestRuntime } from '../support/runtime.js';
+import { commentWebhook, liveEnvAgainst, startTestRuntime } from '../support/runtime.js';
 
 const ACCOUNT = '17841400000000001';
 const TOKEN = 'IGQVJ-test-token-0123456789';
@@ -32,20 +32,15 @@ beforeAll(async () => {
   const rules = loaded.ruleSet;
   rt = await startTestRuntime({
     rules: () => rules,
-    env: {
-      DRY_RUN: 'false',
-      IG_ACCOUNT_ID: ACCOUNT,
-      IG_ACCESS_TOKEN: TOKEN,
-      IG_USERNAME: 'brand',
-      GRAPH_API_BASE_URL: fake.baseUrl,
-      INBOX_WORKERS: '1',
-      ACTION_WORKERS: '1',
-      INBOX_POLL_MS: '50',
-      GRAPH_WRITES_PER_MINUTE: '6000',
-      MODBOT_ENCRYPTION_KEY: 'ab'.repeat(32),
-      NOTIFY_WEBHOOK_URL: receiver.url,
-      NOTIFY_INTERVAL_SECONDS: '1',
-    },
+    env: liveEnvAgainst(
+      fake.baseUrl,
+      { id: ACCOUNT, token: TOKEN },
+      {
+        MODBOT_ENCRYPTION_KEY: 'ab'.repeat(32),
+        NOTIFY_WEBHOOK_URL: receiver.url,
+        NOTIFY_INTERVAL_SECONDS: '1',
+      },
+    ),
   });
 });
 afterAll(async () => {

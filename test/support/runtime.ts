@@ -19,6 +19,29 @@ export const META_SECRET = 'test_app_secret';
 export const IG_SECRET = 'ig_secret';
 export const VERIFY_TOKEN = 'verify-me-please';
 
+/**
+ * The env of a live modbot (DRY_RUN=false) acting for one account through a fake Graph API, with
+ * fast polling and no write pacing to wait on: what tests of the whole path start from.
+ */
+export function liveEnvAgainst(
+  graphBaseUrl: string,
+  account: { readonly id: string; readonly token: string },
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DRY_RUN: 'false',
+    IG_ACCOUNT_ID: account.id,
+    IG_ACCESS_TOKEN: account.token,
+    IG_USERNAME: 'brand',
+    GRAPH_API_BASE_URL: graphBaseUrl,
+    INBOX_WORKERS: '1',
+    ACTION_WORKERS: '1',
+    INBOX_POLL_MS: '50',
+    GRAPH_WRITES_PER_MINUTE: '6000',
+    ...overrides,
+  };
+}
+
 export async function startTestRuntime(
   options: {
     handler?: InboxHandler;

@@ -4,6 +4,7 @@
  * cache, then a free offline classifier, else assumed 0), and repetition counted over the
  * replayed comments themselves, in the order they were decided.
  */
+import type { StoredDecisionRow } from '../../db/repos/backtest.js';
 import {
   type Classifier,
   type ClassifierResult,
@@ -16,24 +17,23 @@ import {
 } from '../../moderation/index.js';
 import type { EventKind, InstagramEvent, MediaProductType } from '../../webhook/events.js';
 
-/** The stored fields a re-decision needs (see db/repos/backtest.ts). */
-export interface ReplayRow {
-  readonly id: string;
-  /** When it was decided, in microseconds since 1970. */
-  readonly atMicros: number;
-  readonly accountId: string;
-  readonly kind: string;
-  readonly commentId: string | null;
-  readonly mediaId: string | null;
-  readonly authorId: string | null;
-  readonly authorUsername: string | null;
-  readonly text: string | null;
-  readonly mediaType: string | null;
-  readonly adId: string | null;
-  /** An own comment or a test event: skipped by any rule set. */
-  readonly skipped: boolean;
-  readonly scores: ReadonlyArray<readonly [string, string, Readonly<Record<string, number>>]> | null;
-}
+/** The stored fields a re-decision needs (read by db/repos/backtest.ts). */
+export type ReplayRow = Pick<
+  StoredDecisionRow,
+  | 'id'
+  | 'atMicros'
+  | 'accountId'
+  | 'kind'
+  | 'commentId'
+  | 'mediaId'
+  | 'authorId'
+  | 'authorUsername'
+  | 'text'
+  | 'mediaType'
+  | 'adId'
+  | 'skipped'
+  | 'scores'
+>;
 
 const mediaTypes = new Set(['FEED', 'REELS', 'STORY', 'AD']);
 

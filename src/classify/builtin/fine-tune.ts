@@ -21,7 +21,14 @@
  * Pure and runtime-neutral (no node: imports), but only the `modbot train` command runs it.
  */
 import { extractFeatures, FEATURE_VERSION } from './features.js';
-import { type BuiltinModelData, featureValues, LinearModel, sigmoid } from './model.js';
+import {
+  type BuiltinModelData,
+  decodeFloat32,
+  encodeFloat32,
+  featureValues,
+  LinearModel,
+  sigmoid,
+} from './model.js';
 
 /** One label: a stored comment's normalised text and what a moderator said about it. */
 export interface TrainingLabel {
@@ -58,26 +65,6 @@ export interface FineTuneResult {
   /** The objective's data part (mean log loss on the labels) before and after. */
   readonly logLossBefore: number;
   readonly logLossAfter: number;
-}
-
-function decodeWeights(base64: string): Float32Array {
-  const bin = atob(base64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const view = new DataView(bytes.buffer);
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
-}
-
-function encodeWeights(weights: Float32Array): string {
-  const bytes = new Uint8Array(weights.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < weights.length; i++) view.setFloat32(i * 4, weights[i]!, true);
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    bin += String.fromCharCode(...bytes.subarray(i, Math.min(i + 0x8000, bytes.length)));
-  return btoa(bin);
 }
 
 /** FNV-1a over the model's content, 12 hex digits: the learned model's version (runtime-neutral). */
@@ -119,7 +106,7 @@ export function fineTune(
       `the shipped model has feature version ${base.featureVersion}, this code ${FEATURE_VERSION}: cannot fine-tune`,
     );
   const baseNames = base.features.length > 0 ? base.features.split('\n') : [];
-  const baseWeights = decodeWeights(base.weights);
+  const baseWeights = decodeFloat32(base.weights);
   const baseIndex = new Map(baseNames.map((f, i) => [f, i]));
 
   // The features the labels touch: the only coordinates that can move.
@@ -260,7 +247,7 @@ export function fineTune(
   const names = [...merged.keys()].sort();
   const weights = Float32Array.from(names, (f) => merged.get(f)!);
   const features = names.join('\n');
-  const encoded = encodeWeights(weights);
+  const encoded = encodeFloat32(weights);
   const version = `L${contentHash([base.version, String(bias), features, encoded])}`;
   const model: BuiltinModelData = {
     format: 'modbot-linear-v1',

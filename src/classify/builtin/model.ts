@@ -36,7 +36,19 @@ export interface ModelScore {
   readonly margin: number;
 }
 
-function decodeFloat32(base64: string): Float32Array {
+/** The base64 form of little-endian float32 weights (decodeFloat32 reads it back). */
+export function encodeFloat32(weights: Float32Array): string {
+  const bytes = new Uint8Array(weights.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < weights.length; i++) view.setFloat32(i * 4, weights[i]!, true);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    bin += String.fromCharCode(...bytes.subarray(i, Math.min(i + 0x8000, bytes.length)));
+  return btoa(bin);
+}
+
+/** Little-endian float32 weights from their base64 form (as the weights module stores them). */
+export function decodeFloat32(base64: string): Float32Array {
   const bin = atob(base64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
