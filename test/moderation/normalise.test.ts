@@ -71,6 +71,10 @@ describe('normalisation steps', () => {
     expect(joinSpacedLetters('f.r.e.e')).toBe('fre');
     expect(joinSpacedLetters('a b')).toBe('a b');
     expect(joinSpacedLetters('is a test')).toBe('is a test');
+    // emoji as separators, one or a few between letters; a single emoji between two words is not
+    expect(joinSpacedLetters('s👏e👏n👏d it')).toBe('send it');
+    expect(joinSpacedLetters('💰e💰a💰r💰n💰 $300')).toBe('💰earn💰 $300');
+    expect(joinSpacedLetters('i ❤️ u')).toBe('i ❤️ u');
     const r = joinSpacedLettersWithSpans('go k y s now');
     expect(r.text).toBe('go kys now');
     expect(r.spans).toEqual([[3, 6]]);

@@ -34,6 +34,8 @@ const SKELETON_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['ẞ', 'ss'],
   ['ı', 'i'],
   ['ι', 'i'],
+  // small capital F, left unmapped by the table ("ᴅᴍ ᴍᴇ ꜰᴏʀ ᴀ ꜱᴘᴇᴄɪᴀʟ ᴏꜰꜰᴇʀ")
+  ['ꜰ', 'f'],
   ['|', '|'],
 ]);
 
@@ -65,7 +67,7 @@ export function lowerCase(text: string): string {
 }
 
 /** Combining diacritical marks (Latin/Greek/Cyrillic accents), not Indic vowel signs. */
-const DIACRITICS = /[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]/g;
+const DIACRITICS = /[\u0300-\u036F\u0483-\u0489\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]/g;
 
 /** 5. Diacritic folding: café → cafe, fück → fuck, ẹ̀ → e. */
 export function foldDiacritics(text: string): string {
@@ -187,11 +189,17 @@ function isTokenAt(text: string, i: number): boolean {
 }
 const NUMBER_WITH_UNIT = /^\d[\d,.]*[a-z]{1,3}$/;
 
-/** A single letter standing alone, separated by spaces, dots, dashes, underscores or stars. */
-const SPACED_RUN = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*]{1,3}\p{L}(?![\p{L}\p{N}])){2,}/gu;
-const SPACED_SEP = /[ .\-_*]+/g;
+/**
+ * A single letter standing alone, separated by spaces, dots, dashes, underscores, stars or emoji
+ * (`s👏e👏n👏d`, `💰E💰A💰R💰N💰`).
+ */
+const SPACED_RUN =
+  /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*\p{Extended_Pictographic}]{1,3}\p{L}(?![\p{L}\p{N}])){2,}/gu;
+const SPACED_SEP = /[ .\-_*\p{Extended_Pictographic}]+/gu;
 /** Cheap pre-check (no Unicode tables): two single characters in a row between separators. */
 const MAYBE_SPACED = /(?:^|[ .\-_*])[^ .\-_*][ .\-_*]{1,3}[^ .\-_*](?:[ .\-_*]|$)/;
+/** The same pre-check for emoji separators, run only on text that has non-ASCII characters. */
+const MAYBE_EMOJI_SPACED = /\p{Extended_Pictographic}\p{L}\p{Extended_Pictographic}/u;
 
 /** 7. Repeated-letter squeezing: `freeeee` → `fre`, `moneyyyy` → `money` (letters only). */
 export function squeezeRepeats(text: string): string {
@@ -228,7 +236,8 @@ export function collapseWhitespace(text: string): string {
  */
 export function joinSpacedLettersWithSpans(text: string): { text: string; spans: Array<[number, number]> } {
   const spans: Array<[number, number]> = [];
-  if (!MAYBE_SPACED.test(text)) return { text, spans };
+  if (!MAYBE_SPACED.test(text) && !(NON_ASCII.test(text) && MAYBE_EMOJI_SPACED.test(text)))
+    return { text, spans };
   let out = '';
   let last = 0;
   for (const m of text.matchAll(SPACED_RUN)) {
