@@ -37,12 +37,14 @@ describe('normalisation steps', () => {
     expect(lowerCase(confusableSkeleton('οk'))).toBe('ok');
     expect(confusableSkeleton('plain ascii | pipe')).toBe('plain ascii | pipe');
     expect(confusableSkeleton('straße')).toBe('strasse');
+    expect(lowerCase(confusableSkeleton('ᴅᴍ ᴍᴇ ꜰᴏʀ ᴀ ꜱᴘᴇᴄɪᴀʟ ᴏꜰꜰᴇʀ'))).toBe('dm me for a special offer');
   });
 
   it('foldDiacritics strips accents but keeps Indic vowel signs', () => {
     expect(foldDiacritics('café naïve fück')).toBe('cafe naive fuck');
     expect(foldDiacritics('hāźeł')).toBe('hazeł');
     expect(foldDiacritics('नमस्ते')).toBe('नमस्ते');
+    expect(foldDiacritics('C҉h҉e҉c҉k҉ m҉y҉ s҉t҉o҉r҉y҉')).toBe('Check my story');
   });
 
   it('foldLeet folds words with letters, keeps numbers, mentions and amounts', () => {

@@ -66,7 +66,11 @@ export function lowerCase(text: string): string {
   return text.toLowerCase();
 }
 
-/** Combining diacritical marks (Latin/Greek/Cyrillic accents), not Indic vowel signs. */
+/**
+ * Combining diacritical marks (Latin/Greek/Cyrillic accents, and the Cyrillic enclosing marks
+ * used as decoration: C҉h҉e҉c҉k҉), not Indic vowel signs.
+ */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: combining marks are removed one by one on purpose
 const DIACRITICS = /[\u0300-\u036F\u0483-\u0489\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]/g;
 
 /** 5. Diacritic folding: café → cafe, fück → fuck, ẹ̀ → e. */
