@@ -40,9 +40,17 @@ function leafNode(key: string, leaf: Leaf, ctx: CompileContext): CNode {
   return { t: 'leaf', key, leaf, tier, id: ctx.leafCount++ };
 }
 
-/** A rough per-comment cost rank within a tier (0: free once the comment is scanned). */
+/**
+ * A rough per-comment cost rank within a tier (0: free once the comment is scanned). A group
+ * costs what it takes to turn most comments down: `all` stops at its first false child (its
+ * cheapest, children being sorted), `any` asks every child of a comment that matches none, so
+ * `all: [{text contains any: …}, {text matches: …}]` is still decided by the term scan for most
+ * comments and runs its regex only when the terms are there.
+ */
 function nodeCost(node: CNode): number {
-  if (node.t !== 'leaf') return 3;
+  if (node.t === 'all') return node.children.length === 0 ? 0 : Math.min(...node.children.map(nodeCost));
+  if (node.t === 'any') return node.children.length === 0 ? 0 : Math.max(...node.children.map(nodeCost));
+  if (node.t === 'not') return nodeCost(node.child);
   switch (node.leaf.kind) {
     case 'terms':
     case 'author':
