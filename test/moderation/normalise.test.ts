@@ -38,6 +38,8 @@ describe('normalisation steps', () => {
     expect(confusableSkeleton('plain ascii | pipe')).toBe('plain ascii | pipe');
     expect(confusableSkeleton('straße')).toBe('strasse');
     expect(lowerCase(confusableSkeleton('ᴅᴍ ᴍᴇ ꜰᴏʀ ᴀ ꜱᴘᴇᴄɪᴀʟ ᴏꜰꜰᴇʀ'))).toBe('dm me for a special offer');
+    // Latin iota (ɩ) imitates an i, not the l the table says.
+    expect(lowerCase(confusableSkeleton('tһɩs'))).toBe('this');
   });
 
   it('foldDiacritics strips accents but keeps Indic vowel signs', () => {
@@ -55,6 +57,17 @@ describe('normalisation steps', () => {
     expect(foldLeet('@fin4nce')).toBe('@finance');
     expect(foldLeet('wow!!')).toBe('wow!!');
     expect(foldLeet('made 30k in 24h')).toBe('made 30k in 24h');
+    expect(foldLeet('2nd place, 1080p, 5$ or 100$, $$$')).toBe('2nd place, 1080p, 5$ or 100$, $$$');
+  });
+
+  it('foldLeet reads digits before other letters, and $ or ! inside a word, as letters', () => {
+    // Digits followed by letters that are no unit are words: "1f you 4re", "7he", "0n".
+    expect(foldLeet('1f you 4re wa7ching 0n 7he phone')).toBe('if you are watching on the phone');
+    // A $ or ! before a letter, or a $ ending a word with letters, is an s or an i.
+    expect(foldLeet('$ub to my channel')).toBe('sub to my channel');
+    expect(foldLeet('!ts 7h1$ fan$!!!')).toBe('its this fans!!!');
+    // ...but a price or a mention stays.
+    expect(foldLeet('$30 for @fan$')).toBe('$30 for @fans');
   });
 
   it('squeezeRepeats squeezes repeated letters only', () => {

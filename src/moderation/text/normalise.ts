@@ -34,6 +34,8 @@ const SKELETON_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['ẞ', 'ss'],
   ['ı', 'i'],
   ['ι', 'i'],
+  // Latin iota, which the table makes an l ("tһɩs" must read "this")
+  ['ɩ', 'i'],
   // small capital F, left unmapped by the table ("ᴅᴍ ᴍᴇ ꜰᴏʀ ᴀ ꜱᴘᴇᴄɪᴀʟ ᴏꜰꜰᴇʀ")
   ['ꜰ', 'f'],
   ['|', '|'],
@@ -123,8 +125,10 @@ export function isWordChar(ch: string): boolean {
 
 /**
  * 6. Leetspeak folding inside words that contain a letter: `m3` → `me`, `fr33` → `free`,
- * `b1tc0in` → `bitcoin`, `c@sh` → `cash`. Numbers (`$3,000`, `2024`) stay as they are, and a
- * leading `@` `$` `!` (a mention, a price) or trailing `!` `@` `$` (punctuation) is kept.
+ * `b1tc0in` → `bitcoin`, `c@sh` → `cash`, `7he` → `the`, `$ub` → `sub`, `!f` → `if`. Numbers
+ * (`$3,000`, `2024`) and amounts with a unit (`30k`, `24h`, `2nd`) stay as they are; a leading
+ * `@` (a mention), a `$` or `!` before a digit (a price), and trailing `!` `@` (punctuation)
+ * are kept.
  */
 export function foldLeet(text: string): string {
   if (!HAS_LEET.test(text)) return text;
@@ -141,9 +145,9 @@ export function foldLeet(text: string): string {
     const start = i;
     while (i < n && isTokenAt(text, i)) i++;
     let coreStart = start;
-    while (coreStart < i && isEdgeSymbol(text.charCodeAt(coreStart))) coreStart++;
+    while (coreStart < i && keepsLeadingSymbol(text, coreStart, i)) coreStart++;
     let coreEnd = i;
-    while (coreEnd > coreStart && isEdgeSymbol(text.charCodeAt(coreEnd - 1))) coreEnd--;
+    while (coreEnd > coreStart && keepsTrailingSymbol(text, coreEnd - 1, coreStart)) coreEnd--;
     let hasLetter = false;
     let hasLeet = false;
     for (let j = coreStart; j < coreEnd; j++) {
@@ -186,12 +190,43 @@ function isEdgeSymbol(c: number): boolean {
   return c < 128 && ((ASCII_CLASS[c] as number) & C_EDGE) !== 0;
 }
 
+/**
+ * A leading `@` is a mention; a leading `$` or `!` is a price or punctuation unless a letter
+ * follows it (`$ub`, `!ts`), when it is leetspeak for s or i.
+ */
+function keepsLeadingSymbol(text: string, at: number, end: number): boolean {
+  const c = text.charCodeAt(at);
+  if (!isEdgeSymbol(c)) return false;
+  if (c === AT || at + 1 >= end) return true;
+  const next = text.charCodeAt(at + 1);
+  return next >= 0x80 || !((ASCII_CLASS[next] as number) & C_LETTER);
+}
+
+/** A trailing `!` or `@` is punctuation; a `$` ending a word with letters is an s (`thi$`, `7h1$`). */
+function keepsTrailingSymbol(text: string, at: number, start: number): boolean {
+  const c = text.charCodeAt(at);
+  if (!isEdgeSymbol(c)) return false;
+  if (c !== DOLLAR) return true;
+  for (let j = start; j < at; j++) {
+    const k = text.charCodeAt(j);
+    if (k < 0x80 && (ASCII_CLASS[k] as number) & C_LETTER) return false;
+  }
+  return true;
+}
+const AT = 0x40;
+const DOLLAR = 0x24;
+
 function isTokenAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c < 128) return ASCII_CLASS[c] !== 0;
   return isWordChar(text[i] as string);
 }
-const NUMBER_WITH_UNIT = /^\d[\d,.]*[a-z]{1,3}$/;
+/**
+ * Amounts, ordinals and measures keep their digits (30k, 10x, 24h, 2nd, 1.5m, 1080p); digits
+ * before any other letters are leetspeak (`1f` → if, `4re` → are, `7he` → the, `0n` → on).
+ */
+const NUMBER_WITH_UNIT =
+  /^\d[\d,.]*(k|m|b|x|h|hr|hrs|d|w|y|yr|yrs|mo|st|nd|rd|th|am|pm|min|mins|s|sec|secs|g|kg|lb|lbs|km|mi|ml|l|gb|mb|tb|usd|eur|gbp|p|px|ft|cm|mm|oz|mph|kmh)$/;
 
 /**
  * A single letter standing alone, separated by spaces, dots, dashes, underscores, stars or emoji
