@@ -46,6 +46,23 @@ describe('text conditions', () => {
     expect(await fires('text contains any: [cash]', 'cash, please')).toBe(true);
   });
 
+  it('a phrase spaced out only in part is found across the joined letters', async () => {
+    const phrase = 'text contains any: [check out this video on youtube]';
+    expect(await fires(phrase, 'C h e c k o u t this video o n YouTube:')).toBe(true);
+    expect(await fires(phrase, 'Check o u t t h i s video on YouTube')).toBe(true);
+    expect(await fires('text contains any: [inbox me for help]', 'k i n d l y inbox m e f o r h e l p')).toBe(
+      true,
+    );
+    // Only where spacing was used, and only from word edge to word edge: words merely run
+    // together by removing spaces elsewhere in the comment do not count.
+    expect(
+      await fires('text contains any: [text me now]', 'S O  G O O D, the context mentioned nowhere'),
+    ).toBe(false);
+    expect(await fires('text contains any: [text me now]', 'the context me nowhere')).toBe(false);
+    expect(await fires('text contains any: [text me now]', 'the context m e n o w')).toBe(false);
+    expect(await fires('text contains any: [text me now]', 'the text m e n o w')).toBe(true);
+  });
+
   it('substring matching is an opt-in', async () => {
     expect(await fires('text contains any (substring): [cash]', 'cashback offer')).toBe(true);
     expect(await fires('text contains any (substring): [cash]', 'no money')).toBe(false);

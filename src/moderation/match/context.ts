@@ -10,7 +10,13 @@ import type { CNode, RuleSet } from '../rules/model.js';
 import type { Fallback } from '../rules/schema.js';
 import { TextFeatures } from '../text/features.js';
 import { textHash as hashText } from '../text/hash.js';
-import { isWordChar, type Normalised, normaliseDetailed, rawForm } from '../text/normalise.js';
+import {
+  collapseSpaces,
+  isWordChar,
+  type Normalised,
+  normaliseDetailed,
+  rawForm,
+} from '../text/normalise.js';
 import { F_ANY, F_END, F_START, F_WORD, type Plan } from './plan.js';
 
 /** Is the character at `i` a word character? ASCII answered from the code, no string made. */
@@ -20,8 +26,19 @@ function isWordAt(text: string, i: number): boolean {
   return isWordChar(text[i] as string);
 }
 
-/** Reused hit buffer (evaluation is synchronous between awaits while searching). */
+/** Reused hit buffers (evaluation is synchronous between awaits while searching). */
 const HITS: number[] = [];
+const ACROSS_HITS: number[] = [];
+/**
+ * The shortest joined phrase looked for across a joined word's edges: shorter ones ("dme", "subme")
+ * turn up inside ordinary words run together ("admeasure").
+ */
+const MIN_ACROSS = 6;
+
+function insideAny(spans: Normalised['joinedSpans'], at: number): boolean {
+  for (const [s, e] of spans) if (at >= s && at < e) return true;
+  return false;
+}
 
 interface HitTable {
   readonly text: string;
@@ -136,7 +153,49 @@ export class Context {
           if ((f & (leaves[k + 1] as number)) !== 0) leafValues[leaves[k] as number] = TRUE;
       }
     }
+    if (!noSpans) this.searchAcrossJoined(text, spans, flags);
     return { text, flags };
+  }
+
+  /**
+   * A phrase spaced out only in part ("c h e c k o u t this video o n YouTube") spans a joined
+   * word and ordinary ones: its joined form is looked for in the text with the spaces removed,
+   * and counts when it reaches into a joined word and starts and ends on word edges.
+   */
+  private searchAcrossJoined(
+    text: string,
+    spans: Normalised['joinedSpans'],
+    flags: Map<number, number>,
+  ): void {
+    const info = this.ruleSet.patternInfo.normal;
+    const leavesOf = this.plan.patternLeaves;
+    const collapsed = collapseSpaces(text);
+    const hits = ACROSS_HITS;
+    hits.length = 0;
+    this.ruleSet.automaton.searchInto(collapsed.text, hits);
+    for (let h = 0; h < hits.length; h += 3) {
+      const p = hits[h] as number;
+      const start = hits[h + 1] as number;
+      const end = hits[h + 2] as number;
+      if (!info.joinedOnly[p] || end - start < MIN_ACROSS) continue;
+      const from = collapsed.from[start] as number;
+      const to = (collapsed.from[end - 1] as number) + 1;
+      let reaches = false;
+      for (const [s, e] of spans) if (from < e && to > s) reaches = true;
+      if (!reaches) continue;
+      const startsOnEdge = from === 0 || insideAny(spans, from) || !isWordAt(text, from - 1);
+      const endsOnEdge = to === text.length || insideAny(spans, to - 1) || !isWordAt(text, to);
+      if (!startsOnEdge || !endsOnEdge) continue;
+      const f = F_ANY | F_WORD;
+      const previous = flags.get(p);
+      const merged = (previous ?? 0) | f;
+      if (merged !== previous) flags.set(p, merged);
+      const leaves = leavesOf[p];
+      if (leaves !== undefined) {
+        for (let k = 0; k < leaves.length; k += 2)
+          if ((f & (leaves[k + 1] as number)) !== 0) this.leafValues[leaves[k] as number] = TRUE;
+      }
+    }
   }
 }
 

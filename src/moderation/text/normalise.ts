@@ -292,6 +292,27 @@ export function joinSpacedLettersWithSpans(text: string): { text: string; spans:
   return { text: out, spans };
 }
 
+/**
+ * The text with its spaces removed and repeated letters squeezed, with the offset in `text` each
+ * character came from. A phrase spaced out only in part ("c h e c k o u t this video o n
+ * YouTube": the joiner makes "checkouthis video o n youtube") is found here by its joined form
+ * (see the matcher, src/moderation/match/context.ts).
+ */
+export function collapseSpaces(text: string): { text: string; from: number[] } {
+  let out = '';
+  const from: number[] = [];
+  let previous = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20) continue;
+    if (c === previous && isLetter(text[i] as string)) continue;
+    out += text[i];
+    from.push(i);
+    previous = c;
+  }
+  return { text: out, from };
+}
+
 export function joinSpacedLetters(text: string): string {
   return joinSpacedLettersWithSpans(text).text;
 }
