@@ -94,7 +94,11 @@ export function evalCheapLeaf(
     }
     case 'regex': {
       const text = leaf.raw ? ctx.rawText() : ctx.normalised.forRegex;
-      for (const re of leaf.regexes) {
+      for (let i = 0; i < leaf.regexes.length; i++) {
+        const re = leaf.regexes[i] as RegExp;
+        // Most comments lack every string the regex needs: skip it without running it.
+        const ids = leaf.literalIds[i];
+        if (ids && !ctx.anyRegexLiteral(ids)) continue;
         const m = re.exec(text);
         if (m && !want) return bool(true);
         if (m)

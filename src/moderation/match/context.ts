@@ -29,6 +29,7 @@ function isWordAt(text: string, i: number): boolean {
 /** Reused hit buffers (evaluation is synchronous between awaits while searching). */
 const HITS: number[] = [];
 const ACROSS_HITS: number[] = [];
+const LITERAL_HITS: number[] = [];
 /**
  * The shortest joined phrase looked for across a joined word's edges: shorter ones ("dme", "subme")
  * turn up inside ordinary words run together ("admeasure").
@@ -59,6 +60,7 @@ export class Context {
   private normalHits: HitTable | undefined;
   private rawHits: HitTable | undefined;
   private hashCache: string | undefined;
+  private regexLiteralsPresent: Uint8Array | undefined;
   readonly resolved = new Map<number, Resolved>();
   readonly leafValues: number[];
   /** Classifier calls by question, made on first need (most comments never ask one). */
@@ -92,6 +94,22 @@ export class Context {
   get textHash(): string {
     if (this.hashCache === undefined) this.hashCache = hashText(this.normalised.text);
     return this.hashCache;
+  }
+
+  /** Whether one of these regex literals (ids in `ruleSet.regexLiterals`) is in the regex text. */
+  anyRegexLiteral(ids: readonly number[]): boolean {
+    let present = this.regexLiteralsPresent;
+    if (present === undefined) {
+      const { automaton, count } = this.ruleSet.regexLiterals;
+      present = new Uint8Array(count);
+      const hits = LITERAL_HITS;
+      hits.length = 0;
+      automaton.searchInto(this.normalised.forRegex, hits);
+      for (let h = 0; h < hits.length; h += 3) present[hits[h] as number] = 1;
+      this.regexLiteralsPresent = present;
+    }
+    for (const id of ids) if (present[id] === 1) return true;
+    return false;
   }
 
   rawText(): string {

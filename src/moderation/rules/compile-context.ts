@@ -51,12 +51,36 @@ export class PatternTable {
   }
 }
 
+/**
+ * The strings regexes cannot match without (src/moderation/rules/regex-literals.ts), in one
+ * automaton: one pass over a comment says which are present, and a regex none of whose strings
+ * is there is not run.
+ */
+export class LiteralTable {
+  readonly automaton = new Automaton();
+  private readonly ids = new Map<string, number>();
+
+  add(literal: string): number {
+    let id = this.ids.get(literal);
+    if (id === undefined) {
+      id = this.automaton.add(literal);
+      this.ids.set(literal, id);
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
 export interface CompileContext {
   readonly file: ParsedFile;
   readonly errors: Errors;
   readonly lists: ReadonlyMap<string, readonly string[]>;
   readonly normal: PatternTable;
   readonly raw: PatternTable;
+  readonly regexLiterals: LiteralTable;
   leafCount: number;
   ruleId: string;
   normaliseRule: boolean;

@@ -7,6 +7,7 @@ import { normalise, rawForm, squeezeRepeats } from '../text/normalise.js';
 import { type CompileContext, resolveTerms, type TermsValue } from './compile-context.js';
 import type { Leaf, TermRef } from './model.js';
 import type { Path } from './parsed-file.js';
+import { requiredLiterals } from './regex-literals.js';
 
 export function compileTerms(
   value: TermsValue,
@@ -118,5 +119,10 @@ export function compileRegexes(value: string | string[], ctx: CompileContext, pa
     ctx.longestMatch = Math.max(ctx.longestMatch, 100);
     regexes.push(re);
   });
-  return { kind: 'regex', regexes, raw: !ctx.normaliseRule };
+  // Raw text is only lower-cased, where `/s/iu` also matches "ſ": no prefilter there.
+  const literalIds = regexes.map((re) => {
+    const literals = ctx.normaliseRule ? requiredLiterals(re.source) : null;
+    return literals === null ? null : literals.map((l) => ctx.regexLiterals.add(l));
+  });
+  return { kind: 'regex', regexes, literalIds, raw: !ctx.normaliseRule };
 }

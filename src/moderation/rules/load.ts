@@ -7,7 +7,7 @@
  * (compile-rule.ts) into the shared term automata, check that every `decided by` names a rule.
  */
 import { ruleSetHash } from '../text/hash.js';
-import { type CompileContext, PatternTable } from './compile-context.js';
+import { type CompileContext, LiteralTable, PatternTable } from './compile-context.js';
 import { compileRule } from './compile-rule.js';
 import { regexIsSafe } from './compile-text.js';
 import { didYouMean, type RuleError, ruleError } from './errors.js';
@@ -76,9 +76,10 @@ function* loadSteps(files: ReadonlyArray<SourceFile>): Generator<void, LoadResul
 
   const normal = new PatternTable();
   const raw = new PatternTable();
+  const regexLiterals = new LiteralTable();
   const rules: CompiledRule[] = [];
   const seen = new Map<string, string>();
-  const ctxBase = { errors, lists, normal, raw, leafCount: 0 };
+  const ctxBase = { errors, lists, normal, raw, regexLiterals, leafCount: 0 };
   let leafCount = 0;
   for (const file of parsed) {
     const ctx: CompileContext = {
@@ -154,6 +155,7 @@ function* loadSteps(files: ReadonlyArray<SourceFile>): Generator<void, LoadResul
       lists,
       automaton: normal.automaton.build(),
       rawAutomaton: raw.automaton.build(),
+      regexLiterals: { automaton: regexLiterals.automaton.build(), count: regexLiterals.size },
       patternInfo: { normal: normal.info(), raw: raw.info() },
       leafCount,
       scoped: rules.some((r) => r.accounts !== null),

@@ -37,7 +37,16 @@ export type Leaf =
       /** For `text is`: normalised form → index into `terms`. */
       readonly byForm: ReadonlyMap<string, number>;
     }
-  | { readonly kind: 'regex'; readonly regexes: readonly RegExp[]; readonly raw: boolean }
+  | {
+      readonly kind: 'regex';
+      readonly regexes: readonly RegExp[];
+      /**
+       * Per regex: ids in `RuleSet.regexLiterals` of strings one of which every match contains
+       * (src/moderation/rules/regex-literals.ts); null where none is certain. Normalised text only.
+       */
+      readonly literalIds: readonly (readonly number[] | null)[];
+      readonly raw: boolean;
+    }
   | { readonly kind: 'has-link'; readonly value: boolean }
   | { readonly kind: 'has-shortened-link'; readonly value: boolean }
   | { readonly kind: 'link-domain'; readonly domains: readonly string[]; readonly negate: boolean }
@@ -132,6 +141,8 @@ export interface RuleSet {
   readonly automaton: Automaton;
   /** Terms of `normalise: false` rules (lower-cased raw text). */
   readonly rawAutomaton: Automaton;
+  /** The strings regexes need (see the regex leaf's `literalIds`), found in one pass. */
+  readonly regexLiterals: { readonly automaton: Automaton; readonly count: number };
   /** Per pattern id of `automaton`/`rawAutomaton`: boundary needed on the left / right; joined-form only. */
   readonly patternInfo: { readonly normal: PatternInfo; readonly raw: PatternInfo };
   readonly leafCount: number;
