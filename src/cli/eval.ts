@@ -211,7 +211,7 @@ export function registerEval(program: Command, makeDecider?: DeciderFactory): vo
     .option('--positive <value>', 'label value meaning "should be hidden" (several: 1,spam)', '1')
     .option(
       '--suite [dir]',
-      'the standard sets under a folder of the labelled datasets (docs/datasets.md; default ../shared/datasets, where the maintainers keep them)',
+      'the standard sets under the labelled datasets folder (what they are, where they come from and the layout: docs/datasets.md; default ../shared/datasets)',
     )
     .option(
       '--score <name>',

@@ -132,7 +132,6 @@ export class Context {
     const automaton = raw ? this.ruleSet.rawAutomaton : this.ruleSet.automaton;
     const info = raw ? this.ruleSet.patternInfo.raw : this.ruleSet.patternInfo.normal;
     const leavesOf = raw ? this.plan.rawPatternLeaves : this.plan.patternLeaves;
-    const leafValues = this.leafValues;
     const len = text.length;
     const hits = HITS;
     hits.length = 0;
@@ -161,15 +160,7 @@ export class Context {
       let f = whole ? F_ANY | F_WORD : F_ANY;
       if (start === 0) f |= F_START;
       if (end === len) f |= F_END;
-      const previous = flags.get(p);
-      const merged = (previous ?? 0) | f;
-      if (merged !== previous) flags.set(p, merged);
-      // "Any of" term conditions this hit satisfies are true: one pass for all of them.
-      const leaves = leavesOf[p];
-      if (leaves !== undefined) {
-        for (let k = 0; k < leaves.length; k += 2)
-          if ((f & (leaves[k + 1] as number)) !== 0) leafValues[leaves[k] as number] = TRUE;
-      }
+      this.recordHit(flags, leavesOf, p, f);
     }
     if (!noSpans) this.searchAcrossJoined(text, spans, flags);
     return { text, flags };
@@ -204,16 +195,23 @@ export class Context {
       const startsOnEdge = from === 0 || insideAny(spans, from) || !isWordAt(text, from - 1);
       const endsOnEdge = to === text.length || insideAny(spans, to - 1) || !isWordAt(text, to);
       if (!startsOnEdge || !endsOnEdge) continue;
-      const f = F_ANY | F_WORD;
-      const previous = flags.get(p);
-      const merged = (previous ?? 0) | f;
-      if (merged !== previous) flags.set(p, merged);
-      const leaves = leavesOf[p];
-      if (leaves !== undefined) {
-        for (let k = 0; k < leaves.length; k += 2)
-          if ((f & (leaves[k + 1] as number)) !== 0) this.leafValues[leaves[k] as number] = TRUE;
-      }
+      this.recordHit(flags, leavesOf, p, F_ANY | F_WORD);
     }
+  }
+
+  /**
+   * One hit of pattern `p` with flags `f`: remembered for the term conditions that need more
+   * than "found" (whole word, start, end), and every "any of" term condition it satisfies is
+   * true at once.
+   */
+  private recordHit(flags: Map<number, number>, leavesOf: Plan['patternLeaves'], p: number, f: number): void {
+    const previous = flags.get(p);
+    const merged = (previous ?? 0) | f;
+    if (merged !== previous) flags.set(p, merged);
+    const leaves = leavesOf[p];
+    if (leaves === undefined) return;
+    for (let k = 0; k < leaves.length; k += 2)
+      if ((f & (leaves[k + 1] as number)) !== 0) this.leafValues[leaves[k] as number] = TRUE;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * What a regex cannot match without: a short list of lower-case strings, one of which appears in
  * every text the regex matches (`\b(get|gain) \d+k? (followers|likes)\b` → ["followers",
- * "likes"]). The matcher looks for them with `includes` before it runs the regex, so the rules'
+ * "likes"]). The rule set puts all of them in one automaton; the matcher finds which are in a
+ * comment in one pass and runs a regex only when one of its strings is there, so the rules'
  * regexes cost almost nothing on the comments they could never match, which is most of them.
  *
  * Derived from the parsed pattern (regjsparser, the parser redos-detector uses), and only where
