@@ -115,6 +115,20 @@ describe('normalise (whole pipeline)', () => {
     );
   });
 
+  it('reads a look-alike capital as the capital it imitates, not as its small letter', () => {
+    // Greek capital eta is an H; its small letter η would be an n
+    expect(normalise('Ηеllо dеаr, DМ mе')).toBe('helo dear, dm me');
+    expect(normalise('ΙΝSTAGRAM')).toBe('instagram');
+  });
+
+  it('drops emoji wedged inside a word, keeps emoji between words', () => {
+    expect(normalise('wor👏k from ho👏me 🔥')).toBe('work from home 🔥');
+  });
+
+  it('keeps currency signs after an amount as signs, not look-alike letters', () => {
+    expect(normalise("j'ai gagné 8 000€ et 1000£")).toBe("j'ai gagne 8 000€ et 1000£");
+  });
+
   it('keeps a regex form without squeezing', () => {
     expect(normaliseDetailed('the first 15 followers').forRegex).toBe('the first 15 followers');
     expect(normaliseDetailed('the first 15 followers').text).toBe('the first 15 folowers');

@@ -20,9 +20,12 @@ const INVISIBLE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: invisible characters are removed one by one on purpose
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDDEF]/g;
 
-/** 2. Remove zero-width and bidi control characters. */
+/** Emoji wedged inside a word ("wor👏k from ho👏me"): no one reads them as part of the word. */
+const EMOJI_INSIDE_WORD = /(?<=\p{L})\p{Extended_Pictographic}+(?=\p{L})/gu;
+
+/** 2. Remove zero-width and bidi control characters, and emoji that split a word. */
 export function stripInvisible(text: string): string {
-  return text.replace(INVISIBLE, '');
+  return text.replace(INVISIBLE, '').replace(EMOJI_INSIDE_WORD, '');
 }
 
 /**
@@ -34,11 +37,20 @@ const SKELETON_OVERRIDES: ReadonlyMap<string, string> = new Map([
   ['ẞ', 'ss'],
   ['ı', 'i'],
   ['ι', 'i'],
+  // capital iotas and the Cyrillic palochka stand for I, which the table makes an l
+  ['Ι', 'i'],
+  ['І', 'i'],
+  ['Ӏ', 'i'],
   // Latin iota, which the table makes an l ("tһɩs" must read "this")
   ['ɩ', 'i'],
   // small capital F, left unmapped by the table ("ᴅᴍ ᴍᴇ ꜰᴏʀ ᴀ ꜱᴘᴇᴄɪᴀʟ ᴏꜰꜰᴇʀ")
   ['ꜰ', 'f'],
   ['|', '|'],
+  // Currency signs stay signs: the table makes € an e and £ an f, which turned "8 000€" into
+  // "8 oe" (leetspeak then read the zeros as o's) and hid amounts from the money rules.
+  ['€', '€'],
+  ['£', '£'],
+  ['¥', '¥'],
 ]);
 
 /**
@@ -56,9 +68,16 @@ export function confusableSkeleton(text: string): string {
       out += ch;
       continue;
     }
-    out += SKELETON_OVERRIDES.get(ch) ?? confusablesMap.get(ch) ?? ch;
+    // A capital is looked up as itself first: Greek Η is an H, while its small η is an n.
+    out += SKELETON_OVERRIDES.get(ch) ?? confusablesMap.get(ch) ?? lowerSkeleton(ch);
   }
   return out;
+}
+
+function lowerSkeleton(ch: string): string {
+  const lower = ch.toLowerCase();
+  if (lower === ch) return ch;
+  return SKELETON_OVERRIDES.get(lower) ?? confusablesMap.get(lower) ?? lower;
 }
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, control characters included
 const NON_ASCII = /[^\x00-\x7F]/;
@@ -363,7 +382,6 @@ export function normaliseDetailed(text: string): Normalised {
   if (NON_ASCII.test(out)) {
     out = nfkc(out);
     out = stripInvisible(out);
-    out = lowerCase(out);
     out = confusableSkeleton(out);
     out = lowerCase(out);
     out = foldDiacritics(out);
