@@ -123,6 +123,8 @@ describe('normalise (whole pipeline)', () => {
 
   it('drops emoji wedged inside a word, keeps emoji between words', () => {
     expect(normalise('wor👏k from ho👏me 🔥')).toBe('work from home 🔥');
+    // squared letters are letters, not decoration
+    expect(normalise('Cry🅿️to')).toBe('crypto');
   });
 
   it('keeps currency signs after an amount as signs, not look-alike letters', () => {

@@ -20,8 +20,11 @@ const INVISIBLE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: invisible characters are removed one by one on purpose
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDDEF]/g;
 
-/** Emoji wedged inside a word ("wor👏k from ho👏me"): no one reads them as part of the word. */
-const EMOJI_INSIDE_WORD = /(?<=\p{L})\p{Extended_Pictographic}+(?=\p{L})/gu;
+/**
+ * Emoji wedged inside a word ("wor👏k from ho👏me"): no one reads them as part of the word. The
+ * squared letters 🅰 🅱 🅾 🅿 are emoji too, but they stand for letters ("Cry🅿️to"): they stay.
+ */
+const EMOJI_INSIDE_WORD = /(?<=\p{L})(?:(?![\u{1F170}-\u{1F189}])\p{Extended_Pictographic})+(?=\p{L})/gu;
 
 /** 2. Remove zero-width and bidi control characters, and emoji that split a word. */
 export function stripInvisible(text: string): string {
