@@ -25,6 +25,7 @@ const INVISIBLE =
  * squared letters 🅰 🅱 🅾 🅿 are emoji too, but they stand for letters ("Cry🅿️to"): they stay.
  */
 const EMOJI_INSIDE_WORD = /(?<=\p{L})(?:(?![\u{1F170}-\u{1F189}])\p{Extended_Pictographic})+(?=\p{L})/gu;
+const HAS_PICTOGRAPH = /\p{Extended_Pictographic}/u;
 
 /** 2. Remove zero-width and bidi control characters, and emoji that split a word. */
 export function stripInvisible(text: string): string {
@@ -32,7 +33,6 @@ export function stripInvisible(text: string): string {
   // the lookbehind scan costs: only texts with an emoji at all pay it
   return HAS_PICTOGRAPH.test(visible) ? visible.replace(EMOJI_INSIDE_WORD, '') : visible;
 }
-const HAS_PICTOGRAPH = /\p{Extended_Pictographic}/u;
 
 /**
  * Fixes where the confusables table is cruder than Unicode TR39 (it maps ß to B and ı to l),
